@@ -51,6 +51,10 @@ public final class MapDbStorage implements Storage {
      * @throws UncheckedIOException when the files cannot be opened, e.g. locked by another process
      */
     public static MapDbStorage open(StorageOptions options) {
+        return open(options, GroupCommitWriter.CheckpointPolicy.DEFAULT);
+    }
+
+    static MapDbStorage open(StorageOptions options, GroupCommitWriter.CheckpointPolicy policy) {
         MapDbIndex index = null;
         WriteAheadLog wal = null;
         try {
@@ -72,8 +76,7 @@ public final class MapDbStorage implements Storage {
             Etag lastEtag = index.lastChange() == 0 ? null : lastEtagOf(index);
             log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed",
                     dir, String.format("%06X", nodeTag), restart, index.documentCount(), replayed[0]);
-            GroupCommitWriter writer = new GroupCommitWriter(index, wal, nodeTag, restart, lastSeq + 1, lastEtag,
-                    GroupCommitWriter.CheckpointPolicy.DEFAULT);
+            GroupCommitWriter writer = new GroupCommitWriter(index, wal, nodeTag, restart, lastSeq + 1, lastEtag, policy);
             return new MapDbStorage(options, index, wal, writer, nodeTag);
         } catch (IOException e) {
             closeQuietly(wal, index);
