@@ -23,7 +23,11 @@ import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.IdRange;
 import dev.corvid.node.storage.QueryResult;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import dev.corvid.node.storage.WriteResult;
 import java.util.function.Supplier;
 
 /** The Documents gRPC service: validate, call storage, map the error, reply. */
@@ -59,27 +63,41 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void put(PutRequest request, StreamObserver<WriteResponse> out) {
-        reply(out, () -> write(request.getOptions(), Messages.put(WriteBatch.builder(), request.getPut()).build()));
+        write(out, request.getOptions(), () -> Messages.put(WriteBatch.builder(), request.getPut()).build());
     }
 
     @Override
     public void delete(DeleteRequest request, StreamObserver<WriteResponse> out) {
-        reply(out, () -> write(request.getOptions(), Messages.delete(WriteBatch.builder(), request.getDelete()).build()));
+        write(out, request.getOptions(), () -> Messages.delete(WriteBatch.builder(), request.getDelete()).build());
     }
 
     @Override
     public void batch(BatchRequest request, StreamObserver<WriteResponse> out) {
-        reply(out, () -> write(request.getOptions(), Messages.batch(request.getCommandsList())));
+        write(out, request.getOptions(), () -> Messages.batch(request.getCommandsList()));
     }
 
-    private WriteResponse write(WriteOptions options, WriteBatch batch) {
+    /** Writes never block a transport thread: the answer goes out when the storage writer is done. */
+    private void write(StreamObserver<WriteResponse> out, WriteOptions options, Supplier<WriteBatch> batch) {
         boolean onReplica = self.role() == NodeConfig.Role.REPLICA;
-        if (onReplica && !options.getFailoverWrite()) {
-            throw notMaster();
+        CompletableFuture<List<WriteResult>> done;
+        try {
+            if (onReplica && !options.getFailoverWrite()) {
+                throw notMaster();
+            }
+            done = storage.writeAsync(batch.get());
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+            return;
         }
-        WriteResponse response = Messages.response(storage.write(batch), onReplica);
-        counters.write();
-        return response;
+        done.whenComplete((results, error) -> {
+            if (error != null) {
+                out.onError(Errors.toStatus(error instanceof CompletionException c ? c.getCause() : error));
+                return;
+            }
+            counters.write();
+            out.onNext(Messages.response(results, onReplica));
+            out.onCompleted();
+        });
     }
 
     private NotMasterException notMaster() {

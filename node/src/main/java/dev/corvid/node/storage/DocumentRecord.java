@@ -58,15 +58,19 @@ record DocumentRecord(boolean tombstone, Etag etag, String collection, byte[] me
         return live(etag, collection, metadata, body);
     }
 
-    /** Reads only the etag and the tombstone flag, without copying the document. */
-    static Etag etagOf(byte[] bytes) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        buf.get();
-        return Etag.fromLongs(buf.getLong(), buf.getLong());
+    /** What the in-memory index keeps of a record: everything but the JSON. */
+    record Header(Etag etag, boolean tombstone, String collection) {
     }
 
-    static boolean isTombstone(byte[] bytes) {
-        return bytes[0] == 1;
+    /** Reads the etag, the tombstone flag and the collection, without copying the JSON. */
+    static Header header(byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        boolean tombstone = buf.get() == 1;
+        Etag etag = Etag.fromLongs(buf.getLong(), buf.getLong());
+        int collLength = buf.getShort() & 0xFFFF;
+        String collection = collLength == 0 ? null
+                : new String(bytes, buf.position(), collLength, StandardCharsets.UTF_8);
+        return new Header(etag, tombstone, collection);
     }
 
     StoredDocument toDocument(String id) {

@@ -6,48 +6,57 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.mapdb.Atomic;
-import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
+import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
 
 /**
- * The MapDB side of storage: documents by id, the etag index, collection membership, id sequences
- * and counters, in one transactional file. Changes are applied here only after the write-ahead log
- * made them durable; {@link #checkpoint} commits them so that the log before it can go.
+ * The index of storage. MapDB (one transactional file) holds what must survive: each document's
+ * current record (live version or tombstone, with its etag), the id sequences, the collections ever
+ * seen and the counters. The lookups that every write and every scan need — id to etag, etag order,
+ * collection membership — live in memory and are rebuilt from the MapDB records when storage opens,
+ * so a write costs one MapDB put instead of five B-tree updates.
+ *
+ * <p>Changes are applied here only after the write-ahead log made them durable;
+ * {@link #checkpoint} commits MapDB so that the log before it can go.
  *
  * <p>Writes come from one thread (the storage writer, or recovery before it starts); reads from
  * any thread. A group of batches is applied under the write lock so readers never see part of a batch.
  */
 final class MapDbIndex implements AutoCloseable {
 
-    private static final char COLLECTION_SEPARATOR = '\u0000';
-
     private final DB db;
     /** id -> {@link DocumentRecord} (live version or tombstone). */
-    private final BTreeMap<String, byte[]> documents;
-    /** change counter of the etag -> id; holds each id once, at its latest change. */
-    private final BTreeMap<Long, String> byEtag;
-    /** "collection \0 id" for every live document with a collection. */
-    private final NavigableSet<String> collectionMembers;
-    /** every collection ever stored. */
+    private final HTreeMap<String, byte[]> documents;
+    /** every collection ever stored, also after its documents are deleted. */
     private final NavigableSet<String> knownCollections;
     /** collection -> last reserved id number. */
-    private final BTreeMap<String, Long> idSequences;
+    private final Map<String, Long> idSequences;
     private final Atomic.Integer nodeTagVar;
     private final Atomic.Integer restartsVar;
     private final Atomic.Long lastChangeVar;
-    private final Atomic.Long documentCountVar;
     private final Atomic.Long checkpointSeqVar;
+
+    /** id -> etag, tombstone flag and collection of its current record. */
+    private final Map<String, DocumentRecord.Header> headers = new ConcurrentHashMap<>();
+    /** change counter of the etag -> id; holds each id once, at its latest change. */
+    private final ConcurrentSkipListMap<Long, String> byChange = new ConcurrentSkipListMap<>();
+    /** collection -> ids of its live documents. */
+    private final Map<String, Set<String>> collections = new ConcurrentHashMap<>();
 
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
-    // Guarded by the single-writer rule: mutated only by the writing thread, read under the lock.
+    // Mutated only by the writing thread; read under the lock.
     private long lastChange;
     private long documentCount;
 
@@ -58,19 +67,23 @@ final class MapDbIndex implements AutoCloseable {
                 .fileMmapPreclearDisable()
                 .cleanerHackEnable()
                 .make();
-        this.documents = db.treeMap("documents", Serializer.STRING, Serializer.BYTE_ARRAY)
-                .valuesOutsideNodesEnable().createOrOpen();
-        this.byEtag = db.treeMap("by-etag", Serializer.LONG, Serializer.STRING).createOrOpen();
-        this.collectionMembers = db.treeSet("collection-members", Serializer.STRING).createOrOpen();
+        this.documents = db.hashMap("documents", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         this.knownCollections = db.treeSet("collections", Serializer.STRING).createOrOpen();
         this.idSequences = db.treeMap("id-sequences", Serializer.STRING, Serializer.LONG).createOrOpen();
         this.nodeTagVar = db.atomicInteger("node-tag").createOrOpen();
         this.restartsVar = db.atomicInteger("restarts").createOrOpen();
         this.lastChangeVar = db.atomicLong("last-change").createOrOpen();
-        this.documentCountVar = db.atomicLong("document-count").createOrOpen();
         this.checkpointSeqVar = db.atomicLong("checkpoint-seq").createOrOpen();
         this.lastChange = lastChangeVar.get();
-        this.documentCount = documentCountVar.get();
+        rebuildMemoryIndex();
+    }
+
+    private void rebuildMemoryIndex() {
+        for (Map.Entry<String, byte[]> e : documents.getEntries()) {
+            DocumentRecord.Header header = DocumentRecord.header(e.getValue());
+            index(e.getKey(), header);
+            lastChange = Math.max(lastChange, header.etag().change());
+        }
     }
 
     /** The node tag of this data directory, chosen at random (24 bits, never 0) when it is created. */
@@ -116,43 +129,43 @@ final class MapDbIndex implements AutoCloseable {
 
     private void apply(LogEntry entry) {
         if (entry instanceof LogEntry.Put put) {
-            unlink(put.id());
-            documents.put(put.id(), DocumentRecord.live(put.etag(), put.collection(), put.metadata(), put.body()).encode());
-            link(put.id(), put.etag());
-            if (put.collection() != null) {
-                collectionMembers.add(put.collection() + COLLECTION_SEPARATOR + put.id());
+            assert put.etag().change() > lastChange : put.etag().change() + " <= " + lastChange;
+            DocumentRecord record = DocumentRecord.live(put.etag(), put.collection(), put.metadata(), put.body());
+            documents.put(put.id(), record.encode());
+            if (put.collection() != null && !knownCollections.contains(put.collection())) {
                 knownCollections.add(put.collection());
             }
-            documentCount++;
+            index(put.id(), new DocumentRecord.Header(put.etag(), false, put.collection()));
+            lastChange = put.etag().change();
         } else if (entry instanceof LogEntry.Delete delete) {
-            unlink(delete.id());
+            assert delete.etag().change() > lastChange : delete.etag().change() + " <= " + lastChange;
             documents.put(delete.id(), DocumentRecord.tombstone(delete.etag()).encode());
-            link(delete.id(), delete.etag());
+            index(delete.id(), new DocumentRecord.Header(delete.etag(), true, null));
+            lastChange = delete.etag().change();
         } else if (entry instanceof LogEntry.ReserveIds reserve) {
             idSequences.put(reserve.collection(), reserve.last());
         }
     }
 
-    /** Removes the current version of {@code id} from the etag and collection indexes. */
-    private void unlink(String id) {
-        byte[] old = documents.get(id);
-        if (old == null) {
-            return;
-        }
-        DocumentRecord record = DocumentRecord.decode(old);
-        byEtag.remove(record.etag().change());
-        if (!record.tombstone()) {
-            documentCount--;
-            if (record.collection() != null) {
-                collectionMembers.remove(record.collection() + COLLECTION_SEPARATOR + id);
+    /** Points the in-memory lookups at the new current record of {@code id}. */
+    private void index(String id, DocumentRecord.Header header) {
+        DocumentRecord.Header old = headers.put(id, header);
+        if (old != null) {
+            byChange.remove(old.etag().change());
+            if (!old.tombstone()) {
+                documentCount--;
+                if (old.collection() != null) {
+                    collections.get(old.collection()).remove(id);
+                }
             }
         }
-    }
-
-    private void link(String id, Etag etag) {
-        assert etag.change() > lastChange : etag.change() + " <= " + lastChange;
-        byEtag.put(etag.change(), id);
-        lastChange = etag.change();
+        byChange.put(header.etag().change(), id);
+        if (!header.tombstone()) {
+            documentCount++;
+            if (header.collection() != null) {
+                collections.computeIfAbsent(header.collection(), c -> new ConcurrentSkipListSet<>()).add(id);
+            }
+        }
     }
 
     /**
@@ -161,14 +174,14 @@ final class MapDbIndex implements AutoCloseable {
      */
     void checkpoint(long seq) {
         lastChangeVar.set(lastChange);
-        documentCountVar.set(documentCount);
         checkpointSeqVar.set(seq);
         db.commit();
     }
 
-    /** The raw record of {@code id} (live or tombstone), or null. */
-    byte[] raw(String id) {
-        return documents.get(id);
+    /** The current etag of a live document, or null when it is missing or deleted. Writer thread. */
+    Etag currentEtag(String id) {
+        DocumentRecord.Header header = headers.get(id);
+        return header == null || header.tombstone() ? null : header.etag();
     }
 
     DocumentRecord record(String id) {
@@ -195,7 +208,7 @@ final class MapDbIndex implements AutoCloseable {
     List<Change> changesAfter(long change, int limit) {
         return read(() -> {
             List<Change> out = new ArrayList<>(Math.min(limit, 1024));
-            Iterator<Map.Entry<Long, String>> it = byEtag.tailMap(change, false).entrySet().iterator();
+            Iterator<Map.Entry<Long, String>> it = byChange.tailMap(change, false).entrySet().iterator();
             while (out.size() < limit && it.hasNext()) {
                 String id = it.next().getValue();
                 out.add(DocumentRecord.decode(documents.get(id)).toChange(id));
@@ -211,10 +224,12 @@ final class MapDbIndex implements AutoCloseable {
     /** The live documents of a collection, in id order, read at one point in time. */
     List<StoredDocument> collection(String collection) {
         return read(() -> {
-            List<StoredDocument> out = new ArrayList<>();
-            String from = collection + COLLECTION_SEPARATOR;
-            for (String member : collectionMembers.subSet(from, true, collection + '\u0001', false)) {
-                String id = member.substring(from.length());
+            Set<String> ids = collections.get(collection);
+            if (ids == null) {
+                return List.of();
+            }
+            List<StoredDocument> out = new ArrayList<>(ids.size());
+            for (String id : ids) {
                 out.add(DocumentRecord.decode(documents.get(id)).toDocument(id));
             }
             return out;

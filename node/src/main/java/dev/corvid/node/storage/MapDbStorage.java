@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,7 @@ public final class MapDbStorage implements Storage {
      * @throws UncheckedIOException when the files cannot be opened, e.g. locked by another process
      */
     public static MapDbStorage open(StorageOptions options) {
-        return open(options, GroupCommitWriter.CheckpointPolicy.DEFAULT);
+        return open(options, GroupCommitWriter.CheckpointPolicy.forSegment(options.logSegmentBytes()));
     }
 
     static MapDbStorage open(StorageOptions options, GroupCommitWriter.CheckpointPolicy policy) {
@@ -60,7 +61,7 @@ public final class MapDbStorage implements Storage {
         try {
             Path dir = Files.createDirectories(options.dataDirectory());
             index = new MapDbIndex(dir.resolve("index.db"));
-            wal = new WriteAheadLog(dir.resolve("wal"));
+            wal = new WriteAheadLog(dir.resolve("wal"), options.logSegmentBytes());
             int nodeTag = index.nodeTag();
             int restart = index.nextRestart();
             long checkpointSeq = index.checkpointSeq();
@@ -72,7 +73,8 @@ public final class MapDbStorage implements Storage {
             });
             index.checkpoint(lastSeq);
             wal.startSegment(lastSeq + 1);
-            wal.deleteOlderSegments();
+            wal.retireOlderSegments();
+            wal.prepareSpare();
             Etag lastEtag = index.lastChange() == 0 ? null : lastEtagOf(index);
             log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed",
                     dir, String.format("%06X", nodeTag), restart, index.documentCount(), replayed[0]);
@@ -118,13 +120,23 @@ public final class MapDbStorage implements Storage {
 
     @Override
     public List<WriteResult> write(WriteBatch batch) {
+        checkSizes(batch);
+        return writer.submit(new BatchWrite(batch));
+    }
+
+    @Override
+    public CompletableFuture<List<WriteResult>> writeAsync(WriteBatch batch) {
+        checkSizes(batch);
+        return writer.submitAsync(new BatchWrite(batch));
+    }
+
+    private void checkSizes(WriteBatch batch) {
         for (Mutation m : batch.mutations()) {
             if (m.documentBytes() > options.maxDocumentBytes()) {
                 throw new BadRequestException("document '" + m.id() + "' is " + m.documentBytes()
                         + " bytes (metadata and body JSON); the limit is " + options.maxDocumentBytes());
             }
         }
-        return writer.submit(new BatchWrite(batch));
     }
 
     @Override

@@ -30,6 +30,16 @@ public interface Storage extends AutoCloseable {
     List<WriteResult> write(WriteBatch batch);
 
     /**
+     * {@link #write} without blocking: the future completes once the batch is durable, or
+     * exceptionally with the same exceptions. Completion runs on the storage's writer thread, so
+     * what is chained to it must not block.
+     *
+     * @throws BadRequestException         at once, for a document over the size limit
+     * @throws StorageUnavailableException at once, when storage is closing or has failed
+     */
+    java.util.concurrent.CompletableFuture<List<WriteResult>> writeAsync(WriteBatch batch);
+
+    /**
      * Reserves {@code count} numbers of the collection's id sequence, durably: a range is never
      * handed out twice, also across restarts.
      */

@@ -8,10 +8,13 @@ import java.nio.file.Path;
  * @param dataDirectory    where the index file and the write-ahead log live; created if missing
  * @param maxDocumentBytes the largest document accepted, metadata and body JSON together, in bytes
  *                         (default {@value #DEFAULT_MAX_DOCUMENT_BYTES}, 4 MiB)
+ * @param logSegmentBytes  the size write-ahead log segments are preallocated to; a checkpoint is
+ *                         taken when one fills (default {@value #DEFAULT_LOG_SEGMENT_BYTES}, 16 MiB)
  */
-public record StorageOptions(Path dataDirectory, int maxDocumentBytes) {
+public record StorageOptions(Path dataDirectory, int maxDocumentBytes, long logSegmentBytes) {
 
     public static final int DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
+    public static final long DEFAULT_LOG_SEGMENT_BYTES = 16L * 1024 * 1024;
 
     public StorageOptions {
         if (dataDirectory == null) {
@@ -20,6 +23,13 @@ public record StorageOptions(Path dataDirectory, int maxDocumentBytes) {
         if (maxDocumentBytes < 1024) {
             throw new IllegalArgumentException("maxDocumentBytes must be at least 1024, was " + maxDocumentBytes);
         }
+        if (logSegmentBytes < 64 * 1024) {
+            throw new IllegalArgumentException("logSegmentBytes must be at least 64 KiB, was " + logSegmentBytes);
+        }
+    }
+
+    public StorageOptions(Path dataDirectory, int maxDocumentBytes) {
+        this(dataDirectory, maxDocumentBytes, DEFAULT_LOG_SEGMENT_BYTES);
     }
 
     public static StorageOptions of(Path dataDirectory) {

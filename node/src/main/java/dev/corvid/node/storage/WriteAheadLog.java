@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,12 +29,20 @@ import org.slf4j.LoggerFactory;
  * everything after it are cut off on {@link #replay}. Only records that were synced were ever
  * acknowledged, so nothing acknowledged is cut.
  *
+ * <p>Segments are preallocated (written with zeros, or recycled from a segment a checkpoint made
+ * redundant) and then overwritten in place. So a sync changes no file metadata: on ext4 it flushes
+ * just this file's pages instead of waiting for a journal commit that also carries the index's
+ * dirty data. That is the difference between about 3,000 and 9,000 syncs a second on this kind of
+ * disk. A recycled segment still holds old records, but their sequence numbers are all lower than
+ * the segment's first, so replay stops at them.
+ *
  * <p>Not thread-safe: used by the storage writer thread only (and by {@code open} before it starts).
  */
 final class WriteAheadLog implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WriteAheadLog.class);
     private static final String SUFFIX = ".wal";
+    private static final String SPARE = "spare.wal.tmp";
     private static final int HEADER = 16;
     static final int MAX_RECORD = 512 * 1024 * 1024;
 
@@ -43,12 +52,17 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     private final Path dir;
+    private final long segmentBytes;
     private FileChannel current;
     private Path currentPath;
+    /** Where the next record goes in the current segment; the file may be longer (preallocated). */
+    private long position;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
 
-    WriteAheadLog(Path dir) throws IOException {
+    /** @param segmentBytes the size segments are preallocated to; records past it grow the file */
+    WriteAheadLog(Path dir, long segmentBytes) throws IOException {
         this.dir = Files.createDirectories(dir);
+        this.segmentBytes = segmentBytes;
     }
 
     /**
@@ -59,10 +73,10 @@ final class WriteAheadLog implements AutoCloseable {
      */
     long replay(long after, Replayer replayer) throws IOException {
         long last = after;
-        long expectedNext = -1;
         List<Path> segments = segments();
         for (int s = 0; s < segments.size(); s++) {
             Path segment = segments.get(s);
+            long expectedNext = firstSeqOf(segment);
             long validEnd = 0;
             boolean torn = false;
             try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
@@ -79,7 +93,7 @@ final class WriteAheadLog implements AutoCloseable {
                     int crc = header.getInt();
                     long seq = header.getLong();
                     if (length < 0 || length > MAX_RECORD || validEnd + HEADER + length > size
-                            || (expectedNext >= 0 && seq != expectedNext)) {
+                            || seq != expectedNext) {
                         torn = true;
                         break;
                     }
@@ -97,8 +111,8 @@ final class WriteAheadLog implements AutoCloseable {
                 }
             }
             if (torn) {
-                log.warn("write-ahead log {}: torn tail after byte {}, cutting it off (unacknowledged writes of a crash)",
-                        segment.getFileName(), validEnd);
+                log.info("write-ahead log {}: ends after byte {}; cutting off what follows (preallocated space, "
+                        + "or writes a crash kept from being acknowledged)", segment.getFileName(), validEnd);
                 try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
                     ch.truncate(validEnd);
                     ch.force(true);
@@ -113,7 +127,10 @@ final class WriteAheadLog implements AutoCloseable {
         return last;
     }
 
-    /** Starts a new segment whose first record will have sequence number {@code firstSeq}. */
+    /**
+     * Starts a new segment whose first record will have sequence number {@code firstSeq}: the spare
+     * (a recycled segment) if there is one, else a freshly zero-filled file.
+     */
     void startSegment(long firstSeq) throws IOException {
         if (current != null) {
             flushBuffer();
@@ -121,9 +138,38 @@ final class WriteAheadLog implements AutoCloseable {
             current.close();
         }
         currentPath = dir.resolve(String.format("%020d%s", firstSeq, SUFFIX));
-        current = FileChannel.open(currentPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        Path spare = dir.resolve(SPARE);
+        if (Files.exists(spare)) {
+            Files.move(spare, currentPath, StandardCopyOption.ATOMIC_MOVE);
+        } else {
+            preallocate(currentPath);
+        }
+        current = FileChannel.open(currentPath, StandardOpenOption.WRITE);
+        position = 0;
         syncDirectory();
+    }
+
+    /** Makes sure a spare segment exists, so the next {@link #startSegment} needs no zero-filling. */
+    void prepareSpare() throws IOException {
+        Path spare = dir.resolve(SPARE);
+        if (!Files.exists(spare)) {
+            preallocate(spare);
+            syncDirectory();
+        }
+    }
+
+    private void preallocate(Path file) throws IOException {
+        Path tmp = dir.resolve(file.getFileName() + ".zeroing");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+            for (long written = 0; written < segmentBytes; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), segmentBytes - written));
+                written += ch.write(zeros);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Buffers a record; it is durable only after {@link #sync}. */
@@ -147,15 +193,24 @@ final class WriteAheadLog implements AutoCloseable {
         current.force(false);
     }
 
-    /** Bytes in the current segment, synced or not. */
-    long currentSegmentBytes() throws IOException {
-        return current.size() + buffer.position();
+    /** Bytes of records in the current segment, synced or not. */
+    long currentSegmentBytes() {
+        return position + buffer.position();
     }
 
-    /** Deletes every segment but the current one: their records are all in a checkpoint. */
-    void deleteOlderSegments() throws IOException {
+    /**
+     * Retires every segment but the current one (their records are all in a checkpoint): one is
+     * kept as the spare for the next segment, the rest are deleted.
+     */
+    void retireOlderSegments() throws IOException {
+        Path spare = dir.resolve(SPARE);
         for (Path segment : segments()) {
-            if (!segment.equals(currentPath)) {
+            if (segment.equals(currentPath)) {
+                continue;
+            }
+            if (!Files.exists(spare) && Files.size(segment) >= segmentBytes) {
+                Files.move(segment, spare, StandardCopyOption.ATOMIC_MOVE);
+            } else {
                 Files.delete(segment);
             }
         }
@@ -174,14 +229,19 @@ final class WriteAheadLog implements AutoCloseable {
     private void flushBuffer() throws IOException {
         buffer.flip();
         while (buffer.hasRemaining()) {
-            current.write(buffer);
+            position += current.write(buffer, position);
         }
         buffer.clear();
     }
 
+    private static long firstSeqOf(Path segment) {
+        String name = segment.getFileName().toString();
+        return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+    }
+
     private List<Path> segments() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return new ArrayList<>(files.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList());
+            return new ArrayList<>(files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.wal")).sorted().toList());
         }
     }
 

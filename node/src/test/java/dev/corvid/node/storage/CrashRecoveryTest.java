@@ -32,7 +32,7 @@ class CrashRecoveryTest {
     void crashImage_replaysEveryAcknowledgedBatch() throws IOException {
         Path image = dir.resolve("image");
         List<Etag> acknowledged = new ArrayList<>();
-        try (MapDbStorage storage = MapDbStorage.open(StorageOptions.of(dir.resolve("live")), NEVER)) {
+        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("live")), NEVER)) {
             for (int i = 0; i < 50; i++) {
                 acknowledged.add(storage.write(WriteBatch.builder()
                         .put("docs/" + i, null, "{\"i\":" + i + "}", Etag.EMPTY).build()).get(0).etag());
@@ -40,7 +40,7 @@ class CrashRecoveryTest {
             storage.write(WriteBatch.builder().delete("docs/7", null).build());
             copy(dir.resolve("live"), image);
         }
-        try (MapDbStorage recovered = MapDbStorage.open(StorageOptions.of(image))) {
+        try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(image))) {
             assertEquals(49, recovered.documentCount());
             for (int i = 0; i < 50; i++) {
                 if (i != 7) {
@@ -58,7 +58,7 @@ class CrashRecoveryTest {
         Path live = dir.resolve("live");
         Path image = dir.resolve("image");
         int batches = 6;
-        try (MapDbStorage storage = MapDbStorage.open(StorageOptions.of(live), NEVER)) {
+        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live), NEVER)) {
             for (int b = 0; b < batches; b++) {
                 storage.write(WriteBatch.builder()
                         .put("a/" + b, null, "{\"b\":" + b + "}", null)
@@ -68,7 +68,7 @@ class CrashRecoveryTest {
             copy(live, image);
         }
         Path segment = onlySegment(image.resolve("wal"));
-        long size = Files.size(segment);
+        long size = endOfData(segment) + 20;
         int previousBatches = -1;
         for (long cut = 0; cut <= size; cut += cut + 40 >= size ? 1 : 11) {
             Path trial = dir.resolve("trial-" + cut);
@@ -76,7 +76,7 @@ class CrashRecoveryTest {
             try (FileChannel ch = FileChannel.open(onlySegment(trial.resolve("wal")), StandardOpenOption.WRITE)) {
                 ch.truncate(cut);
             }
-            try (MapDbStorage recovered = MapDbStorage.open(StorageOptions.of(trial))) {
+            try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(trial))) {
                 int present = 0;
                 for (int b = 0; b < batches; b++) {
                     boolean a = recovered.get("a/" + b).isPresent();
@@ -101,27 +101,40 @@ class CrashRecoveryTest {
     void garbageAfterTheLastRecord_isCutOff() throws IOException {
         Path live = dir.resolve("live");
         Path image = dir.resolve("image");
-        try (MapDbStorage storage = MapDbStorage.open(StorageOptions.of(live), NEVER)) {
+        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live), NEVER)) {
             storage.write(WriteBatch.builder().put("a", null, "{}", null).build());
             copy(live, image);
         }
-        Files.write(onlySegment(image.resolve("wal")), new byte[] {0, 0, 1, 0, 42, 42, 42, 42, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2, 3},
-                StandardOpenOption.APPEND);
-        try (MapDbStorage recovered = MapDbStorage.open(StorageOptions.of(image))) {
+        Path segment = onlySegment(image.resolve("wal"));
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {0, 0, 1, 0, 42, 42, 42, 42, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2, 3}),
+                    endOfData(segment));
+        }
+        try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(image))) {
             assertTrue(recovered.get("a").isPresent());
             recovered.write(WriteBatch.builder().put("b", null, "{}", null).build());
         }
-        try (MapDbStorage reopened = MapDbStorage.open(StorageOptions.of(image))) {
+        try (MapDbStorage reopened = MapDbStorage.open(MapDbStorageTest.small(image))) {
             assertEquals(2, reopened.documentCount());
         }
     }
 
     private static Path onlySegment(Path wal) throws IOException {
         try (Stream<Path> files = Files.list(wal)) {
-            List<Path> segments = files.sorted().toList();
+            List<Path> segments = files.filter(p -> p.toString().endsWith(".wal")).sorted().toList();
             assertEquals(1, segments.size(), "segments: " + segments);
             return segments.get(0);
         }
+    }
+
+    /** The offset after the last non-zero byte: where the records of a preallocated segment end. */
+    private static long endOfData(Path segment) throws IOException {
+        byte[] bytes = Files.readAllBytes(segment);
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] == 0) {
+            end--;
+        }
+        return end;
     }
 
     private static void copy(Path from, Path to) throws IOException {

@@ -1,0 +1,186 @@
+package dev.corvid.bench;
+
+import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.GetRequest;
+import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.PutRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Drives one node with concurrent clients and prints one line per phase:
+ * {@code RESULT store=corvid phase=<phase> ops=<n> secs=<s> ops_per_s=<x> p50_ms=<x> p99_ms=<x> conflicts=<n> errors=<n>}.
+ *
+ * <p>Phases: {@code insert} puts every document once with the must-not-exist check (durable: each
+ * put is acknowledged only after its log record is synced); {@code get} loads random documents
+ * for a fixed time.
+ */
+@Command(name = "corvid-load", mixinStandardHelpOptions = true,
+        description = "Load tool for a Corvid node: durable inserts, then random gets.")
+public final class LoadTool implements Callable<Integer> {
+
+    @Option(names = "--target", defaultValue = "127.0.0.1:7001", description = "Node address (default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(names = "--threads", defaultValue = "32", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--docs", defaultValue = "10000", description = "Documents to insert (default: ${DEFAULT-VALUE}).")
+    int docs;
+
+    @Option(names = "--duration", defaultValue = "20", description = "Seconds of a timed phase (default: ${DEFAULT-VALUE}).")
+    int duration;
+
+    @Option(names = "--phases", defaultValue = "insert,get", split = ",",
+            description = "Phases to run, in order (default: ${DEFAULT-VALUE}).")
+    List<String> phases;
+
+    @Option(names = "--prefix", description = "Id prefix (default: a fresh one per run, so inserts never collide).")
+    String prefix;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LoadTool()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (prefix == null) {
+            prefix = "bench-" + Long.toString(System.currentTimeMillis(), 36) + "/";
+        }
+        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (String phase : phases) {
+                switch (phase) {
+                    case "insert" -> report("insert", insert(channel, pool));
+                    case "get" -> report("get", timedGets(channel, pool));
+                    default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown phase " + phase);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        return 0;
+    }
+
+    private static String document(int i) {
+        String bio = "Bio of person " + i + ": " + "lorem ipsum dolor sit amet ".repeat(40);
+        return "{\"name\":\"Person " + i + "\",\"age\":" + (18 + i % 60) + ",\"bio\":\"" + bio.substring(0, 900) + "\"}";
+    }
+
+    private Phase insert(ManagedChannel channel, ExecutorService pool) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        return run(pool, () -> {
+            DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(channel);
+            Worker w = new Worker();
+            for (int i = next.getAndIncrement(); i < docs; i = next.getAndIncrement()) {
+                PutRequest put = PutRequest.newBuilder().setPut(PutCommand.newBuilder()
+                        .setId(prefix + i)
+                        .setMetadataJson("{\"@collection\":\"People\"}")
+                        .setBodyJson(document(i))
+                        .setExpectedEtag("00000000-0000-0000-0000-000000000000")).build();
+                long t0 = System.nanoTime();
+                try {
+                    stub.withDeadlineAfter(30, TimeUnit.SECONDS).put(put);
+                    w.latencies.add(System.nanoTime() - t0);
+                } catch (StatusRuntimeException e) {
+                    w.count(e);
+                }
+            }
+            return w;
+        });
+    }
+
+    private Phase timedGets(ManagedChannel channel, ExecutorService pool) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(duration);
+        return run(pool, () -> {
+            DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(channel);
+            Worker w = new Worker();
+            while (System.nanoTime() < end) {
+                GetRequest get = GetRequest.newBuilder().addIds(prefix + ThreadLocalRandom.current().nextInt(docs)).build();
+                long t0 = System.nanoTime();
+                try {
+                    if (!stub.withDeadlineAfter(30, TimeUnit.SECONDS).get(get).getResults(0).getFound()) {
+                        w.errors++;
+                    }
+                    w.latencies.add(System.nanoTime() - t0);
+                } catch (StatusRuntimeException e) {
+                    w.count(e);
+                }
+            }
+            return w;
+        });
+    }
+
+    private Phase run(ExecutorService pool, Callable<Worker> work) throws Exception {
+        long start = System.nanoTime();
+        List<Future<Worker>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            futures.add(pool.submit(work));
+        }
+        Phase phase = new Phase();
+        for (Future<Worker> f : futures) {
+            phase.add(f.get());
+        }
+        phase.seconds = (System.nanoTime() - start) / 1e9;
+        return phase;
+    }
+
+    private static void report(String name, Phase p) {
+        long[] sorted = p.latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf(Locale.ROOT,
+                "RESULT store=corvid phase=%s ops=%d secs=%.2f ops_per_s=%.0f p50_ms=%.2f p99_ms=%.2f conflicts=%d errors=%d%n",
+                name, sorted.length, p.seconds, sorted.length / p.seconds, percentile(sorted, 0.50),
+                percentile(sorted, 0.99), p.conflicts, p.errors);
+    }
+
+    private static double percentile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
+    }
+
+    private static final class Worker {
+        final List<Long> latencies = new ArrayList<>();
+        long conflicts;
+        long errors;
+
+        void count(StatusRuntimeException e) {
+            if (e.getStatus().getCode() == io.grpc.Status.Code.ABORTED) {
+                conflicts++;
+            } else {
+                errors++;
+            }
+        }
+    }
+
+    private static final class Phase {
+        final List<Long> latencies = new ArrayList<>();
+        long conflicts;
+        long errors;
+        double seconds;
+
+        void add(Worker w) {
+            latencies.addAll(w.latencies);
+            conflicts += w.conflicts;
+            errors += w.errors;
+        }
+    }
+}
