@@ -1,5 +1,7 @@
 package dev.corvid.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.corvid.proto.FieldFilter;
 import dev.corvid.proto.OrderBy;
 import dev.corvid.proto.QueryRequest;
@@ -115,7 +117,8 @@ public final class DocumentQuery<T> {
     }
 
     private DocumentQuery<T> filter(String field, FieldFilter.Op op, Object value) {
-        String json = Metadata.toJson(session.converter().mapper(), session.converter().mapper().valueToTree(value));
+        JsonNode tree = value == null ? NullNode.getInstance() : session.converter().mapper().valueToTree(value);
+        String json = Metadata.toJson(session.converter().mapper(), tree);
         request.addFilters(FieldFilter.newBuilder().setField(checkField(field)).setOp(op).setValueJson(json));
         return this;
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.corvid.client.examples.Person;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,12 @@
-package dev.corvid.client;
+package dev.corvid.client.examples;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.corvid.client.Etag;
 
-/** The seed's entity: a name, and an etag kept current by listeners but never stored. */
+/**
+ * The seed's entity: a name, and an etag kept current by {@link EtagConversionListener} and
+ * {@link EtagStoreListener} but never stored ({@code @JsonIgnore}).
+ */
 public class Person {
 
     private String id;
