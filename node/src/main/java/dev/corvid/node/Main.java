@@ -1,0 +1,48 @@
+package dev.corvid.node;
+
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.config.ConfigException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code corvid-node --config cluster-config/local-3node.json --node A}: runs one node until SIGTERM. */
+@Command(name = "corvid-node", mixinStandardHelpOptions = true, version = "Corvid node 0.1",
+        description = "Runs one node of a Corvid cluster until it receives SIGTERM (or Ctrl-C).")
+public final class Main implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, defaultValue = "cluster-config/local-3node.json",
+            description = "Cluster config JSON (default: ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = {"-n", "--node"}, required = true, description = "Name of this node in the config, e.g. A.")
+    String node;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        CorvidNode running;
+        try {
+            running = CorvidNode.start(ClusterConfig.load(config), node);
+        } catch (ConfigException e) {
+            System.err.println("corvid-node: " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            System.err.println("corvid-node: node " + node + " failed to start: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "corvid-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

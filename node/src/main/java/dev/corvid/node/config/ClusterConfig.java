@@ -1,0 +1,213 @@
+package dev.corvid.node.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A cluster description, read from JSON and validated in one place:
+ * <pre>
+ * {
+ *   "cluster": "local-3node",
+ *   "nodes": [
+ *     {"name": "A", "host": "127.0.0.1", "port": 7001, "dataDir": "../run/A/data", "role": "master"},
+ *     {"name": "B", "host": "127.0.0.1", "port": 7002, "dataDir": "../run/B/data", "role": "replica"}
+ *   ],
+ *   "limits": {"maxDocumentBytes": 4194304}
+ * }
+ * </pre>
+ * Exactly one node is the master; names, addresses and data directories are unique; relative data
+ * directories resolve against the folder of the config file. {@code limits} and each of its fields
+ * are optional (see {@link Limits} for the defaults).
+ *
+ * @param name   the cluster's name
+ * @param nodes  every node, master included, in the order written
+ * @param limits request limits shared by all nodes
+ */
+public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    public ClusterConfig {
+        nodes = List.copyOf(nodes);
+        validate(nodes);
+    }
+
+    /** Reads and validates a config file. */
+    public static ClusterConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("cluster config " + file + " does not exist");
+        } catch (IOException e) {
+            throw new ConfigException("cannot read cluster config " + file + ": " + e, e);
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, base, file.toString());
+    }
+
+    /** Parses config text; relative data directories resolve against {@code base}. */
+    public static ClusterConfig parse(String json, Path base, String source) {
+        FileModel model;
+        try {
+            model = JSON.readValue(json, FileModel.class);
+        } catch (JsonMappingException e) {
+            throw new ConfigException("cluster config " + source + " is malformed: " + e.getOriginalMessage()
+                    + " at " + e.getPathReference(), e);
+        } catch (IOException e) {
+            throw new ConfigException("cluster config " + source + " is not valid JSON: " + e.getMessage(), e);
+        }
+        if (model == null || model.nodes == null || model.nodes.isEmpty()) {
+            throw new ConfigException("cluster config " + source + " lists no nodes");
+        }
+        try {
+            List<NodeConfig> nodes = model.nodes.stream().map(n -> n.toConfig(base)).toList();
+            Limits limits = model.limits == null ? Limits.DEFAULT : model.limits.toLimits();
+            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits);
+        } catch (ConfigException e) {
+            throw new ConfigException("cluster config " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The one master. */
+    public NodeConfig master() {
+        return nodes.stream().filter(n -> n.role() == NodeConfig.Role.MASTER).findFirst().orElseThrow();
+    }
+
+    /** Every replica, in config order. */
+    public List<NodeConfig> replicas() {
+        return nodes.stream().filter(n -> n.role() == NodeConfig.Role.REPLICA).toList();
+    }
+
+    public Optional<NodeConfig> find(String nodeName) {
+        return nodes.stream().filter(n -> n.name().equals(nodeName)).findFirst();
+    }
+
+    /** @throws ConfigException naming the known nodes when there is no node of that name */
+    public NodeConfig node(String nodeName) {
+        return find(nodeName).orElseThrow(() -> new ConfigException("unknown node '" + nodeName
+                + "': cluster '" + name + "' has " + nodes.stream().map(NodeConfig::name).toList()));
+    }
+
+    /** A cluster of one master and no replicas. */
+    public static ClusterConfig standalone(String host, int port, Path dataDirectory, Limits limits) {
+        return new ClusterConfig("standalone",
+                List.of(new NodeConfig("standalone", host, port, dataDirectory, NodeConfig.Role.MASTER)), limits);
+    }
+
+    private static void validate(List<NodeConfig> nodes) {
+        Set<String> names = new HashSet<>();
+        Map<String, String> addresses = new HashMap<>();
+        Map<Path, String> dataDirs = new HashMap<>();
+        int masters = 0;
+        for (NodeConfig n : nodes) {
+            if (!names.add(n.name())) {
+                throw new ConfigException("two nodes are named '" + n.name() + "'");
+            }
+            if (n.port() != 0) {
+                String clash = addresses.put(n.host() + ":" + n.port(), n.name());
+                if (clash != null) {
+                    throw new ConfigException("port clash: nodes '" + clash + "' and '" + n.name()
+                            + "' both listen on " + n.address());
+                }
+            }
+            String dirClash = dataDirs.put(n.dataDirectory().toAbsolutePath().normalize(), n.name());
+            if (dirClash != null) {
+                throw new ConfigException("nodes '" + dirClash + "' and '" + n.name() + "' share the data directory "
+                        + n.dataDirectory());
+            }
+            if (n.role() == NodeConfig.Role.MASTER) {
+                masters++;
+            }
+        }
+        if (masters != 1) {
+            throw new ConfigException(masters == 0 ? "no node has \"role\": \"master\"; exactly one must"
+                    : masters + " nodes have \"role\": \"master\"; exactly one may");
+        }
+    }
+
+    /** The file format, as Jackson reads it. */
+    private static final class FileModel {
+        @JsonProperty
+        String cluster;
+        @JsonProperty
+        List<NodeModel> nodes;
+        @JsonProperty
+        LimitsModel limits;
+    }
+
+    private static final class NodeModel {
+        @JsonProperty
+        String name;
+        @JsonProperty
+        String host;
+        @JsonProperty
+        Integer port;
+        @JsonProperty
+        String dataDir;
+        @JsonProperty
+        String role;
+
+        NodeConfig toConfig(Path base) {
+            if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw new ConfigException("node name " + (name == null ? "is missing" : "'" + name + "' is invalid")
+                        + ": use 1-64 letters, digits, '.', '_' or '-'");
+            }
+            if (host == null || host.isBlank()) {
+                throw new ConfigException("node '" + name + "' has no \"host\"");
+            }
+            if (port == null || port < 0 || port > 65535) {
+                throw new ConfigException("node '" + name + "' needs a \"port\" from 0 to 65535, has " + port);
+            }
+            if (dataDir == null || dataDir.isBlank()) {
+                throw new ConfigException("node '" + name + "' has no \"dataDir\"");
+            }
+            NodeConfig.Role parsedRole;
+            try {
+                parsedRole = NodeConfig.Role.valueOf(String.valueOf(role).toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("node '" + name + "' has \"role\": " + (role == null ? "missing" : "'" + role + "'")
+                        + "; use \"master\" or \"replica\"");
+            }
+            Path dir = base.resolve(dataDir).normalize();
+            return new NodeConfig(name, host, port, dir, parsedRole);
+        }
+    }
+
+    private static final class LimitsModel {
+        @JsonProperty
+        Integer maxDocumentBytes;
+        @JsonProperty
+        Integer maxRequestBytes;
+        @JsonProperty
+        Integer defaultPageSize;
+        @JsonProperty
+        Integer maxPageSize;
+
+        Limits toLimits() {
+            Limits d = Limits.DEFAULT;
+            return new Limits(
+                    maxDocumentBytes != null ? maxDocumentBytes : d.maxDocumentBytes(),
+                    maxRequestBytes != null ? maxRequestBytes : d.maxRequestBytes(),
+                    defaultPageSize != null ? defaultPageSize : d.defaultPageSize(),
+                    maxPageSize != null ? maxPageSize : d.maxPageSize());
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.corvid.node.config;
+
+import java.nio.file.Path;
+
+/**
+ * One node of a cluster description.
+ *
+ * @param name          unique name, e.g. {@code A}
+ * @param host          the address it listens on, e.g. {@code 127.0.0.1}
+ * @param port          the gRPC port (1-65535, or 0 for one chosen by the OS)
+ * @param dataDirectory where its storage lives; resolved against the config file's folder
+ * @param role          master or replica
+ */
+public record NodeConfig(String name, String host, int port, Path dataDirectory, Role role) {
+
+    /** What a node does in the cluster. */
+    public enum Role {
+        /** Takes every write and pushes changes to the replicas. */
+        MASTER,
+        /** Applies the master's changes; refuses ordinary client writes. */
+        REPLICA;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** {@code host:port}, the form clients use. */
+    public String address() {
+        return host + ":" + port;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.corvid.node.rpc;
+
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.storage.Storage;
+import dev.corvid.node.storage.StoredDocument;
+import dev.corvid.node.storage.WriteBatch;
+import dev.corvid.proto.BatchRequest;
+import dev.corvid.proto.DeleteRequest;
+import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.GetRequest;
+import dev.corvid.proto.GetResponse;
+import dev.corvid.proto.NodeStats;
+import dev.corvid.proto.PutRequest;
+import dev.corvid.proto.QueryRequest;
+import dev.corvid.proto.QueryResponse;
+import dev.corvid.proto.ReserveIdsRequest;
+import dev.corvid.proto.ReserveIdsResponse;
+import dev.corvid.proto.StatsRequest;
+import dev.corvid.proto.WriteOptions;
+import dev.corvid.proto.WriteResponse;
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.IdRange;
+import dev.corvid.node.storage.QueryResult;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** The Documents gRPC service: validate, call storage, map the error, reply. */
+final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
+
+    private final Storage storage;
+    private final ClusterConfig cluster;
+    private final NodeConfig self;
+    private final NodeCounters counters;
+    private final Supplier<String> address;
+
+    DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
+                    Supplier<String> address) {
+        this.storage = storage;
+        this.cluster = cluster;
+        this.self = self;
+        this.counters = counters;
+        this.address = address;
+    }
+
+    @Override
+    public void get(GetRequest request, StreamObserver<GetResponse> out) {
+        reply(out, () -> {
+            GetResponse.Builder response = GetResponse.newBuilder();
+            for (Optional<StoredDocument> doc : storage.getAll(request.getIdsList())) {
+                response.addResultsBuilder().setFound(doc.isPresent())
+                        .setDocument(doc.map(Messages::document).orElse(dev.corvid.proto.Document.getDefaultInstance()));
+            }
+            counters.read();
+            return response.build();
+        });
+    }
+
+    @Override
+    public void put(PutRequest request, StreamObserver<WriteResponse> out) {
+        reply(out, () -> write(request.getOptions(), Messages.put(WriteBatch.builder(), request.getPut()).build()));
+    }
+
+    @Override
+    public void delete(DeleteRequest request, StreamObserver<WriteResponse> out) {
+        reply(out, () -> write(request.getOptions(), Messages.delete(WriteBatch.builder(), request.getDelete()).build()));
+    }
+
+    @Override
+    public void batch(BatchRequest request, StreamObserver<WriteResponse> out) {
+        reply(out, () -> write(request.getOptions(), Messages.batch(request.getCommandsList())));
+    }
+
+    private WriteResponse write(WriteOptions options, WriteBatch batch) {
+        boolean onReplica = self.role() == NodeConfig.Role.REPLICA;
+        if (onReplica && !options.getFailoverWrite()) {
+            throw notMaster();
+        }
+        WriteResponse response = Messages.response(storage.write(batch), onReplica);
+        counters.write();
+        return response;
+    }
+
+    private NotMasterException notMaster() {
+        NodeConfig master = cluster.master();
+        return new NotMasterException(self.name(), master.name(), master.address());
+    }
+
+    @Override
+    public void query(QueryRequest request, StreamObserver<QueryResponse> out) {
+        reply(out, () -> {
+            QueryResult result = storage.query(Messages.query(request, cluster.limits()));
+            QueryResponse.Builder response = QueryResponse.newBuilder().setTotalResults(result.totalResults());
+            result.documents().forEach(d -> response.addDocuments(Messages.document(d)));
+            counters.read();
+            return response.build();
+        });
+    }
+
+    @Override
+    public void reserveIds(ReserveIdsRequest request, StreamObserver<ReserveIdsResponse> out) {
+        reply(out, () -> {
+            if (self.role() != NodeConfig.Role.MASTER) {
+                throw notMaster();
+            }
+            IdRange range = storage.reserveIds(request.getCollection(), request.getCount());
+            return ReserveIdsResponse.newBuilder().setFirst(range.first()).setLast(range.last()).build();
+        });
+    }
+
+    @Override
+    public void stats(StatsRequest request, StreamObserver<NodeStats> out) {
+        reply(out, () -> {
+            Etag last = storage.lastEtag();
+            return NodeStats.newBuilder()
+                    .setNodeName(self.name())
+                    .setRole(self.role().wireName())
+                    .setNodeTag(String.format("%06X", storage.nodeTag()))
+                    .setDocumentCount(storage.documentCount())
+                    .setLastEtag(Messages.text(last))
+                    .setReadsServed(counters.reads())
+                    .setWritesServed(counters.writes())
+                    .setUptimeMs(counters.uptimeMillis())
+                    .setAddress(address.get())
+                    .build();
+        });
+    }
+
+    private static <T> void reply(StreamObserver<T> out, Supplier<T> call) {
+        T response;
+        try {
+            response = call.get();
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+            return;
+        }
+        out.onNext(response);
+        out.onCompleted();
+    }
+}

@@ -1,0 +1,134 @@
+package dev.corvid.node.rpc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.corvid.node.config.Limits;
+import dev.corvid.node.storage.BadRequestException;
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.Query;
+import dev.corvid.node.storage.StoredDocument;
+import dev.corvid.node.storage.WriteBatch;
+import dev.corvid.node.storage.WriteResult;
+import dev.corvid.proto.Command;
+import dev.corvid.proto.DeleteCommand;
+import dev.corvid.proto.Document;
+import dev.corvid.proto.FieldFilter;
+import dev.corvid.proto.OrderBy;
+import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.QueryRequest;
+import dev.corvid.proto.WriteResponse;
+import java.util.List;
+
+/** Translation between protobuf messages and storage types, with the input checks that belong to the wire. */
+final class Messages {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Messages() {
+    }
+
+    /** Empty text is "no etag"; anything else must parse. */
+    static Etag etag(String text) {
+        if (text.isEmpty()) {
+            return null;
+        }
+        try {
+            return Etag.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException(e.getMessage(), e);
+        }
+    }
+
+    static String text(Etag etag) {
+        return etag == null ? "" : etag.toString();
+    }
+
+    static Document document(StoredDocument doc) {
+        return Document.newBuilder()
+                .setId(doc.id())
+                .setEtag(doc.etag().toString())
+                .setMetadataJson(doc.metadataJson())
+                .setBodyJson(doc.bodyJson())
+                .build();
+    }
+
+    static WriteBatch batch(List<Command> commands) {
+        WriteBatch.Builder batch = WriteBatch.builder();
+        for (int i = 0; i < commands.size(); i++) {
+            Command c = commands.get(i);
+            switch (c.getKindCase()) {
+                case PUT -> put(batch, c.getPut());
+                case DELETE -> delete(batch, c.getDelete());
+                default -> throw new BadRequestException("command " + i + " of the batch is neither a put nor a delete");
+            }
+        }
+        return batch.build();
+    }
+
+    static WriteBatch.Builder put(WriteBatch.Builder batch, PutCommand put) {
+        return batch.put(put.getId(), put.getMetadataJson(), put.getBodyJson(), etag(put.getExpectedEtag()));
+    }
+
+    static WriteBatch.Builder delete(WriteBatch.Builder batch, DeleteCommand delete) {
+        return batch.delete(delete.getId(), etag(delete.getExpectedEtag()));
+    }
+
+    static WriteResponse response(List<WriteResult> results, boolean writtenToReplica) {
+        WriteResponse.Builder response = WriteResponse.newBuilder().setWrittenToReplica(writtenToReplica);
+        for (WriteResult r : results) {
+            response.addResultsBuilder().setId(r.id()).setEtag(text(r.etag())).setDeleted(r.deleted());
+        }
+        return response.build();
+    }
+
+    static Query query(QueryRequest request, Limits limits) {
+        int take = request.getTake() == 0 ? limits.defaultPageSize() : request.getTake();
+        if (take < 0 || take > limits.maxPageSize()) {
+            throw new BadRequestException("take must be from 1 to " + limits.maxPageSize() + ", was " + take);
+        }
+        List<Query.Filter> filters = request.getFiltersList().stream().map(Messages::filter).toList();
+        List<Query.SortKey> order = request.getOrderByList().stream().map(Messages::sortKey).toList();
+        return new Query(request.getCollection(), filters, order, request.getSkip(), take);
+    }
+
+    private static Query.Filter filter(FieldFilter f) {
+        Query.Op op = switch (f.getOp()) {
+            case EQ -> Query.Op.EQ;
+            case NE -> Query.Op.NE;
+            case LT -> Query.Op.LT;
+            case LTE -> Query.Op.LTE;
+            case GT -> Query.Op.GT;
+            case GTE -> Query.Op.GTE;
+            default -> throw new BadRequestException("filter on '" + f.getField() + "' has no comparison operator");
+        };
+        return new Query.Filter(field(f.getField()), op, value(f.getField(), f.getValueJson()));
+    }
+
+    private static Query.SortKey sortKey(OrderBy o) {
+        return new Query.SortKey(field(o.getField()), o.getDescending());
+    }
+
+    private static String field(String path) {
+        if (path.isEmpty() || path.startsWith(".") || path.endsWith(".") || path.contains("..")) {
+            throw new BadRequestException("field path '" + path + "' is not a dotted path like 'address.city'");
+        }
+        return path;
+    }
+
+    private static JsonNode value(String field, String json) {
+        try {
+            JsonNode node = JSON.readTree(json);
+            if (node == null || node.isMissingNode()) {
+                throw new BadRequestException("filter on '" + field + "' has no value");
+            }
+            if (node.isContainerNode()) {
+                throw new BadRequestException("filter on '" + field + "' compares with " + json
+                        + "; only strings, numbers, booleans and null can be compared");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new BadRequestException("filter value for '" + field + "' is not JSON: " + e.getOriginalMessage());
+        }
+    }
+}

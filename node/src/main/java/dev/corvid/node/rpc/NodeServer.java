@@ -1,0 +1,92 @@
+package dev.corvid.node.rpc;
+
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.storage.Storage;
+import dev.corvid.proto.DocumentsGrpc;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.services.HealthStatusManager;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's gRPC server: the Documents service plus the standard health and reflection services,
+ * so generic gRPC tools can see the node. The transport is injected as a {@link ServerBuilder}, so
+ * tests can use in-process servers or port 0.
+ */
+public final class NodeServer {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
+
+    private final Server server;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final NodeConfig self;
+    private volatile String address;
+
+    public NodeServer(ServerBuilder<?> builder, Storage storage, ClusterConfig cluster, NodeConfig self) {
+        this.self = self;
+        this.address = self.address();
+        NodeCounters counters = new NodeCounters();
+        this.server = builder
+                .maxInboundMessageSize(cluster.limits().maxRequestBytes())
+                .addService(new DocumentService(storage, cluster, self, counters, () -> address))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(legacyReflection())
+                .build();
+    }
+
+    @SuppressWarnings("deprecation")
+    private static io.grpc.BindableService legacyReflection() {
+        // v1alpha reflection: still what many tools (grpcurl among them) ask for first.
+        return ProtoReflectionService.newInstance();
+    }
+
+    /** Binds and starts serving; health reports SERVING from here on. */
+    public NodeServer start() throws IOException {
+        server.start();
+        if (self.port() == 0 && server.getPort() > 0) {
+            address = self.host() + ":" + server.getPort();
+        }
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(DocumentsGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        log.info("node {} ({}) serving on {}", self.name(), self.role().wireName(), address);
+        return this;
+    }
+
+    /** The port bound, useful when the config asked for port 0; -1 for non-network transports. */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** {@code host:port} as clients should dial it. */
+    public String address() {
+        return address;
+    }
+
+    /**
+     * Stops gracefully: health turns NOT_SERVING, new calls are refused, calls in flight get up to
+     * {@code drain} to finish, then the rest are cancelled.
+     */
+    public void shutdown(Duration drain) {
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(drain.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("calls still running after {} ms; cancelling them", drain.toMillis());
+                server.shutdownNow();
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.corvid.node.storage;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The value stored per id: a live version or a tombstone, with its etag.
+ *
+ * <pre>
+ *   byte    1 = tombstone, 0 = live
+ *   long    etag, high half
+ *   long    etag, low half (the change counter)
+ *   short   collection length in bytes (0 = none), then its UTF-8 bytes
+ *   int     metadata length, then the metadata JSON (UTF-8)
+ *   rest    body JSON (UTF-8)
+ * </pre>
+ */
+record DocumentRecord(boolean tombstone, Etag etag, String collection, byte[] metadata, byte[] body) {
+
+    static DocumentRecord live(Etag etag, String collection, byte[] metadata, byte[] body) {
+        return new DocumentRecord(false, etag, collection, metadata, body);
+    }
+
+    static DocumentRecord tombstone(Etag etag) {
+        return new DocumentRecord(true, etag, null, null, null);
+    }
+
+    byte[] encode() {
+        byte[] coll = collection == null ? new byte[0] : collection.getBytes(StandardCharsets.UTF_8);
+        int size = 1 + 16 + 2 + coll.length + 4 + (tombstone ? 0 : metadata.length + body.length);
+        ByteBuffer buf = ByteBuffer.allocate(size);
+        buf.put((byte) (tombstone ? 1 : 0)).putLong(etag.high()).putLong(etag.change());
+        buf.putShort((short) coll.length).put(coll);
+        if (tombstone) {
+            buf.putInt(0);
+        } else {
+            buf.putInt(metadata.length).put(metadata).put(body);
+        }
+        return buf.array();
+    }
+
+    static DocumentRecord decode(byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        boolean tombstone = buf.get() == 1;
+        Etag etag = Etag.fromLongs(buf.getLong(), buf.getLong());
+        int collLength = buf.getShort() & 0xFFFF;
+        String collection = collLength == 0 ? null
+                : new String(bytes, buf.position(), collLength, StandardCharsets.UTF_8);
+        buf.position(buf.position() + collLength);
+        int metaLength = buf.getInt();
+        if (tombstone) {
+            return tombstone(etag);
+        }
+        byte[] metadata = new byte[metaLength];
+        buf.get(metadata);
+        byte[] body = new byte[buf.remaining()];
+        buf.get(body);
+        return live(etag, collection, metadata, body);
+    }
+
+    /** Reads only the etag and the tombstone flag, without copying the document. */
+    static Etag etagOf(byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        buf.get();
+        return Etag.fromLongs(buf.getLong(), buf.getLong());
+    }
+
+    static boolean isTombstone(byte[] bytes) {
+        return bytes[0] == 1;
+    }
+
+    StoredDocument toDocument(String id) {
+        assert !tombstone : "tombstone of " + id;
+        return new StoredDocument(id, etag, new String(metadata, StandardCharsets.UTF_8),
+                new String(body, StandardCharsets.UTF_8));
+    }
+
+    Change toChange(String id) {
+        return tombstone ? new Change(id, etag, true, null, null)
+                : new Change(id, etag, false, new String(metadata, StandardCharsets.UTF_8),
+                        new String(body, StandardCharsets.UTF_8));
+    }
+}

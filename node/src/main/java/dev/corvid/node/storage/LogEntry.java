@@ -1,0 +1,95 @@
+package dev.corvid.node.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one committed batch did, with its etags already assigned, as written to the log. Replaying
+ * entries in order on top of the last checkpoint rebuilds the exact state, etags included.
+ */
+sealed interface LogEntry {
+
+    /** A put, stamped with {@code etag}. */
+    record Put(String id, Etag etag, String collection, byte[] metadata, byte[] body) implements LogEntry {
+    }
+
+    /** A delete: the document becomes a tombstone stamped with {@code etag}. */
+    record Delete(String id, Etag etag) implements LogEntry {
+    }
+
+    /** The collection's id sequence is reserved up to {@code last}. */
+    record ReserveIds(String collection, long last) implements LogEntry {
+    }
+
+    byte PUT = 1;
+    byte DELETE = 2;
+    byte RESERVE_IDS = 3;
+
+    static byte[] encode(List<LogEntry> entries) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(entries.size());
+            for (LogEntry entry : entries) {
+                if (entry instanceof Put p) {
+                    out.writeByte(PUT);
+                    out.writeUTF(p.id());
+                    writeEtag(out, p.etag());
+                    out.writeUTF(p.collection() == null ? "" : p.collection());
+                    out.writeInt(p.metadata().length);
+                    out.write(p.metadata());
+                    out.writeInt(p.body().length);
+                    out.write(p.body());
+                } else if (entry instanceof Delete d) {
+                    out.writeByte(DELETE);
+                    out.writeUTF(d.id());
+                    writeEtag(out, d.etag());
+                } else if (entry instanceof ReserveIds r) {
+                    out.writeByte(RESERVE_IDS);
+                    out.writeUTF(r.collection());
+                    out.writeLong(r.last());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static List<LogEntry> decode(byte[] payload) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
+        int count = in.readInt();
+        List<LogEntry> entries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte kind = in.readByte();
+            switch (kind) {
+                case PUT -> {
+                    String id = in.readUTF();
+                    Etag etag = readEtag(in);
+                    String collection = in.readUTF();
+                    byte[] metadata = in.readNBytes(in.readInt());
+                    byte[] body = in.readNBytes(in.readInt());
+                    entries.add(new Put(id, etag, collection.isEmpty() ? null : collection, metadata, body));
+                }
+                case DELETE -> entries.add(new Delete(in.readUTF(), readEtag(in)));
+                case RESERVE_IDS -> entries.add(new ReserveIds(in.readUTF(), in.readLong()));
+                default -> throw new IOException("unknown log entry kind " + kind);
+            }
+        }
+        return entries;
+    }
+
+    private static void writeEtag(DataOutputStream out, Etag etag) throws IOException {
+        out.writeLong(etag.high());
+        out.writeLong(etag.change());
+    }
+
+    private static Etag readEtag(DataInputStream in) throws IOException {
+        return Etag.fromLongs(in.readLong(), in.readLong());
+    }
+}

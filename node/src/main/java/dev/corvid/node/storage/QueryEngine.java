@@ -1,0 +1,127 @@
+package dev.corvid.node.storage;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Evaluates a {@link Query} over the documents of a collection.
+ *
+ * <p>Values compare within their JSON type: numbers numerically, strings by UTF-16 code units,
+ * {@code false < true}. Across types the order is null (or missing) &lt; boolean &lt; number &lt;
+ * string &lt; array &lt; object. A range filter matches only values of the filter value's type;
+ * {@code EQ} matches equal values of the same type (1 equals 1.0); {@code NE} is its negation.
+ */
+final class QueryEngine {
+
+    private QueryEngine() {
+    }
+
+    static QueryResult run(Query query, List<StoredDocument> candidates) {
+        List<Row> matches = new ArrayList<>();
+        for (StoredDocument doc : candidates) {
+            JsonNode body = parse(doc);
+            if (query.filters().stream().allMatch(f -> matches(f, body))) {
+                matches.add(new Row(doc, body));
+            }
+        }
+        if (!query.orderBy().isEmpty()) {
+            matches.sort(ordering(query.orderBy()));
+        }
+        List<StoredDocument> page = matches.stream()
+                .skip(query.skip())
+                .limit(query.take())
+                .map(Row::document)
+                .toList();
+        return new QueryResult(page, matches.size());
+    }
+
+    private record Row(StoredDocument document, JsonNode body) {
+    }
+
+    private static JsonNode parse(StoredDocument doc) {
+        try {
+            return WriteBatch.JSON.readTree(doc.bodyJson());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored body of '" + doc.id() + "' does not parse", e);
+        }
+    }
+
+    static JsonNode field(JsonNode body, String path) {
+        JsonNode node = body;
+        for (String part : path.split("\\.", -1)) {
+            node = node == null ? null : node.get(part);
+        }
+        return node == null ? NullNode.getInstance() : node;
+    }
+
+    private static boolean matches(Query.Filter filter, JsonNode body) {
+        JsonNode value = field(body, filter.field());
+        JsonNode wanted = filter.value();
+        boolean sameType = rank(value) == rank(wanted);
+        int c = sameType ? compare(value, wanted) : 0;
+        return switch (filter.op()) {
+            case EQ -> sameType && c == 0;
+            case NE -> !(sameType && c == 0);
+            case LT -> sameType && c < 0;
+            case LTE -> sameType && c <= 0;
+            case GT -> sameType && c > 0;
+            case GTE -> sameType && c >= 0;
+        };
+    }
+
+    private static Comparator<Row> ordering(List<Query.SortKey> keys) {
+        Comparator<Row> order = null;
+        for (Query.SortKey key : keys) {
+            Comparator<Row> byKey = (a, b) -> compare(field(a.body(), key.field()), field(b.body(), key.field()));
+            if (key.descending()) {
+                byKey = byKey.reversed();
+            }
+            order = order == null ? byKey : order.thenComparing(byKey);
+        }
+        return order.thenComparing(r -> r.document().id());
+    }
+
+    static int compare(JsonNode a, JsonNode b) {
+        int ra = rank(a);
+        int rb = rank(b);
+        if (ra != rb) {
+            return Integer.compare(ra, rb);
+        }
+        if (a.isNumber()) {
+            if (a.isIntegralNumber() && b.isIntegralNumber() && a.canConvertToLong() && b.canConvertToLong()) {
+                return Long.compare(a.longValue(), b.longValue());
+            }
+            return a.decimalValue().compareTo(b.decimalValue());
+        }
+        if (a.isTextual()) {
+            return a.textValue().compareTo(b.textValue());
+        }
+        if (a.isBoolean()) {
+            return Boolean.compare(a.booleanValue(), b.booleanValue());
+        }
+        if (a.isNull()) {
+            return 0;
+        }
+        return a.toString().compareTo(b.toString());
+    }
+
+    private static int rank(JsonNode n) {
+        if (n == null || n.isNull() || n.isMissingNode()) {
+            return 0;
+        }
+        if (n.isBoolean()) {
+            return 1;
+        }
+        if (n.isNumber()) {
+            return 2;
+        }
+        if (n.isTextual()) {
+            return 3;
+        }
+        return n.isArray() ? 4 : 5;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.corvid.node.storage;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Puts and deletes to apply atomically. Building one validates every operation (id rules, JSON
+ * objects), so a batch that reaches storage can only fail on an etag check, the size limit or I/O.
+ */
+public final class WriteBatch {
+
+    /** Metadata keys the node derives itself and never stores from a client. */
+    static final List<String> DERIVED_METADATA = List.of("@etag", "@id");
+    static final String COLLECTION = "@collection";
+    static final String LAST_MODIFIED = "@last-modified";
+
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private final List<Mutation> mutations;
+
+    private WriteBatch(List<Mutation> mutations) {
+        this.mutations = List.copyOf(mutations);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    List<Mutation> mutations() {
+        return mutations;
+    }
+
+    public int size() {
+        return mutations.size();
+    }
+
+    /** Collects operations; each method validates its input and throws {@link BadRequestException}. */
+    public static final class Builder {
+        private final List<Mutation> mutations = new ArrayList<>();
+        private final String now = Instant.now().toString();
+
+        private Builder() {
+        }
+
+        /**
+         * Adds a put.
+         *
+         * @param metadataJson a JSON object, or null/blank for none; {@code @collection} must be a string
+         * @param bodyJson     a JSON object
+         * @param expected     null for no check, {@link Etag#EMPTY} for "must not exist", else the current etag
+         */
+        public Builder put(String id, String metadataJson, String bodyJson, Etag expected) {
+            DocumentIds.checkId(id);
+            ObjectNode metadata = metadataJson == null || metadataJson.isBlank()
+                    ? JSON.createObjectNode() : parseObject(id, "metadata", metadataJson);
+            ObjectNode body = parseObject(id, "body", bodyJson);
+            DERIVED_METADATA.forEach(metadata::remove);
+            String collection = null;
+            JsonNode coll = metadata.get(COLLECTION);
+            if (coll != null && !coll.isNull()) {
+                if (!coll.isTextual()) {
+                    throw new BadRequestException("metadata " + COLLECTION + " of '" + id + "' must be a string, was " + coll);
+                }
+                collection = DocumentIds.checkCollection(coll.asText());
+            }
+            metadata.put(LAST_MODIFIED, now);
+            mutations.add(new Mutation(Mutation.Kind.PUT, id, expected, collection, bytes(metadata), bytes(body)));
+            return this;
+        }
+
+        /**
+         * Adds a delete. Deleting a missing document is a no-op unless an expected etag says otherwise.
+         *
+         * @param expected null for no check, {@link Etag#EMPTY} for "must not exist", else the current etag
+         */
+        public Builder delete(String id, Etag expected) {
+            DocumentIds.checkId(id);
+            mutations.add(new Mutation(Mutation.Kind.DELETE, id, expected, null, null, null));
+            return this;
+        }
+
+        /** @throws BadRequestException when the batch is empty */
+        public WriteBatch build() {
+            if (mutations.isEmpty()) {
+                throw new BadRequestException("a batch needs at least one put or delete");
+            }
+            return new WriteBatch(mutations);
+        }
+
+        private static ObjectNode parseObject(String id, String what, String json) {
+            if (json == null || json.isBlank()) {
+                throw new BadRequestException(what + " of '" + id + "' is empty; it must be a JSON object");
+            }
+            JsonNode node;
+            try {
+                node = JSON.readTree(json);
+            } catch (JsonProcessingException e) {
+                throw new BadRequestException(what + " of '" + id + "' is not valid JSON: " + e.getOriginalMessage());
+            }
+            if (!(node instanceof ObjectNode object)) {
+                throw new BadRequestException(what + " of '" + id + "' must be a JSON object, was " + node.getNodeType());
+            }
+            return object;
+        }
+
+        private static byte[] bytes(ObjectNode node) {
+            try {
+                return JSON.writeValueAsBytes(node);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
+            }
+        }
+    }
+}

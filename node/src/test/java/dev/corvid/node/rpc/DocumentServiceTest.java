@@ -1,0 +1,267 @@
+package dev.corvid.node.rpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Any;
+import dev.corvid.node.CorvidNode;
+import dev.corvid.proto.BatchRequest;
+import dev.corvid.proto.Command;
+import dev.corvid.proto.ConcurrencyViolation;
+import dev.corvid.proto.DeleteCommand;
+import dev.corvid.proto.DeleteRequest;
+import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.FieldFilter;
+import dev.corvid.proto.GetRequest;
+import dev.corvid.proto.GetResponse;
+import dev.corvid.proto.NodeStats;
+import dev.corvid.proto.OrderBy;
+import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.PutRequest;
+import dev.corvid.proto.QueryRequest;
+import dev.corvid.proto.QueryResponse;
+import dev.corvid.proto.ReserveIdsRequest;
+import dev.corvid.proto.ReserveIdsResponse;
+import dev.corvid.proto.StatsRequest;
+import dev.corvid.proto.WriteResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every service of a real node over loopback gRPC, and every kind of bad input. */
+class DocumentServiceTest {
+
+    @TempDir
+    static Path dir;
+    static CorvidNode node;
+    static ManagedChannel channel;
+    static DocumentsGrpc.DocumentsBlockingStub docs;
+
+    @BeforeAll
+    static void start() {
+        node = CorvidNode.standalone(dir);
+        channel = NettyChannelBuilder.forTarget(node.address()).usePlaintext().build();
+        docs = DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        node.close();
+    }
+
+    private static PutCommand put(String id, String body, String etag) {
+        return PutCommand.newBuilder().setId(id).setMetadataJson("{\"@collection\":\"People\"}")
+                .setBodyJson(body).setExpectedEtag(etag).build();
+    }
+
+    private static WriteResponse put(PutCommand command) {
+        return docs.put(PutRequest.newBuilder().setPut(command).build());
+    }
+
+    private static StatusRuntimeException fails(Status.Code code, Runnable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        return e;
+    }
+
+    @Test
+    void put_get_delete_roundTrip() {
+        String etag = put(put("rpc/1", "{\"name\":\"Oren\"}", "")).getResults(0).getEtag();
+        GetResponse got = docs.get(GetRequest.newBuilder().addIds("rpc/1").addIds("rpc/missing").build());
+        assertTrue(got.getResults(0).getFound());
+        assertEquals(etag, got.getResults(0).getDocument().getEtag());
+        assertEquals("{\"name\":\"Oren\"}", got.getResults(0).getDocument().getBodyJson());
+        assertTrue(got.getResults(0).getDocument().getMetadataJson().contains("\"@collection\":\"People\""));
+        assertFalse(got.getResults(1).getFound());
+
+        WriteResponse deleted = docs.delete(DeleteRequest.newBuilder()
+                .setDelete(DeleteCommand.newBuilder().setId("rpc/1").setExpectedEtag(etag)).build());
+        assertTrue(deleted.getResults(0).getDeleted());
+        assertFalse(deleted.getResults(0).getEtag().isEmpty());
+        assertFalse(docs.get(GetRequest.newBuilder().addIds("rpc/1").build()).getResults(0).getFound());
+    }
+
+    @Test
+    void staleEtag_isAborted_withIdAndEtagsInDetails() {
+        String first = put(put("rpc/2", "{\"v\":1}", "")).getResults(0).getEtag();
+        String second = put(put("rpc/2", "{\"v\":2}", "")).getResults(0).getEtag();
+        StatusRuntimeException e = fails(Status.Code.ABORTED, () -> put(put("rpc/2", "{\"v\":3}", first)));
+        assertTrue(e.getStatus().getDescription().startsWith("PUT attempted on document 'rpc/2' using a non current etag"));
+        ConcurrencyViolation violation = violation(e);
+        assertEquals("rpc/2", violation.getId());
+        assertEquals(first, violation.getExpectedEtag());
+        assertEquals(second, violation.getActualEtag());
+        assertEquals(ConcurrencyViolation.Operation.PUT, violation.getOperation());
+    }
+
+    @Test
+    void emptyEtag_onExistingDocument_isAborted() {
+        put(put("rpc/3", "{}", ""));
+        StatusRuntimeException e = fails(Status.Code.ABORTED,
+                () -> put(put("rpc/3", "{}", "00000000-0000-0000-0000-000000000000")));
+        assertEquals("00000000-0000-0000-0000-000000000000", violation(e).getExpectedEtag());
+    }
+
+    @Test
+    void batch_isAtomic() {
+        String current = put(put("rpc/4", "{}", "")).getResults(0).getEtag();
+        BatchRequest batch = BatchRequest.newBuilder()
+                .addCommands(Command.newBuilder().setPut(put("rpc/5", "{}", "")))
+                .addCommands(Command.newBuilder().setDelete(DeleteCommand.newBuilder().setId("rpc/4")
+                        .setExpectedEtag("01000000-0000-0001-0000-000000000001")))
+                .build();
+        StatusRuntimeException e = fails(Status.Code.ABORTED, () -> docs.batch(batch));
+        assertEquals("rpc/4", violation(e).getId());
+        assertEquals(current, violation(e).getActualEtag());
+        assertTrue(e.getStatus().getDescription().startsWith("DELETE attempted on document 'rpc/4'"));
+        assertFalse(docs.get(GetRequest.newBuilder().addIds("rpc/5").build()).getResults(0).getFound());
+
+        WriteResponse ok = docs.batch(BatchRequest.newBuilder()
+                .addCommands(Command.newBuilder().setPut(put("rpc/5", "{}", "00000000-0000-0000-0000-000000000000")))
+                .addCommands(Command.newBuilder().setDelete(DeleteCommand.newBuilder().setId("rpc/4").setExpectedEtag(current)))
+                .build());
+        assertEquals(2, ok.getResultsCount());
+        assertFalse(ok.getWrittenToReplica());
+    }
+
+    @Test
+    void query_filtersOrdersAndPages() {
+        for (int i = 0; i < 5; i++) {
+            docs.put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId("dogs/" + i)
+                    .setMetadataJson("{\"@collection\":\"Dogs\"}").setBodyJson("{\"age\":" + i + "}")).build());
+        }
+        QueryResponse result = docs.query(QueryRequest.newBuilder().setCollection("Dogs")
+                .addFilters(FieldFilter.newBuilder().setField("age").setOp(FieldFilter.Op.GTE).setValueJson("1"))
+                .addOrderBy(OrderBy.newBuilder().setField("age").setDescending(true))
+                .setSkip(1).setTake(2).build());
+        assertEquals(4, result.getTotalResults());
+        assertEquals(List.of("dogs/3", "dogs/2"), result.getDocumentsList().stream().map(d -> d.getId()).toList());
+        assertFalse(result.getDocuments(0).getEtag().isEmpty());
+    }
+
+    @Test
+    void query_onUnknownCollection_isNotFound() {
+        StatusRuntimeException e = fails(Status.Code.NOT_FOUND,
+                () -> docs.query(QueryRequest.newBuilder().setCollection("Unicorns").build()));
+        assertTrue(e.getStatus().getDescription().contains("unknown collection 'Unicorns'"));
+    }
+
+    @Test
+    void reserveIds_givesDisjointRanges() {
+        ReserveIdsResponse a = docs.reserveIds(ReserveIdsRequest.newBuilder().setCollection("Cats").setCount(10).build());
+        ReserveIdsResponse b = docs.reserveIds(ReserveIdsRequest.newBuilder().setCollection("Cats").setCount(10).build());
+        assertEquals(a.getLast() + 1, b.getFirst());
+        fails(Status.Code.INVALID_ARGUMENT,
+                () -> docs.reserveIds(ReserveIdsRequest.newBuilder().setCollection("Cats").setCount(0).build()));
+    }
+
+    @Test
+    void stats_countReadsAndWrites() {
+        NodeStats before = docs.stats(StatsRequest.getDefaultInstance());
+        put(put("rpc/stats", "{}", ""));
+        docs.get(GetRequest.newBuilder().addIds("rpc/stats").build());
+        NodeStats after = docs.stats(StatsRequest.getDefaultInstance());
+        assertEquals(before.getWritesServed() + 1, after.getWritesServed());
+        assertEquals(before.getReadsServed() + 1, after.getReadsServed());
+        assertEquals("master", after.getRole());
+        assertEquals(node.address(), after.getAddress());
+        assertFalse(after.getLastEtag().isEmpty());
+        assertTrue(after.getDocumentCount() >= 1);
+        assertEquals(6, after.getNodeTag().length());
+    }
+
+    @Test
+    void badInput_isInvalidArgument_andChangesNothing() {
+        long writes = docs.stats(StatsRequest.getDefaultInstance()).getWritesServed();
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("", "{}", "")));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("x".repeat(513), "{}", "")));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("bad\nid", "{}", "")));
+        StatusRuntimeException etag = fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "{}", "not-an-etag")));
+        assertTrue(etag.getStatus().getDescription().contains("'not-an-etag' does not parse"));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "[1]", "")));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "{\"a\":", "")));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(PutCommand.newBuilder().setId("rpc/bad")
+                .setMetadataJson("[]").setBodyJson("{}").build()));
+        StatusRuntimeException big = fails(Status.Code.INVALID_ARGUMENT,
+                () -> put(put("rpc/bad", "{\"s\":\"" + "x".repeat(4 * 1024 * 1024) + "\"}", "")));
+        assertTrue(big.getStatus().getDescription().contains("limit is 4194304"));
+        fails(Status.Code.INVALID_ARGUMENT, () -> docs.batch(BatchRequest.getDefaultInstance()));
+        fails(Status.Code.INVALID_ARGUMENT, () -> docs.batch(BatchRequest.newBuilder()
+                .addCommands(Command.getDefaultInstance()).build()));
+        fails(Status.Code.INVALID_ARGUMENT, () -> docs.get(GetRequest.newBuilder().addIds("").build()));
+        fails(Status.Code.INVALID_ARGUMENT, () -> docs.query(QueryRequest.newBuilder().setCollection("").build()));
+        fails(Status.Code.INVALID_ARGUMENT, () -> docs.query(QueryRequest.newBuilder().setCollection("People")
+                .addFilters(FieldFilter.newBuilder().setField("age").setOp(FieldFilter.Op.EQ).setValueJson("{oops")).build()));
+        fails(Status.Code.INVALID_ARGUMENT, () -> docs.query(QueryRequest.newBuilder().setCollection("People")
+                .addFilters(FieldFilter.newBuilder().setField("age").setValueJson("1")).build()));
+        fails(Status.Code.INVALID_ARGUMENT, () -> docs.query(QueryRequest.newBuilder().setCollection("People")
+                .setTake(100_000).build()));
+        assertFalse(docs.get(GetRequest.newBuilder().addIds("rpc/bad").build()).getResults(0).getFound());
+        assertEquals(writes, docs.stats(StatsRequest.getDefaultInstance()).getWritesServed());
+    }
+
+    @Test
+    void health_and_reflection_areServed() throws Exception {
+        HealthCheckResponse health = HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.newBuilder().setService("corvid.v1.Documents").build());
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, health.getStatus());
+
+        CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse value) {
+                        answer.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        List<String> services = answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList()
+                .stream().map(s -> s.getName()).toList();
+        requests.onCompleted();
+        assertTrue(services.contains("corvid.v1.Documents"), services.toString());
+        assertTrue(services.contains("grpc.health.v1.Health"), services.toString());
+    }
+
+    static ConcurrencyViolation violation(StatusRuntimeException e) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(e);
+        for (Any detail : status.getDetailsList()) {
+            if (detail.is(ConcurrencyViolation.class)) {
+                try {
+                    return detail.unpack(ConcurrencyViolation.class);
+                } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+                    throw new AssertionError(ex);
+                }
+            }
+        }
+        throw new AssertionError("no ConcurrencyViolation in " + status);
+    }
+}

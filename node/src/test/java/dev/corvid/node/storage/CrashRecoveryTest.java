@@ -1,0 +1,147 @@
+package dev.corvid.node.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Crash images: the files of an open storage, copied while it runs, are what a {@code kill -9}
+ * leaves behind. Cutting the log at every offset stands for a crash in the middle of a write.
+ */
+class CrashRecoveryTest {
+
+    /** No checkpoints after open, so the index file is stable while the test copies it. */
+    private static final GroupCommitWriter.CheckpointPolicy NEVER =
+            new GroupCommitWriter.CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void crashImage_replaysEveryAcknowledgedBatch() throws IOException {
+        Path image = dir.resolve("image");
+        List<Etag> acknowledged = new ArrayList<>();
+        try (MapDbStorage storage = MapDbStorage.open(StorageOptions.of(dir.resolve("live")), NEVER)) {
+            for (int i = 0; i < 50; i++) {
+                acknowledged.add(storage.write(WriteBatch.builder()
+                        .put("docs/" + i, null, "{\"i\":" + i + "}", Etag.EMPTY).build()).get(0).etag());
+            }
+            storage.write(WriteBatch.builder().delete("docs/7", null).build());
+            copy(dir.resolve("live"), image);
+        }
+        try (MapDbStorage recovered = MapDbStorage.open(StorageOptions.of(image))) {
+            assertEquals(49, recovered.documentCount());
+            for (int i = 0; i < 50; i++) {
+                if (i != 7) {
+                    assertEquals(acknowledged.get(i), recovered.get("docs/" + i).orElseThrow().etag());
+                }
+            }
+            assertTrue(recovered.get("docs/7").isEmpty());
+            Etag next = recovered.write(WriteBatch.builder().put("docs/new", null, "{}", null).build()).get(0).etag();
+            assertTrue(next.compareTo(recovered.changesAfter(Etag.EMPTY, 100).get(48).etag()) > 0);
+        }
+    }
+
+    @Test
+    void logCutAtAnyOffset_opensWithWholeBatchesOnly() throws IOException {
+        Path live = dir.resolve("live");
+        Path image = dir.resolve("image");
+        int batches = 6;
+        try (MapDbStorage storage = MapDbStorage.open(StorageOptions.of(live), NEVER)) {
+            for (int b = 0; b < batches; b++) {
+                storage.write(WriteBatch.builder()
+                        .put("a/" + b, null, "{\"b\":" + b + "}", null)
+                        .put("b/" + b, null, "{\"b\":" + b + "}", null)
+                        .build());
+            }
+            copy(live, image);
+        }
+        Path segment = onlySegment(image.resolve("wal"));
+        long size = Files.size(segment);
+        int previousBatches = -1;
+        for (long cut = 0; cut <= size; cut += cut + 40 >= size ? 1 : 11) {
+            Path trial = dir.resolve("trial-" + cut);
+            copy(image, trial);
+            try (FileChannel ch = FileChannel.open(onlySegment(trial.resolve("wal")), StandardOpenOption.WRITE)) {
+                ch.truncate(cut);
+            }
+            try (MapDbStorage recovered = MapDbStorage.open(StorageOptions.of(trial))) {
+                int present = 0;
+                for (int b = 0; b < batches; b++) {
+                    boolean a = recovered.get("a/" + b).isPresent();
+                    assertEquals(a, recovered.get("b/" + b).isPresent(), "batch " + b + " applied in part at cut " + cut);
+                    if (a) {
+                        assertEquals(b, present, "batches must survive as a prefix, cut " + cut);
+                        present++;
+                    }
+                }
+                assertTrue(present >= previousBatches, "a longer log lost a batch at cut " + cut);
+                previousBatches = present;
+                Etag before = recovered.lastEtag();
+                Etag next = recovered.write(WriteBatch.builder().put("z", null, "{}", null).build()).get(0).etag();
+                assertTrue(before == null || next.compareTo(before) > 0, next + " <= " + before);
+            }
+            deleteTree(trial);
+        }
+        assertEquals(batches, previousBatches);
+    }
+
+    @Test
+    void garbageAfterTheLastRecord_isCutOff() throws IOException {
+        Path live = dir.resolve("live");
+        Path image = dir.resolve("image");
+        try (MapDbStorage storage = MapDbStorage.open(StorageOptions.of(live), NEVER)) {
+            storage.write(WriteBatch.builder().put("a", null, "{}", null).build());
+            copy(live, image);
+        }
+        Files.write(onlySegment(image.resolve("wal")), new byte[] {0, 0, 1, 0, 42, 42, 42, 42, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2, 3},
+                StandardOpenOption.APPEND);
+        try (MapDbStorage recovered = MapDbStorage.open(StorageOptions.of(image))) {
+            assertTrue(recovered.get("a").isPresent());
+            recovered.write(WriteBatch.builder().put("b", null, "{}", null).build());
+        }
+        try (MapDbStorage reopened = MapDbStorage.open(StorageOptions.of(image))) {
+            assertEquals(2, reopened.documentCount());
+        }
+    }
+
+    private static Path onlySegment(Path wal) throws IOException {
+        try (Stream<Path> files = Files.list(wal)) {
+            List<Path> segments = files.sorted().toList();
+            assertEquals(1, segments.size(), "segments: " + segments);
+            return segments.get(0);
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : new TreeSet<>(files.toList()).descendingSet()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+package dev.corvid.node.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MapDbStorageTest {
+
+    @TempDir
+    Path dir;
+    private MapDbStorage storage;
+
+    @BeforeEach
+    void open() {
+        storage = MapDbStorage.open(StorageOptions.of(dir));
+    }
+
+    @AfterEach
+    void close() {
+        storage.close();
+    }
+
+    private Etag put(String id, String body, Etag expected) {
+        return storage.write(WriteBatch.builder().put(id, "{\"@collection\":\"People\"}", body, expected).build())
+                .get(0).etag();
+    }
+
+    private WriteResult delete(String id, Etag expected) {
+        return storage.write(WriteBatch.builder().delete(id, expected).build()).get(0);
+    }
+
+    @Test
+    void put_thenGet_returnsBodyMetadataAndEtag() {
+        Etag etag = put("people/1", "{\"name\":\"Oren\"}", null);
+        StoredDocument doc = storage.get("people/1").orElseThrow();
+        assertEquals(etag, doc.etag());
+        assertEquals("{\"name\":\"Oren\"}", doc.bodyJson());
+        assertTrue(doc.metadataJson().contains("\"@collection\":\"People\""), doc.metadataJson());
+        assertTrue(doc.metadataJson().contains("@last-modified"), doc.metadataJson());
+        assertEquals(1, storage.documentCount());
+        assertEquals(etag, storage.lastEtag());
+    }
+
+    @Test
+    void get_missing_isEmpty() {
+        assertTrue(storage.get("people/404").isEmpty());
+    }
+
+    @Test
+    void put_withoutEtag_overwritesLastWriteWins() {
+        Etag first = put("people/1", "{\"v\":1}", null);
+        Etag second = put("people/1", "{\"v\":2}", null);
+        assertTrue(second.compareTo(first) > 0);
+        assertEquals("{\"v\":2}", storage.get("people/1").orElseThrow().bodyJson());
+    }
+
+    @Test
+    void put_withEmptyEtag_onMissingDocument_succeeds() {
+        assertNotNull(put("people/1", "{}", Etag.EMPTY));
+    }
+
+    @Test
+    void put_withEmptyEtag_onExistingDocument_throwsConcurrencyException() {
+        Etag current = put("people/1", "{}", null);
+        ConcurrencyViolationException e = assertThrows(ConcurrencyViolationException.class,
+                () -> put("people/1", "{\"v\":2}", Etag.EMPTY));
+        assertEquals("people/1", e.id());
+        assertEquals(Etag.EMPTY, e.expected());
+        assertEquals(current, e.actual());
+        assertEquals(ConcurrencyViolationException.Operation.PUT, e.operation());
+        assertEquals("{}", storage.get("people/1").orElseThrow().bodyJson());
+    }
+
+    @Test
+    void put_withEmptyEtag_overTombstone_succeeds() {
+        put("people/1", "{}", null);
+        delete("people/1", null);
+        assertNotNull(put("people/1", "{\"again\":true}", Etag.EMPTY));
+    }
+
+    @Test
+    void put_withStaleEtag_throwsConcurrencyException() {
+        Etag loaded = put("people/1", "{\"v\":1}", null);
+        Etag current = put("people/1", "{\"v\":2}", null);
+        ConcurrencyViolationException e = assertThrows(ConcurrencyViolationException.class,
+                () -> put("people/1", "{\"v\":3}", loaded));
+        assertTrue(e.getMessage().startsWith("PUT attempted on document 'people/1' using a non current etag"),
+                e.getMessage());
+        assertEquals(loaded, e.expected());
+        assertEquals(current, e.actual());
+        assertEquals("{\"v\":2}", storage.get("people/1").orElseThrow().bodyJson());
+    }
+
+    @Test
+    void put_withCurrentEtag_succeeds() {
+        Etag current = put("people/1", "{\"v\":1}", null);
+        Etag next = put("people/1", "{\"v\":2}", current);
+        assertTrue(next.compareTo(current) > 0);
+    }
+
+    @Test
+    void put_withEtagOnMissingDocument_throwsWithNullActual() {
+        Etag other = put("people/2", "{}", null);
+        ConcurrencyViolationException e = assertThrows(ConcurrencyViolationException.class,
+                () -> put("people/1", "{}", other));
+        assertNull(e.actual());
+        assertTrue(storage.get("people/1").isEmpty());
+    }
+
+    @Test
+    void delete_missingDocument_isNoOp() {
+        WriteResult result = delete("people/1", null);
+        assertTrue(result.deleted());
+        assertNull(result.etag());
+        assertNull(storage.lastEtag());
+        assertTrue(storage.changesAfter(Etag.EMPTY, 10).isEmpty());
+    }
+
+    @Test
+    void delete_withStaleEtag_throwsConcurrencyException() {
+        Etag loaded = put("people/1", "{\"v\":1}", null);
+        put("people/1", "{\"v\":2}", null);
+        ConcurrencyViolationException e = assertThrows(ConcurrencyViolationException.class,
+                () -> delete("people/1", loaded));
+        assertTrue(e.getMessage().startsWith("DELETE attempted on document 'people/1' using a non current etag"),
+                e.getMessage());
+        assertEquals(ConcurrencyViolationException.Operation.DELETE, e.operation());
+        assertTrue(storage.get("people/1").isPresent());
+    }
+
+    @Test
+    void delete_withCurrentEtag_leavesTombstoneInChangeFeed() {
+        Etag current = put("people/1", "{}", null);
+        WriteResult result = delete("people/1", current);
+        assertTrue(result.etag().compareTo(current) > 0);
+        assertTrue(storage.get("people/1").isEmpty());
+        assertEquals(0, storage.documentCount());
+        List<Change> changes = storage.changesAfter(Etag.EMPTY, 10);
+        assertEquals(1, changes.size());
+        assertTrue(changes.get(0).deleted());
+        assertEquals(result.etag(), changes.get(0).etag());
+    }
+
+    @Test
+    void delete_withEtagOnMissingDocument_throws() {
+        Etag other = put("people/2", "{}", null);
+        assertThrows(ConcurrencyViolationException.class, () -> delete("people/1", other));
+    }
+
+    @Test
+    void batch_whoseThirdOperationFails_leavesFirstTwoUnapplied() {
+        Etag existing = put("people/3", "{\"v\":1}", null);
+        long countBefore = storage.documentCount();
+        WriteBatch batch = WriteBatch.builder()
+                .put("people/1", null, "{}", null)
+                .put("people/2", null, "{}", Etag.EMPTY)
+                .put("people/3", null, "{\"v\":2}", Etag.EMPTY)
+                .build();
+        assertThrows(ConcurrencyViolationException.class, () -> storage.write(batch));
+        assertTrue(storage.get("people/1").isEmpty());
+        assertTrue(storage.get("people/2").isEmpty());
+        assertEquals(existing, storage.get("people/3").orElseThrow().etag());
+        assertEquals(countBefore, storage.documentCount());
+        assertEquals(existing, storage.lastEtag());
+        assertEquals(1, storage.changesAfter(Etag.EMPTY, 10).size());
+    }
+
+    @Test
+    void batch_appliesAllOperationsInOrder() {
+        Etag old = put("people/9", "{}", null);
+        List<WriteResult> results = storage.write(WriteBatch.builder()
+                .put("people/1", null, "{}", Etag.EMPTY)
+                .put("people/2", null, "{}", null)
+                .delete("people/9", old)
+                .build());
+        assertEquals(3, results.size());
+        assertTrue(results.get(0).etag().compareTo(old) > 0);
+        assertTrue(results.get(1).etag().compareTo(results.get(0).etag()) > 0);
+        assertTrue(results.get(2).etag().compareTo(results.get(1).etag()) > 0);
+        assertEquals(2, storage.documentCount());
+    }
+
+    @Test
+    void etags_strictlyIncrease_acrossReopen_andCarryTheNodeTag() {
+        Etag before = put("people/1", "{}", null);
+        storage.close();
+        storage = MapDbStorage.open(StorageOptions.of(dir));
+        assertEquals(before, storage.lastEtag());
+        Etag after = put("people/2", "{}", null);
+        assertTrue(after.compareTo(before) > 0, after + " <= " + before);
+        assertEquals(before.nodeTag(), after.nodeTag());
+        assertEquals(storage.nodeTag(), after.nodeTag());
+        assertEquals(before, storage.get("people/1").orElseThrow().etag());
+    }
+
+    @Test
+    void twoNodes_neverIssueEqualEtags(@TempDir Path other) {
+        try (MapDbStorage second = MapDbStorage.open(StorageOptions.of(other))) {
+            Etag a = put("people/1", "{}", null);
+            Etag b = second.write(WriteBatch.builder().put("people/1", null, "{}", null).build()).get(0).etag();
+            assertNotEquals(storage.nodeTag(), second.nodeTag());
+            assertNotEquals(a, b);
+            assertEquals(a.change(), b.change());
+        }
+    }
+
+    @Test
+    void changeFeed_isInEtagOrder_withEachIdOnceAtItsLatestChange() {
+        put("people/1", "{\"v\":1}", null);
+        Etag two = put("people/2", "{}", null);
+        put("people/1", "{\"v\":2}", null);
+        List<Change> all = storage.changesAfter(Etag.EMPTY, 100);
+        assertEquals(List.of("people/2", "people/1"), all.stream().map(Change::id).toList());
+        assertEquals("{\"v\":2}", all.get(1).bodyJson());
+        assertEquals(List.of("people/1"), storage.changesAfter(two, 100).stream().map(Change::id).toList());
+        assertEquals(1, storage.changesAfter(Etag.EMPTY, 1).size());
+    }
+
+    @Test
+    void reserveIds_neverHandsOutARangeTwice_acrossReopen() {
+        IdRange a = storage.reserveIds("People", 10);
+        IdRange b = storage.reserveIds("People", 5);
+        IdRange other = storage.reserveIds("Products", 3);
+        assertEquals(new IdRange(1, 10), a);
+        assertEquals(new IdRange(11, 15), b);
+        assertEquals(new IdRange(1, 3), other);
+        storage.close();
+        storage = MapDbStorage.open(StorageOptions.of(dir));
+        assertEquals(new IdRange(16, 16), storage.reserveIds("People", 1));
+    }
+
+    @Test
+    void concurrentWriters_shareCommits_andEveryWriteLands() throws Exception {
+        int threads = 16;
+        int perThread = 100;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<Etag>>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    List<Etag> etags = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        etags.add(put("docs/" + thread + "-" + i, "{\"i\":" + i + "}", Etag.EMPTY));
+                    }
+                    return etags;
+                }));
+            }
+            for (Future<List<Etag>> f : futures) {
+                List<Etag> etags = f.get();
+                for (int i = 1; i < etags.size(); i++) {
+                    assertTrue(etags.get(i).compareTo(etags.get(i - 1)) > 0);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(threads * perThread, storage.documentCount());
+        assertEquals(threads * perThread, storage.changesAfter(Etag.EMPTY, 10_000).size());
+    }
+
+    @Test
+    void badInput_isRejected_andChangesNothing() {
+        assertThrows(BadRequestException.class, () -> put("", "{}", null));
+        assertThrows(BadRequestException.class, () -> put("a".repeat(DocumentIds.MAX_ID_LENGTH + 1), "{}", null));
+        assertThrows(BadRequestException.class, () -> put("people/\u0001", "{}", null));
+        assertThrows(BadRequestException.class, () -> put(" people/1", "{}", null));
+        assertThrows(BadRequestException.class, () -> put("people/1", "[1,2]", null));
+        assertThrows(BadRequestException.class, () -> put("people/1", "{\"a\":", null));
+        assertThrows(BadRequestException.class, () -> put("people/1", "{} {}", null));
+        assertThrows(BadRequestException.class, () -> put("people/1", "{\"a\":1,\"a\":2}", null));
+        assertThrows(BadRequestException.class, () -> put("people/1", "", null));
+        assertThrows(BadRequestException.class, () -> storage.write(WriteBatch.builder()
+                .put("people/1", "{\"@collection\":42}", "{}", null).build()));
+        assertThrows(BadRequestException.class, () -> WriteBatch.builder().build());
+        String big = "{\"bio\":\"" + "x".repeat(StorageOptions.DEFAULT_MAX_DOCUMENT_BYTES) + "\"}";
+        BadRequestException tooLarge = assertThrows(BadRequestException.class, () -> put("people/1", big, null));
+        assertTrue(tooLarge.getMessage().contains("limit is " + StorageOptions.DEFAULT_MAX_DOCUMENT_BYTES),
+                tooLarge.getMessage());
+        assertEquals(0, storage.documentCount());
+        assertNull(storage.lastEtag());
+        assertFalse(storage.get("people/1").isPresent());
+    }
+
+    @Test
+    void getAll_returnsOneEntryPerIdInOrder() {
+        put("people/1", "{}", null);
+        put("people/3", "{}", null);
+        List<Optional<StoredDocument>> docs = storage.getAll(List.of("people/3", "people/2", "people/1"));
+        assertEquals("people/3", docs.get(0).orElseThrow().id());
+        assertTrue(docs.get(1).isEmpty());
+        assertEquals("people/1", docs.get(2).orElseThrow().id());
+    }
+
+    @Test
+    void writes_afterClose_areRefused() {
+        storage.close();
+        assertThrows(StorageUnavailableException.class, () -> put("people/1", "{}", null));
+    }
+}
