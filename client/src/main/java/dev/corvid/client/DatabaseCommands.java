@@ -135,12 +135,13 @@ public final class DatabaseCommands {
         return documents;
     }
 
-    ObjectMapper mapper() {
-        return mapper;
-    }
-
     int requestCount() {
         return requests.requests();
+    }
+
+    /** Ends a session's commands: later calls throw {@link IllegalStateException}. */
+    void close() {
+        requests.close();
     }
 
     private JsonDocument toJsonDocument(Document document) {

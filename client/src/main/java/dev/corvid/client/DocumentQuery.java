@@ -13,7 +13,8 @@ import java.util.Objects;
  * {@link #firstOrNull()}. Fields are dotted paths into the document ({@code "address.city"});
  * values are converted to JSON with the conventions' mapper. All filters must hold. Documents equal
  * on every ordering key come back ordered by id. Results are tracked by the session like loaded
- * entities: a document already in the session comes back as the session's instance.
+ * entities: a document already in the session comes back as the session's instance, and a document
+ * the session deleted (not yet saved) is left out.
  *
  * @param <T> the entity type
  */

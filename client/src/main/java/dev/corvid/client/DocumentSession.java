@@ -210,18 +210,22 @@ public final class DocumentSession implements AutoCloseable {
         return commands;
     }
 
-    /** Ends the session. Unsaved changes are dropped. Idempotent. */
+    /** Ends the session, and its {@link #getDatabaseCommands()}. Unsaved changes are dropped. Idempotent. */
     @Override
     public void close() {
         closed = true;
+        commands.close();
     }
 
     // ---- used by DocumentQuery and AdvancedSessionOperations ----
 
+    /** Tracks query results; a document this session deletes (not yet saved) is left out. */
     <T> List<T> trackAll(Class<T> type, List<JsonDocument> documents) {
         List<T> entities = new ArrayList<>(documents.size());
         for (JsonDocument document : documents) {
-            entities.add(track(type, document));
+            if (!unitOfWork.isDeleted(document.getId())) {
+                entities.add(track(type, document));
+            }
         }
         return entities;
     }

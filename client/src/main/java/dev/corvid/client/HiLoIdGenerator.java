@@ -43,11 +43,6 @@ final class HiLoIdGenerator {
         return next++;
     }
 
-    /** How many numbers the next reservation asks for. */
-    synchronized long capacity() {
-        return capacity;
-    }
-
     private void reserve() {
         long now = nanoClock.getAsLong();
         if (reservedBefore && now - reservedAtNanos < QUICK_NANOS) {

@@ -14,6 +14,7 @@ final class RequestContext {
     private final SessionRouting routing;
     private final int maxRequests;
     private final AtomicInteger requests = new AtomicInteger();
+    private volatile boolean closed;
 
     /**
      * @param maxRequests the budget; {@link Integer#MAX_VALUE} for the store's own commands
@@ -26,6 +27,9 @@ final class RequestContext {
 
     /** Counts the call against the budget, then runs it; see {@link RequestExecutor#execute}. */
     <R> R execute(OperationKind kind, String operation, Function<DocumentsGrpc.DocumentsBlockingStub, R> call) {
+        if (closed) {
+            throw new IllegalStateException("this session is closed; open a new one with DocumentStore.openSession()");
+        }
         if (requests.incrementAndGet() > maxRequests) {
             requests.decrementAndGet();
             throw new MaxRequestsExceededException("The maximum number of requests (" + maxRequests
@@ -34,6 +38,11 @@ final class RequestContext {
                     + "Conventions.setMaxNumberOfRequestsPerSession(int) before DocumentStore.initialize().");
         }
         return executor.execute(kind, routing, operation, call);
+    }
+
+    /** Refuses every later call (the session that owns this context was closed). */
+    void close() {
+        closed = true;
     }
 
     /** How many calls were made (or attempted) so far. */

@@ -60,10 +60,6 @@ final class RequestExecutor implements AutoCloseable {
         return topology.get().master();
     }
 
-    Topology topology() {
-        return topology.get();
-    }
-
     private ManagedChannel channel(String address) {
         ManagedChannel channel = channels.get(address);
         if (channel != null) {

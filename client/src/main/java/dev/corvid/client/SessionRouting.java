@@ -16,7 +16,7 @@ final class SessionRouting {
         this.forceReadFromMaster = forceReadFromMaster;
     }
 
-    /** Whether this session's reads must go to the master (from {@link SessionOptions}). */
+    /** Whether this session's reads must go to the master (from {@link SessionOptions}); read by failover routing. */
     boolean forceReadFromMaster() {
         return forceReadFromMaster;
     }

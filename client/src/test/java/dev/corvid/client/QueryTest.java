@@ -96,6 +96,15 @@ class QueryTest {
     }
 
     @Test
+    void documentsDeletedInTheSession_areLeftOut() {
+        try (DocumentSession session = NODE.store().openSession()) {
+            session.delete("people/5");
+            assertNull(session.query(Person.class).whereEquals("name", "Tal").firstOrNull());
+            assertNull(session.load(Person.class, "people/5"));
+        }
+    }
+
+    @Test
     void collectionNeverStored_givesAnEmptyList() {
         try (DocumentSession session = NODE.store().openSession()) {
             assertTrue(session.query(Product.class).toList().isEmpty());

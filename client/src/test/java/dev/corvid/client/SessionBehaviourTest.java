@@ -210,6 +210,14 @@ class SessionBehaviourTest {
     }
 
     @Test
+    void closedSession_itsCommandsStopToo() {
+        DocumentSession session = store.openSession();
+        DatabaseCommands commands = session.getDatabaseCommands();
+        session.close();
+        assertThrows(IllegalStateException.class, () -> commands.get("people/any"));
+    }
+
+    @Test
     void requestBudget_exceeded_saysWhichConventionToRaise() {
         DocumentStore small = NODE.store(s -> s.getConventions().setMaxNumberOfRequestsPerSession(2));
         try (DocumentSession session = small.openSession()) {
