@@ -1,0 +1,91 @@
+package dev.corvid.node.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClusterConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String NODES = """
+            {"name": "A", "host": "127.0.0.1", "port": 7001, "dataDir": "data/A", "role": "master"},
+            {"name": "B", "host": "127.0.0.1", "port": 7002, "dataDir": "data/B", "role": "replica"},
+            {"name": "C", "host": "127.0.0.1", "port": 7003, "dataDir": "data/C", "role": "replica"}
+            """;
+
+    private ClusterConfig parse(String json) {
+        return ClusterConfig.parse(json, dir, "test.json");
+    }
+
+    private void assertFailure(String json, String expected) {
+        String message = assertThrows(ConfigException.class, () -> parse(json)).getMessage();
+        assertTrue(message.contains(expected), message);
+    }
+
+    @Test
+    void threeNodes_oneMaster_twoReplicas_dataDirsRelativeToTheFile() {
+        ClusterConfig config = parse("{\"cluster\": \"local\", \"nodes\": [" + NODES + "]}");
+        assertEquals("A", config.master().name());
+        assertEquals(2, config.replicas().size());
+        assertEquals("127.0.0.1:7002", config.node("B").address());
+        assertEquals(dir.resolve("data/C"), config.node("C").dataDirectory());
+        assertEquals(Limits.DEFAULT, config.limits());
+    }
+
+    @Test
+    void theShippedLocalConfig_isValid() {
+        Path shipped = Path.of("..", "cluster-config", "local-3node.json");
+        ClusterConfig config = ClusterConfig.load(shipped);
+        assertEquals(3, config.nodes().size());
+        assertEquals(2, config.replicas().size());
+        config.nodes().forEach(n -> assertEquals("127.0.0.1", n.host()));
+    }
+
+    @Test
+    void limits_areOptionalFieldByField() {
+        ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"limits\": {\"maxDocumentBytes\": 2048}}");
+        assertEquals(2048, config.limits().maxDocumentBytes());
+        assertEquals(Limits.DEFAULT.maxPageSize(), config.limits().maxPageSize());
+    }
+
+    @Test
+    void unknownNode_isNamed() {
+        ClusterConfig config = parse("{\"nodes\": [" + NODES + "]}");
+        String message = assertThrows(ConfigException.class, () -> config.node("Z")).getMessage();
+        assertTrue(message.contains("unknown node 'Z'") && message.contains("[A, B, C]"), message);
+    }
+
+    @Test
+    void inconsistentConfigs_areRefusedWithTheProblemNamed() {
+        assertFailure("{\"nodes\": [" + NODES.replace("\"replica\"}", "\"master\"}") + "]}", "3 nodes have \"role\": \"master\"");
+        assertFailure("{\"nodes\": [" + NODES.replace("\"master\"", "\"replica\"") + "]}", "no node has \"role\": \"master\"");
+        assertFailure("{\"nodes\": [" + NODES.replace("7003", "7002") + "]}", "port clash: nodes 'B' and 'C' both listen on 127.0.0.1:7002");
+        assertFailure("{\"nodes\": [" + NODES.replace("\"C\"", "\"B\"") + "]}", "two nodes are named 'B'");
+        assertFailure("{\"nodes\": [" + NODES.replace("data/C", "data/B") + "]}", "share the data directory");
+        assertFailure("{\"nodes\": [" + NODES.replace("\"replica\"", "\"leader\"") + "]}", "use \"master\" or \"replica\"");
+        assertFailure("{\"nodes\": [" + NODES.replace("7001", "70001") + "]}", "from 0 to 65535, has 70001");
+        assertFailure("{\"nodes\": []}", "lists no nodes");
+        assertFailure("{\"nodes\": [" + NODES + "], \"colour\": 1}", "malformed");
+        assertFailure("{\"nodes\": [", "Unexpected end-of-input");
+        assertFailure("{\"nodes\": [" + NODES + "], \"limits\": {\"maxPageSize\": 1}}", "limits.maxPageSize");
+    }
+
+    @Test
+    void missingFile_isNamed() {
+        String message = assertThrows(ConfigException.class, () -> ClusterConfig.load(dir.resolve("nope.json"))).getMessage();
+        assertTrue(message.contains("nope.json does not exist"), message);
+    }
+
+    @Test
+    void load_readsAFile() throws Exception {
+        Path file = Files.writeString(dir.resolve("c.json"), "{\"nodes\": [" + NODES + "]}");
+        assertEquals(dir.resolve("data/A"), ClusterConfig.load(file).master().dataDirectory());
+    }
+}

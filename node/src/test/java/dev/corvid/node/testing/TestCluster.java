@@ -1,0 +1,208 @@
+package dev.corvid.node.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A cluster of real node processes on loopback for tests, like etcd's {@code integration.NewCluster}:
+ * node {@code A} is the master, the others replicas; ports come from the OS. Nodes run the node's
+ * {@code Main} on this JVM's classpath, each with its log in the cluster directory.
+ *
+ * <pre>
+ * try (TestCluster cluster = TestCluster.start(dir, 3)) {
+ *     cluster.kill("A");      // kill -9
+ *     cluster.restart("A");   // same data, same port
+ * }
+ * </pre>
+ */
+public final class TestCluster implements AutoCloseable {
+
+    private static final Duration START_DEADLINE = Duration.ofSeconds(60);
+
+    private final Path dir;
+    private final Path config;
+    private final Map<String, Integer> ports;
+    private final Map<String, Process> processes = new LinkedHashMap<>();
+
+    private TestCluster(Path dir, Path config, Map<String, Integer> ports) {
+        this.dir = dir;
+        this.config = config;
+        this.ports = ports;
+    }
+
+    /** Writes a config for {@code size} nodes named A, B, C... and starts them all. */
+    public static TestCluster start(Path dir, int size) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        List<String> nodes = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            String name = String.valueOf((char) ('A' + i));
+            int port = freePort();
+            ports.put(name, port);
+            nodes.add(String.format("{\"name\": \"%s\", \"host\": \"127.0.0.1\", \"port\": %d, \"dataDir\": \"%s/data\", \"role\": \"%s\"}",
+                    name, port, name, i == 0 ? "master" : "replica"));
+        }
+        String json = "{\"cluster\": \"test\", \"nodes\": [\n  " + String.join(",\n  ", nodes) + "\n]}\n";
+        try {
+            Files.createDirectories(dir);
+            Path config = Files.writeString(dir.resolve("cluster.json"), json);
+            TestCluster cluster = new TestCluster(dir, config, ports);
+            ports.keySet().forEach(cluster::launch);
+            ports.keySet().forEach(cluster::awaitHealthy);
+            return cluster;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path config() {
+        return config;
+    }
+
+    public String address(String node) {
+        return "127.0.0.1:" + ports.get(node);
+    }
+
+    public List<String> nodes() {
+        return List.copyOf(ports.keySet());
+    }
+
+    public Path log(String node) {
+        return dir.resolve(node + ".log");
+    }
+
+    /** {@code kill -9}: no shutdown hook, no flush, nothing. */
+    public void kill(String node) {
+        Process p = processes.remove(node);
+        if (p != null) {
+            p.destroyForcibly();
+            waitFor(p, node);
+        }
+    }
+
+    /** SIGTERM, then waits for the graceful stop. */
+    public void stop(String node) {
+        Process p = processes.remove(node);
+        if (p != null) {
+            p.destroy();
+            waitFor(p, node);
+        }
+    }
+
+    /** Starts a stopped or killed node again on the same port and data, and waits until it is healthy. */
+    public void restart(String node) {
+        stop(node);
+        launch(node);
+        awaitHealthy(node);
+    }
+
+    /** SIGSTOP: the process stays, but answers nothing until {@link #resume}. */
+    public void pause(String node) {
+        signal(node, "STOP");
+    }
+
+    public void resume(String node) {
+        signal(node, "CONT");
+    }
+
+    public boolean isRunning(String node) {
+        Process p = processes.get(node);
+        return p != null && p.isAlive();
+    }
+
+    @Override
+    public void close() {
+        new ArrayList<>(processes.keySet()).forEach(this::stop);
+    }
+
+    private void launch(String node) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-ea", "-Xmx512m", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"),
+                "dev.corvid.node.Main", "--config", config.toString(), "--node", node)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(node).toFile()));
+        try {
+            processes.put(node, builder.start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start node " + node, e);
+        }
+    }
+
+    private void awaitHealthy(String node) {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(address(node)).usePlaintext().build();
+        try {
+            await("node " + node + " healthy (log: " + log(node) + ")")
+                    .atMost(START_DEADLINE)
+                    .pollInterval(Duration.ofMillis(50))
+                    .ignoreExceptions()
+                    .until(() -> {
+                        if (!isRunning(node)) {
+                            throw new IllegalStateException("node " + node + " exited; see " + log(node) + ":\n"
+                                    + Files.readString(log(node)));
+                        }
+                        return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+                                .check(HealthCheckRequest.getDefaultInstance()).getStatus()
+                                == HealthCheckResponse.ServingStatus.SERVING;
+                    });
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private void signal(String node, String signal) {
+        Process p = processes.get(node);
+        if (p == null) {
+            throw new IllegalStateException("node " + node + " is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + p.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void waitFor(Process p, String node) {
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new IllegalStateException("node " + node + " did not stop within 30 s; killed it");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A port the OS just handed out on loopback and released. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
