@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -43,7 +44,7 @@ public final class DocumentSession implements AutoCloseable {
      * @throws BadRequestException when {@code id} breaks the id rules (nothing is sent)
      */
     public <T> T load(Class<T> type, String id) {
-        return load(type, List.of(Objects.requireNonNull(id, "id"))).get(0);
+        return load(type, Collections.singletonList(id)).get(0);
     }
 
     /**

@@ -57,6 +57,7 @@ class UnreachableNodeTest {
     void badInput_isRejectedBeforeAnythingIsSent() {
         try (DocumentSession session = store.openSession()) {
             assertThrows(BadRequestException.class, () -> session.load(Person.class, " people/1"));
+            assertThrows(BadRequestException.class, () -> session.load(Person.class, (String) null));
             assertThrows(BadRequestException.class, () -> session.load(Person.class, "ok/1", ""));
             assertThrows(BadRequestException.class, () -> session.store(new Person("x"), "bad\u0001id"));
             assertThrows(BadRequestException.class, () -> session.delete("x".repeat(600)));
