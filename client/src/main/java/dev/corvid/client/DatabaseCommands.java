@@ -1,0 +1,155 @@
+package dev.corvid.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corvid.proto.BatchRequest;
+import dev.corvid.proto.Command;
+import dev.corvid.proto.DeleteCommand;
+import dev.corvid.proto.DeleteRequest;
+import dev.corvid.proto.Document;
+import dev.corvid.proto.GetRequest;
+import dev.corvid.proto.GetResult;
+import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.PutRequest;
+import dev.corvid.proto.QueryRequest;
+import dev.corvid.proto.QueryResponse;
+import dev.corvid.proto.WriteResult;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Low-level commands on raw JSON documents, for callers who do not want entities. Obtained from
+ * {@link DocumentStore#getDatabaseCommands()} or, bound to a session (its request budget and its
+ * routing), from {@link DocumentSession#getDatabaseCommands()}.
+ *
+ * <p>Expected etags: {@code null} means no check; {@link Etag#EMPTY} means the document must not
+ * exist; any other etag must be the document's current one, else {@link ConcurrencyException}.
+ * Ids are checked before anything is sent ({@link BadRequestException}).
+ */
+public final class DatabaseCommands {
+
+    private final RequestContext requests;
+    private final ObjectMapper mapper;
+
+    DatabaseCommands(RequestContext requests, ObjectMapper mapper) {
+        this.requests = requests;
+        this.mapper = mapper;
+    }
+
+    /**
+     * Loads one document.
+     *
+     * @return the document, or {@code null} when it does not exist (or was deleted)
+     */
+    public JsonDocument get(String id) {
+        return get(List.of(DocumentIds.check(id))).get(0);
+    }
+
+    /**
+     * Loads several documents in one request.
+     *
+     * @return one entry per id, in order; {@code null} for a missing document
+     */
+    public List<JsonDocument> get(Collection<String> ids) {
+        ids.forEach(DocumentIds::check);
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        GetRequest request = GetRequest.newBuilder().addAllIds(ids).build();
+        List<GetResult> results = requests.execute(OperationKind.READ, "Get", s -> s.get(request)).getResultsList();
+        List<JsonDocument> documents = new ArrayList<>(results.size());
+        for (GetResult result : results) {
+            documents.add(result.getFound() ? toJsonDocument(result.getDocument()) : null);
+        }
+        return documents;
+    }
+
+    /**
+     * Stores one document.
+     *
+     * @param expectedEtag null (no check), {@link Etag#EMPTY} (must not exist) or the current etag
+     * @param body         the document, a JSON object
+     * @param metadata     metadata to store, may be null; {@code @etag} and {@code @id} are not stored
+     * @return the etag the node stamped on the new version
+     * @throws ConcurrencyException when {@code expectedEtag} does not match
+     */
+    public Etag put(String id, Etag expectedEtag, ObjectNode body, ObjectNode metadata) {
+        Objects.requireNonNull(body, "body");
+        PutRequest request = PutRequest.newBuilder().setPut(putCommand(id, expectedEtag, body,
+                metadata == null ? mapper.createObjectNode() : Metadata.stored(metadata))).build();
+        WriteResult result = requests.execute(OperationKind.WRITE, "Put", s -> s.put(request)).getResults(0);
+        return Etag.fromWire(result.getEtag());
+    }
+
+    /**
+     * Deletes one document; deleting a missing document is a no-op (unless an etag other than
+     * null is expected, which then fails).
+     *
+     * @param expectedEtag null (no check) or the document's current etag
+     * @throws ConcurrencyException when {@code expectedEtag} does not match
+     */
+    public void delete(String id, Etag expectedEtag) {
+        DeleteRequest request = DeleteRequest.newBuilder().setDelete(deleteCommand(id, expectedEtag)).build();
+        requests.execute(OperationKind.WRITE, "Delete", s -> s.delete(request));
+    }
+
+    PutCommand putCommand(String id, Etag expectedEtag, ObjectNode body, ObjectNode storedMetadata) {
+        return PutCommand.newBuilder()
+                .setId(DocumentIds.check(id))
+                .setExpectedEtag(Etag.toWire(expectedEtag))
+                .setBodyJson(Metadata.toJson(mapper, body))
+                .setMetadataJson(Metadata.toJson(mapper, storedMetadata))
+                .build();
+    }
+
+    DeleteCommand deleteCommand(String id, Etag expectedEtag) {
+        return DeleteCommand.newBuilder().setId(DocumentIds.check(id)).setExpectedEtag(Etag.toWire(expectedEtag)).build();
+    }
+
+    /** Applies the commands atomically; one result per command, in order. */
+    List<WriteResult> batch(List<Command> commands) {
+        BatchRequest request = BatchRequest.newBuilder().addAllCommands(commands).build();
+        return requests.execute(OperationKind.WRITE, "Batch", s -> s.batch(request)).getResultsList();
+    }
+
+    /** Runs a query; a collection the node never stored gives no documents. */
+    List<JsonDocument> query(QueryRequest request) {
+        QueryResponse response = requests.execute(OperationKind.READ, "Query", s -> {
+            try {
+                return s.query(request);
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                    return QueryResponse.getDefaultInstance();
+                }
+                throw e;
+            }
+        });
+        List<JsonDocument> documents = new ArrayList<>(response.getDocumentsCount());
+        for (Document document : response.getDocumentsList()) {
+            documents.add(toJsonDocument(document));
+        }
+        return documents;
+    }
+
+    int requestCount() {
+        return requests.requests();
+    }
+
+    /** Ends a session's commands: later calls throw {@link IllegalStateException}. */
+    void close() {
+        requests.close();
+    }
+
+    private JsonDocument toJsonDocument(Document document) {
+        Etag etag = Etag.fromWire(document.getEtag());
+        ObjectNode body = Metadata.parseObject(mapper, document.getBodyJson(), "body of '" + document.getId() + "'");
+        ObjectNode metadata = Metadata.parseObject(mapper, document.getMetadataJson(),
+                "metadata of '" + document.getId() + "'");
+        Metadata.annotate(metadata, document.getId(), etag);
+        return new JsonDocument(document.getId(), etag, body, metadata);
+    }
+}

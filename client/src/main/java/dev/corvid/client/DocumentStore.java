@@ -1,0 +1,189 @@
+package dev.corvid.client;
+
+import dev.corvid.proto.ReserveIdsRequest;
+import dev.corvid.proto.ReserveIdsResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The entry point of the client: holds the conventions, the listeners and the connections to the
+ * nodes, and opens sessions. One per application and cluster; thread-safe.
+ *
+ * <pre>{@code
+ * try (DocumentStore store = new DocumentStore("127.0.0.1:7001")) {
+ *     store.getConventions().setDefaultUseOptimisticConcurrency(true);
+ *     store.initialize();
+ *     try (DocumentSession session = store.openSession()) { ... }
+ * }
+ * }</pre>
+ */
+public final class DocumentStore implements AutoCloseable {
+
+    /** What exists once the store is initialized. Immutable; published once. */
+    private record Runtime(RequestExecutor executor, DocumentIdGenerator ids, DatabaseCommands commands) {
+    }
+
+    private final List<String> urls;
+    private final Conventions conventions = new Conventions();
+    private final AtomicReference<Listeners> listeners = new AtomicReference<>(Listeners.NONE);
+    private final Object lifecycle = new Object();
+    /** Set once by {@link #initialize()}; guarded by {@link #lifecycle} for writes. */
+    private volatile Runtime runtime;
+    private volatile boolean closed;
+
+    /**
+     * A store for the cluster whose nodes are at {@code urls}, the master first. A url is
+     * {@code host:port} (a leading {@code http://} or {@code grpc://} is accepted). Nothing
+     * connects before {@link #initialize()}.
+     *
+     * @throws IllegalArgumentException when no url is given or one is not {@code host:port}
+     */
+    public DocumentStore(String... urls) {
+        if (urls == null || urls.length == 0) {
+            throw new IllegalArgumentException("a DocumentStore needs the master's url, like \"127.0.0.1:7001\"");
+        }
+        List<String> addresses = new ArrayList<>(urls.length);
+        for (String url : urls) {
+            addresses.add(toAddress(url));
+        }
+        this.urls = List.copyOf(addresses);
+    }
+
+    static String toAddress(String url) {
+        Objects.requireNonNull(url, "url");
+        String address = url.trim();
+        int scheme = address.indexOf("://");
+        if (scheme >= 0) {
+            address = address.substring(scheme + 3);
+        }
+        if (address.endsWith("/")) {
+            address = address.substring(0, address.length() - 1);
+        }
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1 || !address.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+            throw new IllegalArgumentException("'" + url + "' is not a node address: expected host:port, like 127.0.0.1:7001");
+        }
+        int port = Integer.parseInt(address.substring(colon + 1));
+        if (port < 1 || port > 65_535) {
+            throw new IllegalArgumentException("'" + url + "' has port " + port + ", outside 1-65535");
+        }
+        return address;
+    }
+
+    /** The node addresses ({@code host:port}), master first. */
+    public List<String> getUrls() {
+        return urls;
+    }
+
+    /** The conventions; change them before {@link #initialize()}, which freezes them. */
+    public Conventions getConventions() {
+        return conventions;
+    }
+
+    /** Adds a store listener, called by sessions opened from now on. Returns this store, for chaining. */
+    public DocumentStore registerListener(DocumentStoreListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.updateAndGet(l -> l.with(listener));
+        return this;
+    }
+
+    /** Adds a conversion listener, called by sessions opened from now on. Returns this store, for chaining. */
+    public DocumentStore registerListener(DocumentConversionListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.updateAndGet(l -> l.with(listener));
+        return this;
+    }
+
+    /**
+     * Freezes the conventions and prepares the connections (channels connect lazily, on the first
+     * call). Idempotent: a second call does nothing.
+     *
+     * @return this store
+     * @throws IllegalStateException when the store is closed
+     */
+    public DocumentStore initialize() {
+        synchronized (lifecycle) {
+            checkNotClosed();
+            if (runtime == null) {
+                conventions.freeze();
+                RequestExecutor executor = new RequestExecutor(urls, conventions.getRequestTimeout());
+                RequestContext storeRequests = new RequestContext(executor, SessionRouting.NONE, Integer.MAX_VALUE);
+                DocumentIdGenerator ids = new DocumentIdGenerator((collection, count) -> reserve(storeRequests, collection, count));
+                runtime = new Runtime(executor, ids, new DatabaseCommands(storeRequests, conventions.getObjectMapper()));
+            }
+            return this;
+        }
+    }
+
+    private static IdRange reserve(RequestContext requests, String collection, long count) {
+        ReserveIdsRequest request = ReserveIdsRequest.newBuilder().setCollection(collection).setCount(count).build();
+        ReserveIdsResponse response = requests.execute(OperationKind.WRITE, "ReserveIds", s -> s.reserveIds(request));
+        return new IdRange(response.getFirst(), response.getLast());
+    }
+
+    /** Opens a session with default options. */
+    public DocumentSession openSession() {
+        return openSession(new SessionOptions());
+    }
+
+    /**
+     * Opens a session: a cheap, single-threaded unit of work.
+     *
+     * @throws IllegalStateException before {@link #initialize()} or after {@link #close()}
+     */
+    public DocumentSession openSession(SessionOptions options) {
+        Objects.requireNonNull(options, "options");
+        Runtime rt = runtime();
+        RequestContext requests = new RequestContext(rt.executor(),
+                new SessionRouting(options.isForceReadFromMaster()), conventions.getMaxNumberOfRequestsPerSession());
+        EntityConverter converter = new EntityConverter(conventions, listeners.get());
+        return new DocumentSession(this, converter, new DatabaseCommands(requests, conventions.getObjectMapper()),
+                conventions.isDefaultUseOptimisticConcurrency());
+    }
+
+    /**
+     * Raw-JSON commands on the store, outside any session (no request budget).
+     *
+     * @throws IllegalStateException before {@link #initialize()} or after {@link #close()}
+     */
+    public DatabaseCommands getDatabaseCommands() {
+        return runtime().commands();
+    }
+
+    String generateDocumentId(String collection) {
+        return runtime().ids().generate(collection);
+    }
+
+    /** Closes the connections to the nodes and releases their threads. Idempotent; throws nothing. */
+    @Override
+    public void close() {
+        Runtime rt;
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            rt = runtime;
+        }
+        if (rt != null) {
+            rt.executor().close();
+        }
+    }
+
+    private Runtime runtime() {
+        checkNotClosed();
+        Runtime rt = runtime;
+        if (rt == null) {
+            throw new IllegalStateException("call DocumentStore.initialize() before opening sessions or running commands");
+        }
+        return rt;
+    }
+
+    private void checkNotClosed() {
+        if (closed) {
+            throw new IllegalStateException("this DocumentStore is closed; create a new one");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.corvid.client;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The listeners registered on a store: an immutable snapshot, replaced on registration. A session
+ * keeps the snapshot it was opened with. Listeners run in registration order.
+ */
+record Listeners(List<DocumentStoreListener> store, List<DocumentConversionListener> conversion) {
+
+    static final Listeners NONE = new Listeners(List.of(), List.of());
+
+    Listeners {
+        store = List.copyOf(store);
+        conversion = List.copyOf(conversion);
+    }
+
+    Listeners with(DocumentStoreListener listener) {
+        List<DocumentStoreListener> copy = new ArrayList<>(store);
+        copy.add(listener);
+        return new Listeners(copy, conversion);
+    }
+
+    Listeners with(DocumentConversionListener listener) {
+        List<DocumentConversionListener> copy = new ArrayList<>(conversion);
+        copy.add(listener);
+        return new Listeners(store, copy);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.corvid.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Metadata keys and the conversions between the metadata an application sees and the metadata a
+ * node stores. {@code @etag} and {@code @id} are added on the client for the application and never
+ * sent as stored metadata.
+ */
+final class Metadata {
+
+    static final String ETAG = "@etag";
+    static final String ID = "@id";
+    static final String COLLECTION = "@collection";
+    static final String JAVA_TYPE = "@java-type";
+
+    private Metadata() {
+    }
+
+    /** A copy of {@code metadata} without the client-side keys: what the node stores. */
+    static ObjectNode stored(ObjectNode metadata) {
+        ObjectNode copy = metadata.deepCopy();
+        copy.remove(ETAG);
+        copy.remove(ID);
+        return copy;
+    }
+
+    /** Sets the client-side keys on {@code metadata} (in place). A null etag removes {@code @etag}. */
+    static void annotate(ObjectNode metadata, String id, Etag etag) {
+        metadata.put(ID, id);
+        if (etag == null) {
+            metadata.remove(ETAG);
+        } else {
+            metadata.put(ETAG, etag.toString());
+        }
+    }
+
+    /** Parses a JSON object sent by a node (or by the application through raw commands). */
+    static ObjectNode parseObject(ObjectMapper mapper, String json, String what) {
+        if (json == null || json.isEmpty()) {
+            return mapper.createObjectNode();
+        }
+        try {
+            JsonNode node = mapper.readTree(json);
+            if (node instanceof ObjectNode object) {
+                return object;
+            }
+            throw new CorvidException(what + " is not a JSON object: " + abbreviate(json));
+        } catch (JsonProcessingException e) {
+            throw new CorvidException(what + " is not valid JSON: " + abbreviate(json), e);
+        }
+    }
+
+    /** The JSON text of a node, for the wire. */
+    static String toJson(ObjectMapper mapper, JsonNode node) {
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new BadRequestException("cannot write JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String abbreviate(String json) {
+        return json.length() <= 80 ? json : json.substring(0, 80) + "...";
+    }
+}

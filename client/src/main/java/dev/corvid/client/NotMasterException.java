@@ -1,0 +1,24 @@
+package dev.corvid.client;
+
+/** A write reached a replica, which refuses client writes. Carries the master's address. */
+public class NotMasterException extends CorvidException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String masterAddress;
+
+    /**
+     * @param message       what happened
+     * @param masterAddress {@code host:port} of the master as the replica reported it (may be empty)
+     * @param cause         the transport exception
+     */
+    public NotMasterException(String message, String masterAddress, Throwable cause) {
+        super(message, cause);
+        this.masterAddress = masterAddress;
+    }
+
+    /** {@code host:port} of the master as the replica reported it; empty when it did not say. */
+    public String getMasterAddress() {
+        return masterAddress;
+    }
+}

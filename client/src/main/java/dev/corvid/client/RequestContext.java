@@ -1,0 +1,52 @@
+package dev.corvid.client;
+
+import dev.corvid.proto.DocumentsGrpc;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The calls of one session (or of the store itself): counts them against the request budget and
+ * hands them to the {@link RequestExecutor} with the session's routing.
+ */
+final class RequestContext {
+
+    private final RequestExecutor executor;
+    private final SessionRouting routing;
+    private final int maxRequests;
+    private final AtomicInteger requests = new AtomicInteger();
+    private volatile boolean closed;
+
+    /**
+     * @param maxRequests the budget; {@link Integer#MAX_VALUE} for the store's own commands
+     */
+    RequestContext(RequestExecutor executor, SessionRouting routing, int maxRequests) {
+        this.executor = executor;
+        this.routing = routing;
+        this.maxRequests = maxRequests;
+    }
+
+    /** Counts the call against the budget, then runs it; see {@link RequestExecutor#execute}. */
+    <R> R execute(OperationKind kind, String operation, Function<DocumentsGrpc.DocumentsBlockingStub, R> call) {
+        if (closed) {
+            throw new IllegalStateException("this session is closed; open a new one with DocumentStore.openSession()");
+        }
+        if (requests.incrementAndGet() > maxRequests) {
+            requests.decrementAndGet();
+            throw new MaxRequestsExceededException("The maximum number of requests (" + maxRequests
+                    + ") allowed for this session has been reached. Load several documents in one call, "
+                    + "use a query, or open a new session; if you really need more, raise "
+                    + "Conventions.setMaxNumberOfRequestsPerSession(int) before DocumentStore.initialize().");
+        }
+        return executor.execute(kind, routing, operation, call);
+    }
+
+    /** Refuses every later call (the session that owns this context was closed). */
+    void close() {
+        closed = true;
+    }
+
+    /** How many calls were made (or attempted) so far. */
+    int requests() {
+        return requests.get();
+    }
+}

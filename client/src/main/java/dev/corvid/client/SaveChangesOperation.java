@@ -1,0 +1,109 @@
+package dev.corvid.client;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corvid.proto.Command;
+import dev.corvid.proto.WriteResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One {@code saveChanges()}: collects the pending deletes and the new or changed entities into one
+ * batch, and after the node applied it, records the new etags and calls {@code afterStore}.
+ * Preparing changes nothing in the session, so a failed batch leaves the session as it was.
+ *
+ * <p>Listener order for each new or changed entity: {@code beforeConversionToDocument},
+ * {@code afterConversionToDocument}, {@code beforeStore} (again the conversion listeners if one
+ * returned true), and after the batch succeeded, {@code afterStore} with the new {@code @etag}.
+ */
+final class SaveChangesOperation {
+
+    private record Put(DocumentInfo info, ObjectNode snapshot, ObjectNode storedMetadata) {
+    }
+
+    private final UnitOfWork unitOfWork;
+    private final EntityConverter converter;
+    private final DatabaseCommands commands;
+    private final boolean useOptimisticConcurrency;
+
+    private final List<Command> batch = new ArrayList<>();
+    private final List<String> deletedIds = new ArrayList<>();
+    private final List<Put> puts = new ArrayList<>();
+
+    SaveChangesOperation(UnitOfWork unitOfWork, EntityConverter converter, DatabaseCommands commands,
+            boolean useOptimisticConcurrency) {
+        this.unitOfWork = unitOfWork;
+        this.converter = converter;
+        this.commands = commands;
+        this.useOptimisticConcurrency = useOptimisticConcurrency;
+    }
+
+    /** True when {@code info}'s entity or metadata differs from what was loaded or saved. */
+    static boolean hasChanged(DocumentInfo info, EntityConverter converter) {
+        return info.isNew()
+                || !converter.snapshot(info.entity).equals(info.original)
+                || !Metadata.stored(info.metadata).equals(info.originalMetadata);
+    }
+
+    /** Sends the batch, if there is anything to send, and updates the session after success. */
+    void execute() {
+        prepare();
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<WriteResult> results = commands.batch(batch);
+        if (results.size() != batch.size()) {
+            throw new CorvidException("the node answered " + results.size() + " results to a batch of "
+                    + batch.size() + " commands");
+        }
+        complete(results);
+    }
+
+    private void prepare() {
+        for (Map.Entry<String, DocumentInfo> delete : unitOfWork.deletes().entrySet()) {
+            DocumentInfo info = delete.getValue();
+            Etag expected = info == null ? null : info.expectedEtagForDelete(useOptimisticConcurrency);
+            batch.add(Command.newBuilder().setDelete(commands.deleteCommand(delete.getKey(), expected)).build());
+            deletedIds.add(delete.getKey());
+        }
+        for (DocumentInfo info : unitOfWork.tracked()) {
+            if (!hasChanged(info, converter)) {
+                continue;
+            }
+            ObjectNode document = converter.toDocument(info.id, info.entity, info.metadata);
+            boolean convertAgain = false;
+            for (DocumentStoreListener l : converter.listeners().store()) {
+                ObjectNode original = info.original == null ? null : info.original.deepCopy();
+                convertAgain |= l.beforeStore(info.id, info.entity, info.metadata, original);
+            }
+            if (convertAgain) {
+                document = converter.toDocument(info.id, info.entity, info.metadata);
+            }
+            ObjectNode storedMetadata = Metadata.stored(info.metadata);
+            Etag expected = info.expectedEtagForPut(useOptimisticConcurrency);
+            batch.add(Command.newBuilder()
+                    .setPut(commands.putCommand(info.id, expected, document, storedMetadata)).build());
+            puts.add(new Put(info, converter.snapshot(info.entity), storedMetadata));
+        }
+    }
+
+    private void complete(List<WriteResult> results) {
+        int i = 0;
+        for (String id : deletedIds) {
+            assert results.get(i).getId().equals(id) : results.get(i).getId() + " != " + id;
+            unitOfWork.deleteSaved(id);
+            i++;
+        }
+        for (Put put : puts) {
+            WriteResult result = results.get(i++);
+            assert result.getId().equals(put.info().id) : result.getId() + " != " + put.info().id;
+            put.info().markPersisted(Etag.fromWire(result.getEtag()), put.snapshot(), put.storedMetadata());
+        }
+        for (Put put : puts) {
+            DocumentInfo info = put.info();
+            for (DocumentStoreListener l : converter.listeners().store()) {
+                l.afterStore(info.id, info.entity, info.metadata);
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.corvid.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Raw JSON get/put/delete with expected etags. */
+class DatabaseCommandsTest {
+
+    @RegisterExtension
+    static final RealNode NODE = new RealNode();
+
+    private static ObjectNode body(String name) {
+        return JsonNodeFactory.instance.objectNode().put("name", name);
+    }
+
+    private static ObjectNode metadata() {
+        return JsonNodeFactory.instance.objectNode().put("@collection", "Things");
+    }
+
+    @Test
+    void putGetDelete_withEtags() {
+        DatabaseCommands commands = NODE.store().getDatabaseCommands();
+        assertNull(commands.get("things/1"));
+
+        Etag first = commands.put("things/1", Etag.EMPTY, body("one"), metadata());
+        JsonDocument document = commands.get("things/1");
+        assertEquals(first, document.getEtag());
+        assertEquals("one", document.getBody().get("name").asText());
+        assertEquals("Things", document.getMetadata().get("@collection").asText());
+        assertEquals(first.toString(), document.getMetadata().get("@etag").asText());
+
+        ConcurrencyException exists = assertThrows(ConcurrencyException.class,
+                () -> commands.put("things/1", Etag.EMPTY, body("again"), metadata()));
+        assertEquals(first, exists.getActualEtag());
+
+        Etag second = commands.put("things/1", first, body("two"), document.getMetadata());
+        assertNotEquals(first, second);
+        assertTrue(second.compareTo(first) > 0, "a node's etags increase");
+
+        ConcurrencyException stale = assertThrows(ConcurrencyException.class, () -> commands.delete("things/1", first));
+        assertEquals("things/1", stale.getDocumentId());
+        assertEquals(first, stale.getExpectedEtag());
+        assertEquals(second, stale.getActualEtag());
+
+        commands.delete("things/1", second);
+        assertNull(commands.get("things/1"));
+        commands.delete("things/1", null); // missing: no-op
+    }
+
+    @Test
+    void get_severalIds_inOrder() {
+        DatabaseCommands commands = NODE.store().getDatabaseCommands();
+        commands.put("things/a", null, body("a"), metadata());
+        commands.put("things/b", null, body("b"), metadata());
+        List<JsonDocument> documents = commands.get(List.of("things/b", "things/none", "things/a"));
+        assertEquals("things/b", documents.get(0).getId());
+        assertNull(documents.get(1));
+        assertEquals("things/a", documents.get(2).getId());
+        assertEquals(Arrays.asList(null, null), Arrays.asList(documents.get(1), commands.get("things/none")));
+    }
+
+    @Test
+    void sessionCommands_countAgainstTheSessionBudget() {
+        try (DocumentSession session = NODE.store().openSession()) {
+            session.getDatabaseCommands().get("things/whatever");
+            assertEquals(1, session.advanced().getNumberOfRequests());
+        }
+    }
+}
