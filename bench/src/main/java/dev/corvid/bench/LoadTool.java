@@ -52,6 +52,11 @@ public final class LoadTool implements Callable<Integer> {
     @Option(names = "--prefix", description = "Id prefix (default: a fresh one per run, so inserts never collide).")
     String prefix;
 
+    @Option(names = "--warmup", defaultValue = "10",
+            description = "Seconds of untimed inserts and gets first, so the JIT has compiled the hot paths "
+                    + "on both sides (default: ${DEFAULT-VALUE}; 0 to skip).")
+    int warmup;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new LoadTool()).execute(args));
     }
@@ -65,6 +70,9 @@ public final class LoadTool implements Callable<Integer> {
                 .maxInboundMessageSize(64 << 20).build();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
+            if (warmup > 0) {
+                warmUp(channel, pool);
+            }
             for (String phase : phases) {
                 switch (phase) {
                     case "insert" -> report("insert", insert(channel, pool));
@@ -77,6 +85,27 @@ public final class LoadTool implements Callable<Integer> {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         return 0;
+    }
+
+    private void warmUp(ManagedChannel channel, ExecutorService pool) throws Exception {
+        String measuredPrefix = prefix;
+        int measuredDocs = docs;
+        int measuredDuration = duration;
+        prefix = measuredPrefix + "warmup/";
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+            docs = 2_000;
+            duration = Math.max(1, warmup / 2);
+            for (int round = 0; System.nanoTime() < end; round++) {
+                prefix = measuredPrefix + "warmup-" + round + "/";
+                insert(channel, pool);
+                timedGets(channel, pool);
+            }
+        } finally {
+            prefix = measuredPrefix;
+            docs = measuredDocs;
+            duration = measuredDuration;
+        }
     }
 
     private static String document(int i) {

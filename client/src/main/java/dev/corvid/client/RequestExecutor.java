@@ -23,6 +23,8 @@ import java.util.function.Function;
 final class RequestExecutor implements AutoCloseable {
 
     private static final long SHUTDOWN_GRACE_MILLIS = 2_000;
+    /** Matches the node's default request limit (limits.maxRequestBytes). */
+    static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
     private final AtomicReference<Topology> topology;
     private final Duration timeout;
@@ -70,7 +72,10 @@ final class RequestExecutor implements AutoCloseable {
                 throw new IllegalStateException("the document store is closed; open a new one");
             }
             return channels.computeIfAbsent(address,
-                    a -> NettyChannelBuilder.forTarget(a).usePlaintext().build());
+                    a -> NettyChannelBuilder.forTarget(a).usePlaintext()
+                            // a batch of documents of up to 4 MiB each comes back whole from Get
+                            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                            .build());
         }
     }
 

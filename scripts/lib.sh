@@ -1,0 +1,63 @@
+# Shared by the scripts in this folder: paths, building what is missing, pid files.
+# Source it; do not run it.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEFAULT_CONFIG="$ROOT/cluster-config/local-3node.json"
+NODE_JAR="$ROOT/node/target/corvid-node-0.1.0-SNAPSHOT-all.jar"
+BENCH_JAR="$ROOT/bench/target/corvid-bench-0.1.0-SNAPSHOT-all.jar"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+NODE_JAVA_OPTS="${NODE_JAVA_OPTS:--Xmx1g -XX:+UseG1GC}"
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+
+# Builds the node and benchmark jars when they are missing (quietly, tests skipped).
+ensure_built() {
+  if [ ! -f "$NODE_JAR" ] || [ ! -f "$BENCH_JAR" ]; then
+    command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is needed to build Corvid; install it (e.g. apt-get install maven)"
+    echo "building Corvid (first run; tests skipped) ..."
+    (cd "$ROOT" && mvn -B -q -DskipTests package) || die "the build failed"
+  fi
+}
+
+# The run directory of a config: run/<config file name without .json>; pid and log files live there.
+run_dir() {
+  local config="$1"
+  local name
+  name="$(basename "$config" .json)"
+  echo "$ROOT/run/$name"
+}
+
+resolve_config() {
+  local config="${1:-$DEFAULT_CONFIG}"
+  [ -f "$config" ] || die "no cluster config at $config"
+  (cd "$(dirname "$config")" && echo "$(pwd)/$(basename "$config")")
+}
+
+admin() {
+  "$JAVA" -cp "$NODE_JAR" dev.corvid.node.cli.Admin "$@"
+}
+
+# Prints "name<TAB>address<TAB>role<TAB>dataDir" per node of the config.
+nodes_of() {
+  admin nodes --config "$1"
+}
+
+# The pid of a node we started, if that process is still alive; empty otherwise.
+node_pid() {
+  local run="$1" node="$2"
+  local pidfile="$run/$node.pid"
+  [ -f "$pidfile" ] || return 0
+  local pid
+  pid="$(cat "$pidfile")"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q "dev.corvid.node\|corvid-node" "/proc/$pid/cmdline" 2>/dev/null; then
+    echo "$pid"
+  fi
+}
+
+start_node() {
+  local config="$1" run="$2" node="$3"
+  mkdir -p "$run"
+  # shellcheck disable=SC2086
+  nohup "$JAVA" $NODE_JAVA_OPTS -jar "$NODE_JAR" --config "$config" --node "$node" >>"$run/$node.log" 2>&1 &
+  echo $! >"$run/$node.pid"
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Prints the status table of a cluster, as its nodes report it.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+case "${1:-}" in
+  -h|--help)
+    cat <<USAGE
+Usage: scripts/status.sh [CONFIG]
+
+Asks every node of CONFIG (default: cluster-config/local-3node.json) for its stats and prints
+one line per node: role, address, documents, last etag, uptime and requests served. A node that
+does not answer is shown as DOWN. Exit code 0 when every node answered, 3 otherwise.
+USAGE
+    exit 0 ;;
+esac
+
+ensure_built
+CONFIG="$(resolve_config "${1:-}")"
+admin status --config "$CONFIG"
