@@ -2,8 +2,10 @@ package dev.corvid.client;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Settings of a {@link DocumentStore}. They freeze at {@link DocumentStore#initialize()}: every
@@ -17,7 +19,19 @@ public final class Conventions {
     /** Default of {@link #getRequestTimeout()}. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
+    /** Default of {@link #getFailedNodeProbeInterval()}. */
+    public static final Duration DEFAULT_FAILED_NODE_PROBE_INTERVAL = Duration.ofMillis(250);
+    /** Default of {@link #getTopologyRefreshInterval()}. */
+    public static final Duration DEFAULT_TOPOLOGY_REFRESH_INTERVAL = Duration.ofSeconds(30);
+    /** Default of {@link #getConnectTimeout()}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+
     private volatile boolean frozen;
+    private volatile FailoverPolicy failoverPolicy = FailoverPolicy.DEFAULT;
+    private volatile Duration failedNodeProbeInterval = DEFAULT_FAILED_NODE_PROBE_INTERVAL;
+    private volatile Duration topologyRefreshInterval = DEFAULT_TOPOLOGY_REFRESH_INTERVAL;
+    private volatile Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private volatile Path topologyCacheDirectory = defaultTopologyCacheDirectory();
     private volatile boolean defaultUseOptimisticConcurrency;
     private volatile int maxNumberOfRequestsPerSession = DEFAULT_MAX_REQUESTS_PER_SESSION;
     private volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
@@ -102,6 +116,127 @@ public final class Conventions {
     public void setObjectMapper(ObjectMapper value) {
         checkNotFrozen("ObjectMapper");
         this.objectMapper = Objects.requireNonNull(value, "objectMapper");
+    }
+
+    /**
+     * The failover behaviors; {@link FailoverBehavior#ALLOW_READS_FROM_SECONDARIES} alone by
+     * default. The set is unmodifiable.
+     */
+    public Set<FailoverBehavior> getFailoverBehavior() {
+        return failoverPolicy.behaviors();
+    }
+
+    /** Whether {@code behavior} is one of the failover behaviors in force. */
+    public boolean hasFailoverBehavior(FailoverBehavior behavior) {
+        return failoverPolicy.behaviors().contains(behavior);
+    }
+
+    /**
+     * Sets what the client does when a node does not answer (see {@link FailoverBehavior} for the
+     * routing table). Behaviors combine, e.g. {@code READ_FROM_ALL_SERVERS} with
+     * {@code ALLOW_READS_FROM_SECONDARIES_AND_WRITES_TO_SECONDARIES}; the call replaces the
+     * previous set.
+     *
+     * @throws IllegalArgumentException when none is given, one is null, or
+     *                                  {@code FAIL_IMMEDIATELY} is combined with another
+     * @throws IllegalStateException    after {@link DocumentStore#initialize()}
+     */
+    public void setFailoverBehavior(FailoverBehavior... behaviors) {
+        checkNotFrozen("FailoverBehavior");
+        if (behaviors == null) {
+            throw new IllegalArgumentException("give at least one FailoverBehavior");
+        }
+        this.failoverPolicy = FailoverPolicy.of(behaviors);
+    }
+
+    FailoverPolicy failoverPolicy() {
+        return failoverPolicy;
+    }
+
+    /**
+     * How often nodes that did not answer are probed (a short {@code Stats} call); a node that
+     * answers is used again, so the client returns to the master on its own. Default
+     * {@link #DEFAULT_FAILED_NODE_PROBE_INTERVAL} (250 ms).
+     */
+    public Duration getFailedNodeProbeInterval() {
+        return failedNodeProbeInterval;
+    }
+
+    /**
+     * @throws IllegalArgumentException when {@code value} is null, zero or negative
+     * @throws IllegalStateException    after {@link DocumentStore#initialize()}
+     * @see #getFailedNodeProbeInterval()
+     */
+    public void setFailedNodeProbeInterval(Duration value) {
+        checkNotFrozen("FailedNodeProbeInterval");
+        this.failedNodeProbeInterval = positive("FailedNodeProbeInterval", value);
+    }
+
+    /**
+     * How often the store asks the master for the cluster's replicas. Default
+     * {@link #DEFAULT_TOPOLOGY_REFRESH_INTERVAL} (30 seconds); the first time is at initialize.
+     */
+    public Duration getTopologyRefreshInterval() {
+        return topologyRefreshInterval;
+    }
+
+    /**
+     * @throws IllegalArgumentException when {@code value} is null, zero or negative
+     * @throws IllegalStateException    after {@link DocumentStore#initialize()}
+     * @see #getTopologyRefreshInterval()
+     */
+    public void setTopologyRefreshInterval(Duration value) {
+        checkNotFrozen("TopologyRefreshInterval");
+        this.topologyRefreshInterval = positive("TopologyRefreshInterval", value);
+    }
+
+    /**
+     * How long opening a connection to a node may take before the node counts as down (and, for
+     * a probe, stays down). Default {@link #DEFAULT_CONNECT_TIMEOUT} (1 second). Also bounds each
+     * probe's deadline.
+     */
+    public Duration getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    /**
+     * @throws IllegalArgumentException when {@code value} is null, zero or negative
+     * @throws IllegalStateException    after {@link DocumentStore#initialize()}
+     * @see #getConnectTimeout()
+     */
+    public void setConnectTimeout(Duration value) {
+        checkNotFrozen("ConnectTimeout");
+        this.connectTimeout = positive("ConnectTimeout", value);
+    }
+
+    /**
+     * Where the store keeps the last topology it knew (one file per master address), so that a
+     * client started while the master is down still knows the replicas. Default
+     * {@code ${java.io.tmpdir}/corvid-client}; {@code null} means no cache.
+     */
+    public Path getTopologyCacheDirectory() {
+        return topologyCacheDirectory;
+    }
+
+    /**
+     * @param value a directory (created when needed), or {@code null} to keep no cache
+     * @throws IllegalStateException after {@link DocumentStore#initialize()}
+     * @see #getTopologyCacheDirectory()
+     */
+    public void setTopologyCacheDirectory(Path value) {
+        checkNotFrozen("TopologyCacheDirectory");
+        this.topologyCacheDirectory = value;
+    }
+
+    private static Path defaultTopologyCacheDirectory() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "corvid-client");
+    }
+
+    private static Duration positive(String name, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+        return value;
     }
 
     /** The collection of an entity class: its simple name, pluralised ({@code Person} → {@code People}). */

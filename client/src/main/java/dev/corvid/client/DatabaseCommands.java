@@ -13,6 +13,7 @@ import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.QueryRequest;
 import dev.corvid.proto.QueryResponse;
+import dev.corvid.proto.WriteOptions;
 import dev.corvid.proto.WriteResult;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -60,12 +61,14 @@ public final class DatabaseCommands {
             return List.of();
         }
         GetRequest request = GetRequest.newBuilder().addAllIds(ids).build();
-        List<GetResult> results = requests.execute(OperationKind.READ, "Get", s -> s.get(request)).getResultsList();
-        List<JsonDocument> documents = new ArrayList<>(results.size());
-        for (GetResult result : results) {
-            documents.add(result.getFound() ? toJsonDocument(result.getDocument()) : null);
-        }
-        return documents;
+        return requests.execute(OperationKind.READ, "Get", (s, target) -> {
+            List<GetResult> results = s.get(request).getResultsList();
+            List<JsonDocument> documents = new ArrayList<>(results.size());
+            for (GetResult result : results) {
+                documents.add(result.getFound() ? toJsonDocument(result.getDocument(), target) : null);
+            }
+            return documents;
+        });
     }
 
     /**
@@ -79,9 +82,11 @@ public final class DatabaseCommands {
      */
     public Etag put(String id, Etag expectedEtag, ObjectNode body, ObjectNode metadata) {
         Objects.requireNonNull(body, "body");
-        PutRequest request = PutRequest.newBuilder().setPut(putCommand(id, expectedEtag, body,
-                metadata == null ? mapper.createObjectNode() : Metadata.stored(metadata))).build();
-        WriteResult result = requests.execute(OperationKind.WRITE, "Put", s -> s.put(request)).getResults(0);
+        PutCommand put = putCommand(id, expectedEtag, body,
+                metadata == null ? mapper.createObjectNode() : Metadata.stored(metadata));
+        WriteResult result = requests.execute(OperationKind.WRITE, "Put",
+                (s, target) -> s.put(PutRequest.newBuilder().setPut(put).setOptions(options(target)).build()))
+                .getResults(0);
         return Etag.fromWire(result.getEtag());
     }
 
@@ -93,8 +98,29 @@ public final class DatabaseCommands {
      * @throws ConcurrencyException when {@code expectedEtag} does not match
      */
     public void delete(String id, Etag expectedEtag) {
-        DeleteRequest request = DeleteRequest.newBuilder().setDelete(deleteCommand(id, expectedEtag)).build();
-        requests.execute(OperationKind.WRITE, "Delete", s -> s.delete(request));
+        DeleteCommand delete = deleteCommand(id, expectedEtag);
+        requests.execute(OperationKind.WRITE, "Delete",
+                (s, target) -> s.delete(DeleteRequest.newBuilder().setDelete(delete).setOptions(options(target)).build()));
+    }
+
+    /**
+     * Makes this session's reads go to the master until the returned scope is closed, so that
+     * the etags they load are the master's, which is what a concurrency check on the master
+     * compares with (each node stamps its own etags). Needed under
+     * {@link FailoverBehavior#READ_FROM_ALL_SERVERS}, where a session may read from a replica.
+     * Normal failover still applies when the master is down. Scopes nest; closing one restores
+     * the routing from before it. Only this session is affected, not other sessions or threads.
+     * On the store's own commands ({@link DocumentStore#getDatabaseCommands()}), which always
+     * read from the master first, the scope changes nothing.
+     *
+     * @return the scope; close it (try-with-resources) to end it
+     */
+    public ReadScope forceReadFromMaster() {
+        return requests.forceReadFromMaster();
+    }
+
+    private static WriteOptions options(NodeCall.Target target) {
+        return WriteOptions.newBuilder().setFailoverWrite(target.failoverWrite()).build();
     }
 
     PutCommand putCommand(String id, Etag expectedEtag, ObjectNode body, ObjectNode storedMetadata) {
@@ -112,27 +138,28 @@ public final class DatabaseCommands {
 
     /** Applies the commands atomically; one result per command, in order. */
     List<WriteResult> batch(List<Command> commands) {
-        BatchRequest request = BatchRequest.newBuilder().addAllCommands(commands).build();
-        return requests.execute(OperationKind.WRITE, "Batch", s -> s.batch(request)).getResultsList();
+        return requests.execute(OperationKind.WRITE, "Batch", (s, target) -> s.batch(BatchRequest.newBuilder()
+                .addAllCommands(commands).setOptions(options(target)).build())).getResultsList();
     }
 
     /** Runs a query; a collection the node never stored gives no documents. */
     List<JsonDocument> query(QueryRequest request) {
-        QueryResponse response = requests.execute(OperationKind.READ, "Query", s -> {
+        return requests.execute(OperationKind.READ, "Query", (s, target) -> {
+            QueryResponse response;
             try {
-                return s.query(request);
+                response = s.query(request);
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                    return QueryResponse.getDefaultInstance();
+                    return List.of();
                 }
                 throw e;
             }
+            List<JsonDocument> documents = new ArrayList<>(response.getDocumentsCount());
+            for (Document document : response.getDocumentsList()) {
+                documents.add(toJsonDocument(document, target));
+            }
+            return documents;
         });
-        List<JsonDocument> documents = new ArrayList<>(response.getDocumentsCount());
-        for (Document document : response.getDocumentsList()) {
-            documents.add(toJsonDocument(document));
-        }
-        return documents;
     }
 
     int requestCount() {
@@ -144,12 +171,12 @@ public final class DatabaseCommands {
         requests.close();
     }
 
-    private JsonDocument toJsonDocument(Document document) {
+    private JsonDocument toJsonDocument(Document document, NodeCall.Target servedBy) {
         Etag etag = Etag.fromWire(document.getEtag());
         ObjectNode body = Metadata.parseObject(mapper, document.getBodyJson(), "body of '" + document.getId() + "'");
         ObjectNode metadata = Metadata.parseObject(mapper, document.getMetadataJson(),
                 "metadata of '" + document.getId() + "'");
         Metadata.annotate(metadata, document.getId(), etag);
-        return new JsonDocument(document.getId(), etag, body, metadata);
+        return new JsonDocument(document.getId(), etag, body, metadata, servedBy);
     }
 }

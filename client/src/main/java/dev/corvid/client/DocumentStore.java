@@ -2,6 +2,7 @@ package dev.corvid.client;
 
 import dev.corvid.proto.ReserveIdsRequest;
 import dev.corvid.proto.ReserveIdsResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class DocumentStore implements AutoCloseable {
 
     /** What exists once the store is initialized. Immutable; published once. */
-    private record Runtime(RequestExecutor executor, DocumentIdGenerator ids, DatabaseCommands commands) {
+    private record Runtime(RequestExecutor executor, HealthMonitor monitor, DocumentIdGenerator ids,
+            DatabaseCommands commands) {
     }
 
     private final List<String> urls;
@@ -32,6 +34,10 @@ public final class DocumentStore implements AutoCloseable {
     /** Set once by {@link #initialize()}; guarded by {@link #lifecycle} for writes. */
     private volatile Runtime runtime;
     private volatile boolean closed;
+    /** How the store learns replicas beyond its urls; replaced only before initialize (tests, the Topology RPC). */
+    private volatile TopologySource topologySource = TopologySource.URLS_ONLY;
+    /** Null: Netty channels with the conventions' connect timeout. Tests inject in-process ones. */
+    private volatile ChannelFactory channelFactory;
 
     /**
      * A store for the cluster whose nodes are at {@code urls}, the master first. A url is
@@ -72,7 +78,10 @@ public final class DocumentStore implements AutoCloseable {
         return address;
     }
 
-    /** The node addresses ({@code host:port}), master first. */
+    /**
+     * The node addresses ({@code host:port}) given to the constructor, master first. The store
+     * also knows replicas learned from the master or from the topology cache.
+     */
     public List<String> getUrls() {
         return urls;
     }
@@ -108,18 +117,64 @@ public final class DocumentStore implements AutoCloseable {
             checkNotClosed();
             if (runtime == null) {
                 conventions.freeze();
-                RequestExecutor executor = new RequestExecutor(urls, conventions.getRequestTimeout());
-                RequestContext storeRequests = new RequestContext(executor, SessionRouting.NONE, Integer.MAX_VALUE);
-                DocumentIdGenerator ids = new DocumentIdGenerator((collection, count) -> reserve(storeRequests, collection, count));
-                runtime = new Runtime(executor, ids, new DatabaseCommands(storeRequests, conventions.getObjectMapper()));
+                runtime = start();
             }
             return this;
         }
     }
 
+    /** Builds the runtime: topology (urls, then the cache), routing, background health checks. */
+    private Runtime start() {
+        TopologyCache cache = new TopologyCache(conventions.getTopologyCacheDirectory(), urls.get(0));
+        Topology given = new Topology(urls);
+        Topology topology = cache.load().map(cached -> given.withReplicas(cached.replicas())).orElse(given);
+        if (given.nodes().size() > 1 && !cache.load().map(topology::equals).orElse(false)) {
+            cache.save(topology); // a later client given only the master's url still knows these replicas
+        }
+        NodeSelector selector = new NodeSelector(topology, conventions.failoverPolicy());
+        ChannelFactory channels = channelFactory != null ? channelFactory : ChannelFactory.netty(conventions.getConnectTimeout());
+        RequestExecutor executor = new RequestExecutor(selector, conventions.getRequestTimeout(), channels);
+        Duration probeTimeout = min(conventions.getConnectTimeout(), conventions.getRequestTimeout());
+        HealthMonitor monitor = new HealthMonitor(selector, executor, topologySource, cache, probeTimeout);
+        monitor.start(conventions.getFailedNodeProbeInterval(), conventions.getTopologyRefreshInterval());
+        RequestContext storeRequests = new RequestContext(executor, SessionRouting.NONE, Integer.MAX_VALUE);
+        DocumentIdGenerator ids = new DocumentIdGenerator((collection, count) -> reserve(storeRequests, collection, count));
+        return new Runtime(executor, monitor, ids, new DatabaseCommands(storeRequests, conventions.getObjectMapper()));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Replaces how the store learns its replicas. Before {@link #initialize()} only. */
+    DocumentStore useTopologySource(TopologySource source) {
+        checkNotInitialized();
+        this.topologySource = Objects.requireNonNull(source, "source");
+        return this;
+    }
+
+    /** Replaces how channels are made (in-process transports in tests). Before {@link #initialize()} only. */
+    DocumentStore useChannelFactory(ChannelFactory factory) {
+        checkNotInitialized();
+        this.channelFactory = Objects.requireNonNull(factory, "factory");
+        return this;
+    }
+
+    /** The routing state, for tests and diagnostics. */
+    NodeSelector.State routingState() {
+        return runtime().executor().selector().state();
+    }
+
+    private void checkNotInitialized() {
+        if (runtime != null) {
+            throw new IllegalStateException("the store is already initialized");
+        }
+    }
+
     private static IdRange reserve(RequestContext requests, String collection, long count) {
         ReserveIdsRequest request = ReserveIdsRequest.newBuilder().setCollection(collection).setCount(count).build();
-        ReserveIdsResponse response = requests.execute(OperationKind.WRITE, "ReserveIds", s -> s.reserveIds(request));
+        ReserveIdsResponse response = requests.execute(OperationKind.MASTER_ONLY, "ReserveIds",
+                (s, target) -> s.reserveIds(request));
         return new IdRange(response.getFirst(), response.getLast());
     }
 
@@ -136,8 +191,10 @@ public final class DocumentStore implements AutoCloseable {
     public DocumentSession openSession(SessionOptions options) {
         Objects.requireNonNull(options, "options");
         Runtime rt = runtime();
+        // every session takes the next turn in the read round-robin, used under READ_FROM_ALL_SERVERS
         RequestContext requests = new RequestContext(rt.executor(),
-                new SessionRouting(options.isForceReadFromMaster()), conventions.getMaxNumberOfRequestsPerSession());
+                new SessionRouting(options.isForceReadFromMaster(), rt.executor().nextStripe()),
+                conventions.getMaxNumberOfRequestsPerSession());
         EntityConverter converter = new EntityConverter(conventions, listeners.get());
         return new DocumentSession(this, converter, new DatabaseCommands(requests, conventions.getObjectMapper()),
                 conventions.isDefaultUseOptimisticConcurrency());
@@ -168,6 +225,7 @@ public final class DocumentStore implements AutoCloseable {
             rt = runtime;
         }
         if (rt != null) {
+            rt.monitor().close();
             rt.executor().close();
         }
     }

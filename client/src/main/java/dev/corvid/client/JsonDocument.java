@@ -13,12 +13,20 @@ public final class JsonDocument {
     private final Etag etag;
     private final ObjectNode body;
     private final ObjectNode metadata;
+    /** The node that answered, whose etag {@link #etag} is. */
+    private final NodeCall.Target servedBy;
 
-    JsonDocument(String id, Etag etag, ObjectNode body, ObjectNode metadata) {
+    JsonDocument(String id, Etag etag, ObjectNode body, ObjectNode metadata, NodeCall.Target servedBy) {
         this.id = id;
         this.etag = etag;
         this.body = body;
         this.metadata = metadata;
+        this.servedBy = servedBy;
+    }
+
+    /** The node that served this version; its etag sequence is the one {@link #getEtag()} belongs to. */
+    NodeCall.Target servedBy() {
+        return servedBy;
     }
 
     /** The document id. */
@@ -26,7 +34,10 @@ public final class JsonDocument {
         return id;
     }
 
-    /** The etag the node that answered stamped on this version. */
+    /**
+     * The etag the node that answered stamped on this version. Each node has its own etag
+     * sequence: an etag read from a replica never matches the master's etag of the same version.
+     */
     public Etag getEtag() {
         return etag;
     }

@@ -1,11 +1,13 @@
 package dev.corvid.client;
 
 /**
- * What a call does, which decides where it may be routed: reads (load, query, get) may be
- * served by replicas under some failover behaviors; writes (saveChanges, put, delete, id
- * reservation) go to the master.
+ * What a call does, which decides where it may be routed (see {@link FailoverBehavior}).
  */
 enum OperationKind {
+    /** Load, query, get: may be served by a replica, striped, and retried on the next node. */
     READ,
-    WRITE
+    /** Put, delete, batch: the master; a replica (failover write) only when the behavior allows it. */
+    WRITE,
+    /** Only the master can do it (id reservation): never fails over. */
+    MASTER_ONLY
 }

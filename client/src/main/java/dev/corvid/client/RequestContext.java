@@ -1,8 +1,6 @@
 package dev.corvid.client;
 
-import dev.corvid.proto.DocumentsGrpc;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 /**
  * The calls of one session (or of the store itself): counts them against the request budget and
@@ -26,7 +24,7 @@ final class RequestContext {
     }
 
     /** Counts the call against the budget, then runs it; see {@link RequestExecutor#execute}. */
-    <R> R execute(OperationKind kind, String operation, Function<DocumentsGrpc.DocumentsBlockingStub, R> call) {
+    <R> R execute(OperationKind kind, String operation, NodeCall<R> call) {
         if (closed) {
             throw new IllegalStateException("this session is closed; open a new one with DocumentStore.openSession()");
         }
@@ -38,6 +36,11 @@ final class RequestContext {
                     + "Conventions.setMaxNumberOfRequestsPerSession(int) before DocumentStore.initialize().");
         }
         return executor.execute(kind, routing, operation, call);
+    }
+
+    /** Opens a force-read-from-master scope on this context's routing (see {@link ReadScope}). */
+    ReadScope forceReadFromMaster() {
+        return routing.openScope();
     }
 
     /** Refuses every later call (the session that owns this context was closed). */

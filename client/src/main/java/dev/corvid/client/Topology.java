@@ -1,17 +1,20 @@
 package dev.corvid.client;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
- * The store's view of the servers: immutable, replaced as a whole (held in an
- * {@code AtomicReference} by {@link RequestExecutor}). The first node is the master.
+ * The store's view of the servers: immutable, replaced as a whole (held by {@link NodeSelector}).
+ * The first node is the master, the others are replicas in the order reads fail over to them.
  *
- * @param nodes {@code host:port} addresses, master first; never empty
+ * @param nodes {@code host:port} addresses, master first, no duplicates; never empty
  */
 record Topology(List<String> nodes) {
 
     Topology {
-        nodes = List.copyOf(nodes);
+        nodes = List.copyOf(new LinkedHashSet<>(nodes));
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("a topology needs at least the master's address");
         }
@@ -19,5 +22,24 @@ record Topology(List<String> nodes) {
 
     String master() {
         return nodes.get(0);
+    }
+
+    /** The replicas, in failover order. */
+    List<String> replicas() {
+        return nodes.subList(1, nodes.size());
+    }
+
+    boolean isMaster(String address) {
+        return master().equals(address);
+    }
+
+    /**
+     * This topology with {@code moreReplicas} added after the known ones (duplicates and the
+     * master left out). The master never changes: it is the first url the store was given.
+     */
+    Topology withReplicas(Collection<String> moreReplicas) {
+        List<String> merged = new ArrayList<>(nodes);
+        merged.addAll(moreReplicas);
+        return new Topology(merged);
     }
 }

@@ -1,0 +1,134 @@
+package dev.corvid.client;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.NodeStats;
+import dev.corvid.proto.StatsRequest;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store's background thread: probes failed nodes with a short {@code Stats} call every
+ * {@link Conventions#getFailedNodeProbeInterval()} and marks them live again when they answer (so
+ * the client goes back to the master on its own), and refreshes the topology from the
+ * {@link TopologySource} every {@link Conventions#getTopologyRefreshInterval()}, caching what it
+ * learns on disk.
+ */
+final class HealthMonitor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HealthMonitor.class);
+
+    private final NodeSelector selector;
+    private final RequestExecutor executor;
+    private final TopologySource source;
+    private final TopologyCache cache;
+    private final long probeTimeoutMillis;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "corvid-client-health");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The topology last written to the cache; touched only by the scheduler thread. */
+    private Topology cached;
+    /** Nodes with a probe in flight, so a slow (paused) node gets one probe at a time. */
+    private final Set<String> probing = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param probeTimeout the deadline of a probe; a node that answers later stays failed
+     */
+    HealthMonitor(NodeSelector selector, RequestExecutor executor, TopologySource source, TopologyCache cache,
+            Duration probeTimeout) {
+        this.selector = selector;
+        this.executor = executor;
+        this.source = source;
+        this.cache = cache;
+        this.probeTimeoutMillis = probeTimeout.toMillis();
+    }
+
+    /** Starts probing and refreshing; the first topology refresh runs at once. */
+    void start(Duration probeInterval, Duration refreshInterval) {
+        scheduler.scheduleWithFixedDelay(this::probeFailedNodes, probeInterval.toMillis(), probeInterval.toMillis(),
+                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::refreshTopology, 0, refreshInterval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One probe round: each failed node without a probe in flight gets one. */
+    void probeFailedNodes() {
+        for (String address : selector.state().failed()) {
+            if (!probing.add(address)) {
+                continue;
+            }
+            try {
+                probe(address);
+            } catch (RuntimeException e) { // the store is closing; the next round will not come
+                probing.remove(address);
+            }
+        }
+    }
+
+    private void probe(String address) {
+        ManagedChannel channel = executor.channel(address);
+        // A failed channel waits out an exponential backoff (up to minutes) before reconnecting;
+        // the probe is the moment to try again.
+        channel.resetConnectBackoff();
+        Futures.addCallback(DocumentsGrpc.newFutureStub(channel)
+                .withDeadlineAfter(probeTimeoutMillis, TimeUnit.MILLISECONDS)
+                .stats(StatsRequest.getDefaultInstance()), new FutureCallback<NodeStats>() {
+                    @Override
+                    public void onSuccess(NodeStats stats) {
+                        probing.remove(address);
+                        LOG.info("node {} answers again; routing calls to it", address);
+                        selector.markHealthy(address);
+                    }
+
+                    @Override
+                    public void onFailure(Throwable t) {
+                        probing.remove(address);
+                    }
+                }, MoreExecutors.directExecutor());
+    }
+
+    /** Asks the source for the replicas (unless the master is known down) and caches a change. */
+    void refreshTopology() {
+        try {
+            NodeSelector.State state = selector.state();
+            String master = state.topology().master();
+            if (state.isFailed(master)) {
+                return;
+            }
+            Optional<List<String>> replicas = source.replicas(master, executor.channel(master), probeTimeoutMillis * 2);
+            if (replicas.isEmpty()) {
+                return;
+            }
+            Topology learned = new Topology(List.of(master)).withReplicas(replicas.get());
+            Topology merged = learned.withReplicas(state.topology().replicas());
+            if (!merged.equals(state.topology())) {
+                LOG.info("topology of {} is now {}", master, merged.nodes());
+                selector.updateTopology(merged);
+            }
+            if (!merged.equals(cached)) {
+                cache.save(merged);
+                cached = merged;
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("topology refresh failed; keeping {}: {}", selector.state().topology().nodes(), e.toString());
+        }
+    }
+
+    /** Stops the background thread; probes in flight end with the channels. Idempotent. */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}
