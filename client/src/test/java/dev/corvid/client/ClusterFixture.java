@@ -1,0 +1,218 @@
+package dev.corvid.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corvid.node.testing.TestCluster;
+import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.NodeStats;
+import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.PutRequest;
+import dev.corvid.proto.StatsRequest;
+import dev.corvid.proto.WriteOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Three real node processes (A master, B and C replicas) shared by every test class of the run
+ * that registers this extension: started once, stopped when the run ends. A test states which
+ * nodes it needs down with {@link #down(String...)} (killing or restarting nodes as needed), so
+ * tests do not depend on each other's leftovers; stores a test opens are closed after it. {@code @RegisterExtension static final ClusterFixture CLUSTER = new ClusterFixture();}
+ */
+final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
+
+    static final String A = "A";
+    static final String B = "B";
+    static final String C = "C";
+    static final List<String> NODES = List.of(A, B, C);
+
+    /** The cluster and its raw channels; closed by JUnit at the end of the run. */
+    private static final class Shared implements AutoCloseable {
+        final Path dir;
+        final TestCluster cluster;
+        final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+        Shared() {
+            try {
+                dir = Files.createTempDirectory("corvid-failover-test");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            cluster = TestCluster.start(dir.resolve("cluster"), 3);
+        }
+
+        ManagedChannel channel(String node) {
+            ManagedChannel channel = channels.computeIfAbsent(node,
+                    n -> NettyChannelBuilder.forTarget(cluster.address(n)).usePlaintext().build());
+            channel.resetConnectBackoff(); // the node may just have been restarted
+            return channel;
+        }
+
+        @Override
+        public void close() throws IOException {
+            channels.values().forEach(ManagedChannel::shutdownNow);
+            cluster.close();
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** An address nobody listens on (connections are refused); "nobody" in {@link #store(Consumer, String...)}. */
+    static final String NOBODY = "127.0.0.1:" + TestCluster.freePort();
+
+    private Shared shared;
+    private final List<DocumentStore> stores = new ArrayList<>();
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        shared = context.getRoot().getStore(ExtensionContext.Namespace.create(ClusterFixture.class))
+                .computeIfAbsent("cluster", k -> new Shared(), Shared.class);
+    }
+
+    /**
+     * Makes exactly {@code nodes} down (kill -9 of those running) and every other node running
+     * (restarting those that are not). {@code down()} with no argument: all running.
+     */
+    void down(String... nodes) {
+        List<String> down = List.of(nodes);
+        for (String node : NODES) {
+            if (down.contains(node)) {
+                shared.cluster.kill(node);
+            } else if (!shared.cluster.isRunning(node)) {
+                long t = System.nanoTime();
+                shared.cluster.restart(node);
+                System.out.printf("restart of %s took %d ms%n", node, (System.nanoTime() - t) / 1_000_000);
+            }
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        stores.forEach(DocumentStore::close);
+        stores.clear();
+    }
+
+    String address(String node) {
+        return shared.cluster.address(node);
+    }
+
+    /** {@code kill -9} of a node, if it runs. */
+    void kill(String node) {
+        shared.cluster.kill(node);
+    }
+
+    /** Starts a killed node again (same port and data); returns once it is healthy. */
+    void restart(String node) {
+        shared.cluster.restart(node);
+    }
+
+    boolean isRunning(String node) {
+        return shared.cluster.isRunning(node);
+    }
+
+    private String addressOrNobody(String node) {
+        return NODES.contains(node) ? address(node) : NOBODY;
+    }
+
+    /** A fresh directory for a store's topology cache. */
+    Path newCacheDirectory() {
+        try {
+            return Files.createTempDirectory(shared.dir, "topology-cache");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * An initialized store on A, B, C (in that order) with its own topology cache, configured by
+     * {@code configure} before initialize; closed after the test.
+     */
+    DocumentStore store(Consumer<DocumentStore> configure) {
+        return store(configure, A, B, C);
+    }
+
+    /** Like {@link #store(Consumer)} with the given nodes' urls, the first as master. */
+    DocumentStore store(Consumer<DocumentStore> configure, String... nodes) {
+        DocumentStore store = new DocumentStore(Stream.of(nodes).map(this::addressOrNobody).toArray(String[]::new));
+        store.getConventions().setTopologyCacheDirectory(newCacheDirectory());
+        configure.accept(store);
+        stores.add(store);
+        return store.initialize();
+    }
+
+    /** A store with these failover behaviors; see {@link #store(Consumer)}. */
+    DocumentStore store(FailoverBehavior... behaviors) {
+        return store(s -> s.getConventions().setFailoverBehavior(behaviors));
+    }
+
+    /** The node's counters. */
+    NodeStats stats(String node) {
+        return DocumentsGrpc.newBlockingStub(shared.channel(node)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .stats(StatsRequest.getDefaultInstance());
+    }
+
+    /** Reads served so far by each running node (a killed node counts as 0). */
+    Map<String, Long> reads() {
+        Map<String, Long> reads = new LinkedHashMap<>();
+        for (String node : NODES) {
+            reads.put(node, isRunning(node) ? stats(node).getReadsServed() : 0L);
+        }
+        return reads;
+    }
+
+    /** Writes served so far by each running node. */
+    Map<String, Long> writes() {
+        Map<String, Long> writes = new LinkedHashMap<>();
+        for (String node : NODES) {
+            writes.put(node, isRunning(node) ? stats(node).getWritesServed() : 0L);
+        }
+        return writes;
+    }
+
+    /** Per node, how much {@code now} grew since {@code before}, as a list in A, B, C order. */
+    static List<Long> delta(Map<String, Long> before, Map<String, Long> now) {
+        return NODES.stream().map(n -> now.get(n) - before.get(n)).toList();
+    }
+
+    /**
+     * Puts the same document on every node, without etag check: on the master as a normal write,
+     * on each replica as a failover write, so each node stamps it with its own etag. Stands in for
+     * replication until it lands.
+     *
+     * @return each node's etag of the document
+     */
+    Map<String, Etag> seed(String id, Object entity, String collection) {
+        ObjectNode body = JSON.valueToTree(entity);
+        body.remove("id");
+        ObjectNode metadata = JSON.createObjectNode().put("@collection", collection)
+                .put("@java-type", entity.getClass().getName());
+        Map<String, Etag> etags = new LinkedHashMap<>();
+        for (String node : NODES) {
+            PutCommand put = PutCommand.newBuilder().setId(id).setBodyJson(body.toString())
+                    .setMetadataJson(metadata.toString()).build();
+            String etag = DocumentsGrpc.newBlockingStub(shared.channel(node)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .put(PutRequest.newBuilder().setPut(put)
+                            .setOptions(WriteOptions.newBuilder().setFailoverWrite(!node.equals(A))).build())
+                    .getResults(0).getEtag();
+            etags.put(node, Etag.parse(etag));
+        }
+        return etags;
+    }
+}

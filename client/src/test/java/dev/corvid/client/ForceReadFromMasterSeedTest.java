@@ -1,0 +1,96 @@
+package dev.corvid.client;
+
+import static dev.corvid.client.ClusterFixture.A;
+import static dev.corvid.client.ClusterFixture.B;
+import static dev.corvid.client.ClusterFixture.delta;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.corvid.client.examples.Product;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The second seed document, "Optimistic Concurrency and Replication", on real nodes: with reads
+ * load-balanced ({@code READ_FROM_ALL_SERVERS}) and optimistic concurrency on, a session that read
+ * from a replica holds the replica's etag, which never matches the master's (every node stamps its
+ * own etag sequence), so the master rejects the save although nobody else wrote. Inside
+ * {@code forceReadFromMaster()} the session reads the master's etag and the save succeeds, and a
+ * real concurrent change is still caught.
+ */
+class ForceReadFromMasterSeedTest {
+
+    @RegisterExtension
+    static final ClusterFixture CLUSTER = new ClusterFixture();
+
+    private static final String ID = "products/999";
+
+    private Map<String, Etag> etags;
+    private DocumentStore store;
+
+    @BeforeEach
+    void productOnEveryNode() {
+        CLUSTER.down();
+        etags = CLUSTER.seed(ID, new Product("Some Name"), "Products");
+        store = CLUSTER.store(s -> {
+            s.getConventions().setDefaultUseOptimisticConcurrency(true);
+            s.getConventions().setFailoverBehavior(FailoverBehavior.READ_FROM_ALL_SERVERS);
+        });
+        store.openSession().close(); // the master's turn: the next session reads from replica B
+    }
+
+    @Test
+    void sessionStripedToAReplica_savesWithTheReplicasEtag_andTheMasterRejectsIt() {
+        assertNotEquals(etags.get(A), etags.get(B), "every node stamps its own etags");
+        Map<String, Long> writes = CLUSTER.writes();
+        try (DocumentSession session = store.openSession()) {
+            Product product = session.load(Product.class, ID);
+            assertEquals(etags.get(B), session.advanced().getEtagFor(product));
+            product.setName("New Name");
+            ConcurrencyException e = assertThrows(ConcurrencyException.class, session::saveChanges);
+            assertEquals(ID, e.getDocumentId());
+            assertEquals(etags.get(B), e.getExpectedEtag());
+            assertEquals(etags.get(A), e.getActualEtag(), "nobody else wrote: the master's version is unchanged");
+        }
+        assertEquals(List.of(0L, 0L, 0L), delta(writes, CLUSTER.writes()));
+    }
+
+    @Test
+    void insideForceReadFromMaster_theSessionLoadsTheMastersEtag_andTheSaveSucceeds() {
+        try (DocumentSession session = store.openSession();
+             ReadScope scope = session.getDatabaseCommands().forceReadFromMaster()) {
+            Product product = session.load(Product.class, ID);
+            assertEquals(etags.get(A), session.advanced().getEtagFor(product));
+            product.setName("New Name");
+            session.saveChanges();
+        }
+        try (DocumentSession session = store.openSession(new SessionOptions().setForceReadFromMaster(true))) {
+            assertEquals("New Name", session.load(Product.class, ID).getName());
+        }
+    }
+
+    @Test
+    void insideForceReadFromMaster_aRealConcurrentChangeIsStillCaught() {
+        try (DocumentSession session = store.openSession();
+             ReadScope scope = session.getDatabaseCommands().forceReadFromMaster()) {
+            Product product = session.load(Product.class, ID);
+
+            Etag changedByOther;
+            try (DocumentSession other = store.openSession(new SessionOptions().setForceReadFromMaster(true))) {
+                Product otherProduct = other.load(Product.class, ID);
+                otherProduct.setName("Other Name");
+                other.saveChanges();
+                changedByOther = other.advanced().getEtagFor(otherProduct);
+            }
+
+            product.setName("Better Name");
+            ConcurrencyException e = assertThrows(ConcurrencyException.class, session::saveChanges);
+            assertEquals(etags.get(A), e.getExpectedEtag());
+            assertEquals(changedByOther, e.getActualEtag());
+        }
+    }
+}
