@@ -104,6 +104,7 @@ public final class AdvancedSessionOperations {
         info.metadata.setAll(document.getMetadata());
         session.converter().updateEntity(entity, info.id, document.getBody(), info.metadata);
         info.markPersisted(document.getEtag(), session.converter().snapshot(entity), Metadata.stored(info.metadata));
+        info.recordOrigin(document.servedBy(), info.metadata);
     }
 
     /** How many requests this session made so far (see {@link Conventions#getMaxNumberOfRequestsPerSession()}). */

@@ -28,6 +28,7 @@ public final class Conventions {
 
     private volatile boolean frozen;
     private volatile FailoverPolicy failoverPolicy = FailoverPolicy.DEFAULT;
+    private volatile ReplicaEtagPolicy replicaEtagPolicy = ReplicaEtagPolicy.FAIL_FAST;
     private volatile Duration failedNodeProbeInterval = DEFAULT_FAILED_NODE_PROBE_INTERVAL;
     private volatile Duration topologyRefreshInterval = DEFAULT_TOPOLOGY_REFRESH_INTERVAL;
     private volatile Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -147,6 +148,24 @@ public final class Conventions {
             throw new IllegalArgumentException("give at least one FailoverBehavior");
         }
         this.failoverPolicy = FailoverPolicy.of(behaviors);
+    }
+
+    /** What a save does with an etag a replica issued. Default {@link ReplicaEtagPolicy#FAIL_FAST}. */
+    public ReplicaEtagPolicy getReplicaEtagPolicy() {
+        return replicaEtagPolicy;
+    }
+
+    /**
+     * @throws IllegalArgumentException when {@code value} is null
+     * @throws IllegalStateException    after {@link DocumentStore#initialize()}
+     * @see ReplicaEtagPolicy
+     */
+    public void setReplicaEtagPolicy(ReplicaEtagPolicy value) {
+        checkNotFrozen("ReplicaEtagPolicy");
+        if (value == null) {
+            throw new IllegalArgumentException("ReplicaEtagPolicy must not be null");
+        }
+        this.replicaEtagPolicy = value;
     }
 
     FailoverPolicy failoverPolicy() {

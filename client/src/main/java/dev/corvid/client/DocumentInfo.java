@@ -17,6 +17,13 @@ final class DocumentInfo {
 
     /** The current known etag: as loaded or last saved, or as given to {@code store(entity, etag)}; null if unknown. */
     Etag etag;
+    /**
+     * The replica that issued {@link #etag} ({@code host:port}); null when the master did, or when
+     * the origin is unknown (an etag given to {@code store(entity, etag)}).
+     */
+    String etagIssuedBy;
+    /** The master's etag of the version {@link #etagIssuedBy} held ({@code @source-etag}); null when unknown. */
+    Etag masterEtag;
     /** Set by {@code store(entity, etag)} with a non-null etag: check this document whatever the session setting. */
     boolean forceConcurrencyCheck;
     /** The body as last loaded or saved (see {@link EntityConverter#snapshot}); null while never saved. */
@@ -39,6 +46,8 @@ final class DocumentInfo {
     /** Records a version known to be on the node (loaded, refreshed or just saved). */
     void markPersisted(Etag newEtag, ObjectNode body, ObjectNode storedMetadata) {
         etag = newEtag;
+        etagIssuedBy = null;
+        masterEtag = null;
         original = body;
         originalMetadata = storedMetadata;
         Metadata.annotate(metadata, id, newEtag);
@@ -61,6 +70,17 @@ final class DocumentInfo {
             return etag == null ? Etag.EMPTY : etag;
         }
         return null;
+    }
+
+    /**
+     * Where an etag read from a node came from: {@code servedBy} a replica makes it a replica etag.
+     * Call right after {@link #markPersisted} for a loaded or refreshed version.
+     */
+    void recordOrigin(NodeCall.Target servedBy, ObjectNode metadata) {
+        if (servedBy != null && !servedBy.master()) {
+            etagIssuedBy = servedBy.address();
+            masterEtag = Metadata.sourceEtag(metadata);
+        }
     }
 
     /** The etag to send with a delete of this document; null for "no check". */

@@ -132,6 +132,8 @@ public final class DocumentSession implements AutoCloseable {
             }
             if (etag != null) {
                 known.etag = etag;
+                known.etagIssuedBy = null; // the caller's etag: its origin is the caller's business
+                known.masterEtag = null;
                 known.forceConcurrencyCheck = true;
             }
             return;
@@ -192,7 +194,8 @@ public final class DocumentSession implements AutoCloseable {
      */
     public void saveChanges() {
         checkOpen();
-        new SaveChangesOperation(unitOfWork, converter, commands, useOptimisticConcurrency).execute();
+        new SaveChangesOperation(unitOfWork, converter, commands, useOptimisticConcurrency,
+                converter.conventions().getReplicaEtagPolicy()).execute();
     }
 
     /** Starts a query over the collection of {@code type}; results are tracked like loaded entities. */
@@ -276,6 +279,7 @@ public final class DocumentSession implements AutoCloseable {
         T entity = converter.toEntity(type, document.getId(), document.getBody(), metadata);
         DocumentInfo info = new DocumentInfo(entity, document.getId(), metadata, false);
         info.markPersisted(document.getEtag(), converter.snapshot(entity), Metadata.stored(metadata));
+        info.recordOrigin(document.servedBy(), metadata);
         unitOfWork.track(info);
         return entity;
     }

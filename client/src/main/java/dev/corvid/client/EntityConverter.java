@@ -23,6 +23,10 @@ final class EntityConverter {
         this.listeners = listeners;
     }
 
+    Conventions conventions() {
+        return conventions;
+    }
+
     ObjectMapper mapper() {
         return mapper;
     }

@@ -16,16 +16,38 @@ final class Metadata {
     static final String ID = "@id";
     static final String COLLECTION = "@collection";
     static final String JAVA_TYPE = "@java-type";
+    /** On a replica: the master's etag of the version it holds. Kept by the node, never sent back. */
+    static final String SOURCE_ETAG = "@source-etag";
+    /** On a replica: where the version came from. Kept by the node, never sent back. */
+    static final String REPLICATION_SOURCE = "@replication-source";
 
     private Metadata() {
     }
 
-    /** A copy of {@code metadata} without the client-side keys: what the node stores. */
+    /**
+     * A copy of {@code metadata} without the client-side keys and the replica-managed ones
+     * ({@code @source-etag}, {@code @replication-source}): what a client may store.
+     */
     static ObjectNode stored(ObjectNode metadata) {
         ObjectNode copy = metadata.deepCopy();
         copy.remove(ETAG);
         copy.remove(ID);
+        copy.remove(SOURCE_ETAG);
+        copy.remove(REPLICATION_SOURCE);
         return copy;
+    }
+
+    /** The {@code @source-etag} a replica keeps with a version, or null when there is none (or it is unreadable). */
+    static Etag sourceEtag(ObjectNode metadata) {
+        String text = metadata.path(SOURCE_ETAG).asText("");
+        if (text.isEmpty()) {
+            return null;
+        }
+        try {
+            return Etag.parse(text);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** Sets the client-side keys on {@code metadata} (in place). A null etag removes {@code @etag}. */

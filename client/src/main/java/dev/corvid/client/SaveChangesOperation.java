@@ -25,13 +25,15 @@ final class SaveChangesOperation {
     private final EntityConverter converter;
     private final DatabaseCommands commands;
     private final boolean useOptimisticConcurrency;
+    private final ReplicaEtagPolicy replicaEtags;
 
     private final List<Command> batch = new ArrayList<>();
     private final List<String> deletedIds = new ArrayList<>();
     private final List<Put> puts = new ArrayList<>();
 
     SaveChangesOperation(UnitOfWork unitOfWork, EntityConverter converter, DatabaseCommands commands,
-            boolean useOptimisticConcurrency) {
+            boolean useOptimisticConcurrency, ReplicaEtagPolicy replicaEtags) {
+        this.replicaEtags = replicaEtags;
         this.unitOfWork = unitOfWork;
         this.converter = converter;
         this.commands = commands;
@@ -62,7 +64,7 @@ final class SaveChangesOperation {
     private void prepare() {
         for (Map.Entry<String, DocumentInfo> delete : unitOfWork.deletes().entrySet()) {
             DocumentInfo info = delete.getValue();
-            Etag expected = info == null ? null : info.expectedEtagForDelete(useOptimisticConcurrency);
+            Etag expected = info == null ? null : checkable(info, info.expectedEtagForDelete(useOptimisticConcurrency));
             batch.add(Command.newBuilder().setDelete(commands.deleteCommand(delete.getKey(), expected)).build());
             deletedIds.add(delete.getKey());
         }
@@ -80,11 +82,27 @@ final class SaveChangesOperation {
                 document = converter.toDocument(info.id, info.entity, info.metadata);
             }
             ObjectNode storedMetadata = Metadata.stored(info.metadata);
-            Etag expected = info.expectedEtagForPut(useOptimisticConcurrency);
+            Etag expected = checkable(info, info.expectedEtagForPut(useOptimisticConcurrency));
             batch.add(Command.newBuilder()
                     .setPut(commands.putCommand(info.id, expected, document, storedMetadata)).build());
             puts.add(new Put(info, converter.snapshot(info.entity), storedMetadata));
         }
+    }
+
+    /**
+     * The etag to send for {@code info}'s check, given the one the session would send: an etag a
+     * replica issued is sent as is, refused, or replaced by the master's etag of that version,
+     * as {@link ReplicaEtagPolicy} says. Throws before anything of the batch is sent.
+     */
+    private Etag checkable(DocumentInfo info, Etag expected) {
+        if (expected == null || expected.equals(Etag.EMPTY) || info.etagIssuedBy == null
+                || !expected.equals(info.etag) || replicaEtags == ReplicaEtagPolicy.SEND_AS_IS) {
+            return expected;
+        }
+        if (replicaEtags == ReplicaEtagPolicy.CHECK_MASTER_ETAG && info.masterEtag != null) {
+            return info.masterEtag; // the master rejects it if the replica's copy was stale
+        }
+        throw new ReplicaEtagConcurrencyException(info.id, expected, info.etagIssuedBy);
     }
 
     private void complete(List<WriteResult> results) {

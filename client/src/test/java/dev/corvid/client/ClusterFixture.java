@@ -199,12 +199,23 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
      * @return each node's etag of the document
      */
     Map<String, Etag> seed(String id, Object entity, String collection) {
+        return seed(id, entity, collection, false);
+    }
+
+    /**
+     * {@link #seed(String, Object, String)}; with {@code sourceEtag}, each replica's copy carries
+     * the master's etag in {@code @source-etag}, as a replicated copy does.
+     */
+    Map<String, Etag> seed(String id, Object entity, String collection, boolean sourceEtag) {
         ObjectNode body = JSON.valueToTree(entity);
         body.remove("id");
-        ObjectNode metadata = JSON.createObjectNode().put("@collection", collection)
-                .put("@java-type", entity.getClass().getName());
         Map<String, Etag> etags = new LinkedHashMap<>();
         for (String node : NODES) {
+            ObjectNode metadata = JSON.createObjectNode().put("@collection", collection)
+                    .put("@java-type", entity.getClass().getName());
+            if (sourceEtag && !node.equals(A)) {
+                metadata.put("@source-etag", etags.get(A).toString());
+            }
             PutCommand put = PutCommand.newBuilder().setId(id).setBodyJson(body.toString())
                     .setMetadataJson(metadata.toString()).build();
             String etag = DocumentsGrpc.newBlockingStub(shared.channel(node)).withDeadlineAfter(10, TimeUnit.SECONDS)

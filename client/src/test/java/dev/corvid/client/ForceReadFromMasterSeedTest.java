@@ -6,6 +6,7 @@ import static dev.corvid.client.ClusterFixture.delta;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Product;
 import java.util.List;
@@ -35,12 +36,18 @@ class ForceReadFromMasterSeedTest {
     @BeforeEach
     void productOnEveryNode() {
         CLUSTER.down();
-        etags = CLUSTER.seed(ID, new Product("Some Name"), "Products");
-        store = CLUSTER.store(s -> {
+        etags = CLUSTER.seed(ID, new Product("Some Name"), "Products", true);
+        store = store(ReplicaEtagPolicy.SEND_AS_IS); // RavenDB 3.x: the master does the check
+    }
+
+    private DocumentStore store(ReplicaEtagPolicy policy) {
+        DocumentStore store = CLUSTER.store(s -> {
             s.getConventions().setDefaultUseOptimisticConcurrency(true);
             s.getConventions().setFailoverBehavior(FailoverBehavior.READ_FROM_ALL_SERVERS);
+            s.getConventions().setReplicaEtagPolicy(policy);
         });
         store.openSession().close(); // the master's turn: the next session reads from replica B
+        return store;
     }
 
     @Test
@@ -91,6 +98,56 @@ class ForceReadFromMasterSeedTest {
             ConcurrencyException e = assertThrows(ConcurrencyException.class, session::saveChanges);
             assertEquals(etags.get(A), e.getExpectedEtag());
             assertEquals(changedByOther, e.getActualEtag());
+        }
+    }
+
+    // ---- beyond the seed: the session knows which node issued each etag ----
+
+    @Test
+    void failFast_default_refusesToSendAReplicaEtag_namingTheReplica() {
+        DocumentStore failFast = store(ReplicaEtagPolicy.FAIL_FAST);
+        assertEquals(ReplicaEtagPolicy.FAIL_FAST, new DocumentStore("h:1").getConventions().getReplicaEtagPolicy());
+        Map<String, Long> writes = CLUSTER.writes();
+        try (DocumentSession session = failFast.openSession()) {
+            Product product = session.load(Product.class, ID);
+            product.setName("New Name");
+            ReplicaEtagConcurrencyException e = assertThrows(ReplicaEtagConcurrencyException.class, session::saveChanges);
+            assertEquals(CLUSTER.address(B), e.getReplicaAddress());
+            assertEquals(etags.get(B), e.getExpectedEtag());
+            assertTrue(e.getMessage().contains("replica " + CLUSTER.address(B)) && e.getMessage().contains("forceReadFromMaster()"),
+                    e.getMessage());
+            session.delete(product);
+            assertThrows(ReplicaEtagConcurrencyException.class, session::saveChanges, "deletes are checked too");
+        }
+        assertEquals(List.of(0L, 0L, 0L), delta(writes, CLUSTER.writes()), "nothing was sent");
+    }
+
+    @Test
+    void checkMasterEtag_replicaCopyCurrent_theSaveSucceeds() {
+        DocumentStore checking = store(ReplicaEtagPolicy.CHECK_MASTER_ETAG);
+        try (DocumentSession session = checking.openSession()) {
+            Product product = session.load(Product.class, ID);
+            assertEquals(etags.get(B), session.advanced().getEtagFor(product), "read from the replica");
+            product.setName("New Name");
+            session.saveChanges();
+            assertNotEquals(etags.get(A), session.advanced().getEtagFor(product));
+        }
+        assertEquals("New Name", CLUSTER.store(s -> { }).getDatabaseCommands().get(ID).getBody().get("name").asText());
+    }
+
+    @Test
+    void checkMasterEtag_replicaCopyStale_stillRejected() {
+        DocumentStore checking = store(ReplicaEtagPolicy.CHECK_MASTER_ETAG);
+        Etag newer = checking.getDatabaseCommands().put(ID, null,
+                Jsons.object("{\"name\": \"Changed on the master\"}"), Jsons.object("{\"@collection\": \"Products\"}"));
+        try (DocumentSession session = checking.openSession()) {
+            Product product = session.load(Product.class, ID);
+            assertEquals("Some Name", product.getName(), "the replica has not seen the change");
+            product.setName("New Name");
+            ConcurrencyException e = assertThrows(ConcurrencyException.class, session::saveChanges);
+            assertEquals(ConcurrencyException.class, e.getClass());
+            assertEquals(etags.get(A), e.getExpectedEtag(), "checked against the master's etag of the replica's version");
+            assertEquals(newer, e.getActualEtag());
         }
     }
 }
