@@ -4,6 +4,7 @@ import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
+import dev.corvid.proto.StatsRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -46,7 +47,7 @@ public final class LoadTool implements Callable<Integer> {
     int duration;
 
     @Option(names = "--phases", defaultValue = "insert,get", split = ",",
-            description = "Phases to run, in order (default: ${DEFAULT-VALUE}).")
+            description = "Phases to run, in order: insert, get, ping (default: ${DEFAULT-VALUE}).")
     List<String> phases;
 
     @Option(names = "--prefix", description = "Id prefix (default: a fresh one per run, so inserts never collide).")
@@ -77,6 +78,7 @@ public final class LoadTool implements Callable<Integer> {
                 switch (phase) {
                     case "insert" -> report("insert", insert(channel, pool));
                     case "get" -> report("get", timedGets(channel, pool));
+                    case "ping" -> report("ping", timedPings(channel, pool));
                     default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown phase " + phase);
                 }
             }
@@ -148,6 +150,25 @@ public final class LoadTool implements Callable<Integer> {
                     if (!stub.withDeadlineAfter(30, TimeUnit.SECONDS).get(get).getResults(0).getFound()) {
                         w.errors++;
                     }
+                    w.latencies.add(System.nanoTime() - t0);
+                } catch (StatusRuntimeException e) {
+                    w.count(e);
+                }
+            }
+            return w;
+        });
+    }
+
+    /** The transport's own cost: the node's Stats call, which touches no document. */
+    private Phase timedPings(ManagedChannel channel, ExecutorService pool) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(duration);
+        return run(pool, () -> {
+            DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(channel);
+            Worker w = new Worker();
+            while (System.nanoTime() < end) {
+                long t0 = System.nanoTime();
+                try {
+                    stub.withDeadlineAfter(30, TimeUnit.SECONDS).stats(StatsRequest.getDefaultInstance());
                     w.latencies.add(System.nanoTime() - t0);
                 } catch (StatusRuntimeException e) {
                     w.count(e);

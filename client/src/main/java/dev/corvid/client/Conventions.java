@@ -28,7 +28,7 @@ public final class Conventions {
 
     private volatile boolean frozen;
     private volatile FailoverPolicy failoverPolicy = FailoverPolicy.DEFAULT;
-    private volatile ReplicaEtagPolicy replicaEtagPolicy = ReplicaEtagPolicy.FAIL_FAST;
+    private volatile ReplicaEtagPolicy replicaEtagPolicy = ReplicaEtagPolicy.SEND_AS_IS;
     private volatile Duration failedNodeProbeInterval = DEFAULT_FAILED_NODE_PROBE_INTERVAL;
     private volatile Duration topologyRefreshInterval = DEFAULT_TOPOLOGY_REFRESH_INTERVAL;
     private volatile Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -150,7 +150,7 @@ public final class Conventions {
         this.failoverPolicy = FailoverPolicy.of(behaviors);
     }
 
-    /** What a save does with an etag a replica issued. Default {@link ReplicaEtagPolicy#FAIL_FAST}. */
+    /** What a save does with an etag a replica issued. Default {@link ReplicaEtagPolicy#SEND_AS_IS}, the seeds' behaviour. */
     public ReplicaEtagPolicy getReplicaEtagPolicy() {
         return replicaEtagPolicy;
     }

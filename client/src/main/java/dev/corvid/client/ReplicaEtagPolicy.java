@@ -9,14 +9,16 @@ package dev.corvid.client;
 public enum ReplicaEtagPolicy {
 
     /**
-     * Send it anyway, as RavenDB 3.x does: the master rejects the write with a plain
-     * {@link ConcurrencyException} although nobody else changed the document.
+     * Send it anyway, as RavenDB 3.x does and the seed documents describe: the master rejects the
+     * write with a plain {@link ConcurrencyException} although nobody else changed the document.
+     * The default, so that applications see the documented behaviour unless they opt in to one of
+     * the two below.
      */
     SEND_AS_IS,
 
     /**
      * Send nothing and throw {@link ReplicaEtagConcurrencyException}, which names the replica and
-     * says to read inside {@link DatabaseCommands#forceReadFromMaster()}. The default.
+     * says to read inside {@link DatabaseCommands#forceReadFromMaster()}.
      */
     FAIL_FAST,
 
