@@ -91,8 +91,14 @@ public final class Etag implements Comparable<Etag> {
         return low;
     }
 
-    int nodeTag() {
+    /** The node tag of the node that issued this etag (0 for {@link #EMPTY}). */
+    public int nodeTag() {
         return (int) ((high >>> 32) & 0xFFFFFF);
+    }
+
+    /** A node tag as it is shown in stats and handshakes: 6 hex digits. */
+    public static String nodeTagText(int nodeTag) {
+        return String.format(Locale.ROOT, "%06X", nodeTag);
     }
 
     public boolean isEmpty() {
