@@ -86,8 +86,8 @@ public final class Etag implements Comparable<Etag> {
         return high;
     }
 
-    /** The change counter: strictly increasing per node, so it orders a node's own etags. */
-    long change() {
+    /** The change counter: strictly increasing per node, so it orders a node's own etags (0 for {@link #EMPTY}). */
+    public long change() {
         return low;
     }
 
