@@ -197,8 +197,11 @@ final class ReplicaSender implements AutoCloseable {
         return last;
     }
 
-    /** Records what the replica has; only grows, unless the replica starts over (another node tag, or none). */
-    private void confirm(Etag etag) {
+    /**
+     * Records what the replica has; only grows, unless the replica starts over (another node tag, or
+     * none). Synchronized: a stream's acks and a new stream's answer may arrive on different threads.
+     */
+    private synchronized void confirm(Etag etag) {
         Etag before = confirmed;
         if (before == null || etag.nodeTag() != before.nodeTag() || etag.compareTo(before) > 0) {
             confirmed = etag;
