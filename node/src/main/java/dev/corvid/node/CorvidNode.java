@@ -3,56 +3,94 @@ package dev.corvid.node;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.Limits;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.replication.ReplicaApplier;
+import dev.corvid.node.replication.Replicator;
 import dev.corvid.node.rpc.NodeServer;
 import dev.corvid.node.storage.MapDbStorage;
 import dev.corvid.node.storage.Storage;
 import dev.corvid.node.storage.StorageOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running node: its storage and its gRPC server, started together and stopped in order
- * (stop taking calls, drain, close storage).
+ * A running node: its storage, its gRPC server and replication, started together and stopped in
+ * order: stop pushing to replicas (master) or end the master's streams (replica), stop taking calls
+ * and drain, close storage.
  */
 public final class CorvidNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CorvidNode.class);
     /** How long calls in flight get to finish on a graceful stop. */
     public static final Duration DRAIN = Duration.ofSeconds(10);
+    /** How often an idle replication stream is pinged (gRPC's floor for client keepalive). */
+    private static final Duration KEEPALIVE = Duration.ofSeconds(10);
 
     private final NodeConfig self;
     private final Storage storage;
     private final NodeServer server;
+    private final ReplicaApplier inbound;
+    private final Replicator replicator;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private CorvidNode(NodeConfig self, Storage storage, NodeServer server) {
+    private CorvidNode(NodeConfig self, Storage storage, NodeServer server, ReplicaApplier inbound,
+                       Replicator replicator) {
         this.self = self;
         this.storage = storage;
         this.server = server;
+        this.inbound = inbound;
+        this.replicator = replicator;
     }
 
-    /** Opens the node's storage and starts serving on the host and port its config names. */
+    /**
+     * Opens the node's storage and starts serving on the host and port its config names; the master
+     * then starts pushing its changes to every replica of the config.
+     */
     public static CorvidNode start(ClusterConfig cluster, String nodeName) {
         NodeConfig self = cluster.node(nodeName);
         Storage storage = MapDbStorage.open(new StorageOptions(self.dataDirectory(), cluster.limits().maxDocumentBytes()));
+        Replicator replicator = null;
         try {
-            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()));
-            NodeServer server = new NodeServer(builder, storage, cluster, self).start();
-            return new CorvidNode(self, storage, server);
+            ReplicaApplier inbound = new ReplicaApplier(storage, cluster, self);
+            boolean master = self.role() == NodeConfig.Role.MASTER;
+            replicator = master ? new Replicator(storage, cluster, self, CorvidNode::replicationChannel) : null;
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()))
+                    // The master's replication channels ping idle streams to notice a replica that vanished.
+                    .permitKeepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true);
+            NodeServer server = new NodeServer(builder, storage, cluster, self, master ? replicator : inbound, inbound)
+                    .start();
+            if (replicator != null) {
+                replicator.start();
+            }
+            return new CorvidNode(self, storage, server, inbound, replicator);
         } catch (IOException | RuntimeException e) {
+            if (replicator != null) {
+                replicator.close();
+            }
             storage.close();
             if (e instanceof IOException io) {
                 throw new UncheckedIOException("node " + nodeName + " cannot listen on " + self.address() + ": " + io, io);
             }
             throw (RuntimeException) e;
         }
+    }
+
+    private static ManagedChannel replicationChannel(NodeConfig replica) {
+        return NettyChannelBuilder.forTarget(replica.address())
+                .usePlaintext()
+                .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTimeout(5, TimeUnit.SECONDS)
+                .build();
     }
 
     /** A master with no replicas on 127.0.0.1 and a port chosen by the OS: for tests and embedding. */
@@ -73,13 +111,20 @@ public final class CorvidNode implements AutoCloseable {
         return server.port();
     }
 
-    /** Graceful stop: refuse new calls, let calls in flight finish, then close storage. */
+    /**
+     * Graceful stop: stop replication (its streams would keep the server from draining), refuse new
+     * calls, let calls in flight finish, then close storage.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         log.info("node {} stopping", self.name());
+        if (replicator != null) {
+            replicator.close();
+        }
+        inbound.close();
         server.shutdown(DRAIN);
         storage.close();
         log.info("node {} stopped", self.name());

@@ -26,18 +26,23 @@ import java.util.Set;
  *     {"name": "A", "host": "127.0.0.1", "port": 7001, "dataDir": "../run/A/data", "role": "master"},
  *     {"name": "B", "host": "127.0.0.1", "port": 7002, "dataDir": "../run/B/data", "role": "replica"}
  *   ],
- *   "limits": {"maxDocumentBytes": 4194304}
+ *   "limits": {"maxDocumentBytes": 4194304},
+ *   "secret": "shared by the nodes of this cluster"
  * }
  * </pre>
  * Exactly one node is the master; names, addresses and data directories are unique; relative data
  * directories resolve against the folder of the config file. {@code limits} and each of its fields
- * are optional (see {@link Limits} for the defaults).
+ * are optional (see {@link Limits} for the defaults). {@code secret} is optional: when set, a
+ * replica takes a replication stream only from a master that presents the same secret (it travels
+ * in the clear on a plaintext channel, so it guards against mistakes, e.g. two clusters crossing,
+ * not against an attacker on the network).
  *
  * @param name   the cluster's name
  * @param nodes  every node, master included, in the order written
  * @param limits request limits shared by all nodes
+ * @param secret the replication secret, or null for none
  */
-public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) {
+public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -47,6 +52,14 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) 
     public ClusterConfig {
         nodes = List.copyOf(nodes);
         validate(nodes);
+        if (secret != null && secret.isBlank()) {
+            throw new ConfigException("\"secret\" is blank; leave it out or give it a value");
+        }
+    }
+
+    /** A cluster without a replication secret. */
+    public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) {
+        this(name, nodes, limits, null);
     }
 
     /** Reads and validates a config file. */
@@ -80,10 +93,17 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) 
         try {
             List<NodeConfig> nodes = model.nodes.stream().map(n -> n.toConfig(base)).toList();
             Limits limits = model.limits == null ? Limits.DEFAULT : model.limits.toLimits();
-            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits);
+            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits, model.secret);
         } catch (ConfigException e) {
             throw new ConfigException("cluster config " + source + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Like the record's, with the secret left out so it never reaches a log. */
+    @Override
+    public String toString() {
+        return "ClusterConfig[name=" + name + ", nodes=" + nodes + ", limits=" + limits
+                + ", secret=" + (secret == null ? "none" : "(set)") + "]";
     }
 
     /** The one master. */
@@ -151,6 +171,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) 
         List<NodeModel> nodes;
         @JsonProperty
         LimitsModel limits;
+        @JsonProperty
+        String secret;
     }
 
     private static final class NodeModel {

@@ -2,10 +2,14 @@ package dev.corvid.node.rpc;
 
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.replication.ReplicaProgress;
+import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.storage.Storage;
 import dev.corvid.node.storage.StoredDocument;
 import dev.corvid.node.storage.WriteBatch;
 import dev.corvid.proto.BatchRequest;
+import dev.corvid.proto.ClusterNode;
+import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.DeleteRequest;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
@@ -17,6 +21,7 @@ import dev.corvid.proto.QueryResponse;
 import dev.corvid.proto.ReserveIdsRequest;
 import dev.corvid.proto.ReserveIdsResponse;
 import dev.corvid.proto.StatsRequest;
+import dev.corvid.proto.TopologyRequest;
 import dev.corvid.proto.WriteOptions;
 import dev.corvid.proto.WriteResponse;
 import dev.corvid.node.storage.Etag;
@@ -28,6 +33,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import dev.corvid.node.storage.WriteResult;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** The Documents gRPC service: validate, call storage, map the error, reply. */
@@ -38,10 +44,12 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private final NodeConfig self;
     private final NodeCounters counters;
     private final Supplier<String> address;
+    private final ReplicationStatus replication;
 
     DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
-                    Supplier<String> address) {
+                    Supplier<String> address, ReplicationStatus replication) {
         this.storage = storage;
+        this.replication = replication;
         this.cluster = cluster;
         this.self = self;
         this.counters = counters;
@@ -63,28 +71,32 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void put(PutRequest request, StreamObserver<WriteResponse> out) {
-        write(out, request.getOptions(), () -> Messages.put(WriteBatch.builder(), request.getPut()).build());
+        write(out, request.getOptions(), b -> Messages.put(b, request.getPut()).build());
     }
 
     @Override
     public void delete(DeleteRequest request, StreamObserver<WriteResponse> out) {
-        write(out, request.getOptions(), () -> Messages.delete(WriteBatch.builder(), request.getDelete()).build());
+        write(out, request.getOptions(), b -> Messages.delete(b, request.getDelete()).build());
     }
 
     @Override
     public void batch(BatchRequest request, StreamObserver<WriteResponse> out) {
-        write(out, request.getOptions(), () -> Messages.batch(request.getCommandsList()));
+        write(out, request.getOptions(), b -> Messages.batch(b, request.getCommandsList()));
     }
 
-    /** Writes never block a transport thread: the answer goes out when the storage writer is done. */
-    private void write(StreamObserver<WriteResponse> out, WriteOptions options, Supplier<WriteBatch> batch) {
+    /**
+     * Writes never block a transport thread: the answer goes out when the storage writer is done.
+     * A replica takes only failover writes, and marks them so.
+     */
+    private void write(StreamObserver<WriteResponse> out, WriteOptions options,
+                       Function<WriteBatch.Builder, WriteBatch> batch) {
         boolean onReplica = self.role() == NodeConfig.Role.REPLICA;
         CompletableFuture<List<WriteResult>> done;
         try {
             if (onReplica && !options.getFailoverWrite()) {
                 throw notMaster();
             }
-            done = storage.writeAsync(batch.get());
+            done = storage.writeAsync(batch.apply(onReplica ? WriteBatch.failoverBuilder() : WriteBatch.builder()));
         } catch (RuntimeException e) {
             out.onError(Errors.toStatus(e));
             return;
@@ -95,6 +107,9 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                 return;
             }
             counters.write();
+            if (onReplica) {
+                counters.failoverWrite();
+            }
             out.onNext(Messages.response(results, onReplica));
             out.onCompleted();
         });
@@ -128,19 +143,42 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     }
 
     @Override
+    public void topology(TopologyRequest request, StreamObserver<ClusterTopology> out) {
+        reply(out, () -> {
+            NodeConfig master = cluster.master();
+            ClusterTopology.Builder topology = ClusterTopology.newBuilder()
+                    .setCluster(cluster.name())
+                    .setMaster(ClusterNode.newBuilder().setName(master.name()).setAddress(master.address()))
+                    .setAnsweredBy(self.name());
+            cluster.replicas().forEach(r -> topology.addReplicas(Messages.replicaStatus(r, replication.progress(r.name()))));
+            return topology.build();
+        });
+    }
+
+    @Override
     public void stats(StatsRequest request, StreamObserver<NodeStats> out) {
         reply(out, () -> {
             Etag last = storage.lastEtag();
-            return NodeStats.newBuilder()
+            NodeStats.Builder stats = NodeStats.newBuilder();
+            for (NodeConfig r : cluster.replicas()) {
+                Optional<ReplicaProgress> progress = replication.progress(r.name());
+                if (progress.isPresent()) {
+                    stats.addReplicas(Messages.replicaStatus(r, progress));
+                }
+            }
+            replication.progress(self.name()).flatMap(ReplicaProgress::lastApplied)
+                    .ifPresent(e -> stats.setLastAppliedMasterEtag(Messages.text(e.isEmpty() ? null : e)));
+            return stats
                     .setNodeName(self.name())
                     .setRole(self.role().wireName())
-                    .setNodeTag(String.format("%06X", storage.nodeTag()))
+                    .setNodeTag(Etag.nodeTagText(storage.nodeTag()))
                     .setDocumentCount(storage.documentCount())
                     .setLastEtag(Messages.text(last))
                     .setReadsServed(counters.reads())
                     .setWritesServed(counters.writes())
                     .setUptimeMs(counters.uptimeMillis())
                     .setAddress(address.get())
+                    .setFailoverWritesAccepted(counters.failoverWrites())
                     .build();
         });
     }

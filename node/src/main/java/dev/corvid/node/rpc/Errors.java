@@ -1,6 +1,7 @@
 package dev.corvid.node.rpc;
 
 import com.google.protobuf.Any;
+import dev.corvid.node.replication.ReplicationRefusedException;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.ConcurrencyViolationException;
 import dev.corvid.node.storage.StorageUnavailableException;
@@ -20,6 +21,8 @@ import org.slf4j.LoggerFactory;
  *   etag mismatch                     ABORTED              redo the read-modify-write; details: ConcurrencyViolation
  *   bad input                         INVALID_ARGUMENT     fix the request
  *   write sent to a replica           FAILED_PRECONDITION  send it to the master; details: NotMaster
+ *   replication stream not from the   PERMISSION_DENIED    check the cluster config (cluster name,
+ *     configured master                                    master, secret) of both nodes
  *   query on an unknown collection    NOT_FOUND
  *   node starting or stopping         UNAVAILABLE          retry, maybe elsewhere
  *   anything else                     INTERNAL             logged here
@@ -44,6 +47,9 @@ final class Errors {
         }
         if (error instanceof BadRequestException || error instanceof IllegalArgumentException) {
             return Status.INVALID_ARGUMENT.withDescription(error.getMessage()).asRuntimeException();
+        }
+        if (error instanceof ReplicationRefusedException) {
+            return Status.PERMISSION_DENIED.withDescription(error.getMessage()).asRuntimeException();
         }
         if (error instanceof UnknownCollectionException) {
             return Status.NOT_FOUND.withDescription(error.getMessage()).asRuntimeException();

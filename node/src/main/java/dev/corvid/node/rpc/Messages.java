@@ -4,12 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.corvid.node.config.Limits;
+import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.replication.Handshake;
+import dev.corvid.node.replication.ReplicaProgress;
+import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.Query;
 import dev.corvid.node.storage.StoredDocument;
 import dev.corvid.node.storage.WriteBatch;
 import dev.corvid.node.storage.WriteResult;
+import dev.corvid.proto.ChangeBatch;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.DeleteCommand;
 import dev.corvid.proto.Document;
@@ -17,8 +22,13 @@ import dev.corvid.proto.FieldFilter;
 import dev.corvid.proto.OrderBy;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.QueryRequest;
+import dev.corvid.proto.ReplicaStatus;
+import dev.corvid.proto.ReplicatedChange;
+import dev.corvid.proto.ReplicationHandshake;
 import dev.corvid.proto.WriteResponse;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Translation between protobuf messages and storage types, with the input checks that belong to the wire. */
 final class Messages {
@@ -44,6 +54,45 @@ final class Messages {
         return etag == null ? "" : etag.toString();
     }
 
+    /** @throws BadRequestException when the master node tag is not 6 hex digits */
+    static Handshake handshake(ReplicationHandshake h) {
+        int tag;
+        try {
+            tag = Integer.parseInt(h.getMasterNodeTag(), 16);
+        } catch (NumberFormatException e) {
+            tag = -1;
+        }
+        if (h.getMasterNodeTag().length() != 6 || tag <= 0) {
+            throw new BadRequestException("master node tag '" + h.getMasterNodeTag() + "' is not 6 hex digits");
+        }
+        return new Handshake(h.getCluster(), h.getMasterName(), tag, h.getSecret());
+    }
+
+    static List<Change> changes(ChangeBatch batch) {
+        List<Change> changes = new ArrayList<>(batch.getChangesCount());
+        for (ReplicatedChange c : batch.getChangesList()) {
+            Etag etag = etag(c.getEtag());
+            if (etag == null || etag.isEmpty()) {
+                throw new BadRequestException("replicated change of '" + c.getId() + "' has no etag");
+            }
+            changes.add(c.getDeleted() ? new Change(c.getId(), etag, true, null, null)
+                    : new Change(c.getId(), etag, false, c.getMetadataJson(), c.getBodyJson()));
+        }
+        return changes;
+    }
+
+    /** Unset fields are what this node does not know. */
+    static ReplicaStatus replicaStatus(NodeConfig replica, Optional<ReplicaProgress> known) {
+        ReplicaStatus.Builder status = ReplicaStatus.newBuilder().setName(replica.name()).setAddress(replica.address());
+        known.ifPresent(p -> {
+            status.setConnected(p.connected());
+            p.lastApplied().ifPresent(e -> status.setLastAppliedEtag(e.isEmpty() ? "" : e.toString()));
+            p.changesBehind().ifPresent(status::setChangesBehind);
+            p.lagMillis().ifPresent(status::setLagMs);
+        });
+        return status.build();
+    }
+
     static Document document(StoredDocument doc) {
         return Document.newBuilder()
                 .setId(doc.id())
@@ -53,8 +102,7 @@ final class Messages {
                 .build();
     }
 
-    static WriteBatch batch(List<Command> commands) {
-        WriteBatch.Builder batch = WriteBatch.builder();
+    static WriteBatch batch(WriteBatch.Builder batch, List<Command> commands) {
         for (int i = 0; i < commands.size(); i++) {
             Command c = commands.get(i);
             switch (c.getKindCase()) {

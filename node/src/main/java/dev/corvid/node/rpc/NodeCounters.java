@@ -7,6 +7,7 @@ final class NodeCounters {
     private final long startedNanos = System.nanoTime();
     private final LongAdder reads = new LongAdder();
     private final LongAdder writes = new LongAdder();
+    private final LongAdder failoverWrites = new LongAdder();
 
     void read() {
         reads.increment();
@@ -14,6 +15,15 @@ final class NodeCounters {
 
     void write() {
         writes.increment();
+    }
+
+    /** A write this replica accepted as a failover write. */
+    void failoverWrite() {
+        failoverWrites.increment();
+    }
+
+    long failoverWrites() {
+        return failoverWrites.sum();
     }
 
     long reads() {

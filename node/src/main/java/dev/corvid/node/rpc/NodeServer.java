@@ -2,8 +2,11 @@ package dev.corvid.node.rpc;
 
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.replication.ReplicaApplier;
+import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.storage.Storage;
 import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.ReplicationGrpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -17,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's gRPC server: the Documents service plus the standard health and reflection services,
- * so generic gRPC tools can see the node. The transport is injected as a {@link ServerBuilder}, so
- * tests can use in-process servers or port 0.
+ * The node's gRPC server: the Documents and Replication services plus the standard health and
+ * reflection services, so generic gRPC tools can see the node. The transport is injected as a
+ * {@link ServerBuilder}, so tests can use in-process servers or port 0.
  */
 public final class NodeServer {
 
@@ -30,13 +33,19 @@ public final class NodeServer {
     private final NodeConfig self;
     private volatile String address;
 
-    public NodeServer(ServerBuilder<?> builder, Storage storage, ClusterConfig cluster, NodeConfig self) {
+    /**
+     * @param replication the replication progress this node knows, for stats and topology
+     * @param inbound     takes replication streams (and refuses them on the master)
+     */
+    public NodeServer(ServerBuilder<?> builder, Storage storage, ClusterConfig cluster, NodeConfig self,
+                      ReplicationStatus replication, ReplicaApplier inbound) {
         this.self = self;
         this.address = self.address();
         NodeCounters counters = new NodeCounters();
         this.server = builder
                 .maxInboundMessageSize(cluster.limits().maxRequestBytes())
-                .addService(new DocumentService(storage, cluster, self, counters, () -> address))
+                .addService(new DocumentService(storage, cluster, self, counters, () -> address, replication))
+                .addService(new ReplicationService(inbound))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())
@@ -57,6 +66,7 @@ public final class NodeServer {
         }
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(DocumentsGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        health.setStatus(ReplicationGrpc.SERVICE_NAME, ServingStatus.SERVING);
         log.info("node {} ({}) serving on {}", self.name(), self.role().wireName(), address);
         return this;
     }

@@ -86,13 +86,19 @@ public final class Etag implements Comparable<Etag> {
         return high;
     }
 
-    /** The change counter: strictly increasing per node, so it orders a node's own etags. */
-    long change() {
+    /** The change counter: strictly increasing per node, so it orders a node's own etags (0 for {@link #EMPTY}). */
+    public long change() {
         return low;
     }
 
-    int nodeTag() {
+    /** The node tag of the node that issued this etag (0 for {@link #EMPTY}). */
+    public int nodeTag() {
         return (int) ((high >>> 32) & 0xFFFFFF);
+    }
+
+    /** A node tag as it is shown in stats and handshakes: 6 hex digits. */
+    public static String nodeTagText(int nodeTag) {
+        return String.format(Locale.ROOT, "%06X", nodeTag);
     }
 
     public boolean isEmpty() {

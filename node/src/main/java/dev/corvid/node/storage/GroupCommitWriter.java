@@ -9,7 +9,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private final int restart;
     private final CheckpointPolicy policy;
     private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
+    private final List<Consumer<Etag>> commitListeners = new CopyOnWriteArrayList<>();
     /** Queued by {@link #close}: the writer commits what came before it, checkpoints and ends. */
     private static final Pending<Void> STOP = new Pending<>() {
         @Override
@@ -84,6 +87,11 @@ final class GroupCommitWriter implements AutoCloseable {
 
     Etag lastEtag() {
         return lastEtag;
+    }
+
+    /** See {@link Storage#addCommitListener}. */
+    void addCommitListener(Consumer<Etag> listener) {
+        commitListeners.add(listener);
     }
 
     /** Queues a write and waits until it is durable and visible, or rejected. */
@@ -204,10 +212,22 @@ final class GroupCommitWriter implements AutoCloseable {
             applyNanos += System.nanoTime() - t2;
             if (view.lastIssued != null) {
                 lastEtag = view.lastIssued;
+                notifyCommitted(view.lastIssued);
             }
         }
         for (Pending<?> pending : group) {
             pending.complete();
+        }
+    }
+
+    private void notifyCommitted(Etag last) {
+        for (Consumer<Etag> listener : commitListeners) {
+            try {
+                listener.accept(last);
+            } catch (RuntimeException e) {
+                // A listener must never stop the writer; the group is committed either way.
+                log.warn("commit listener failed: {}", e.toString(), e);
+            }
         }
     }
 
@@ -264,6 +284,8 @@ final class GroupCommitWriter implements AutoCloseable {
         private final Map<String, Etag> batch = new HashMap<>();
         private final Map<String, Long> groupSequences = new HashMap<>();
         private final Map<String, Long> batchSequences = new HashMap<>();
+        private final Map<String, Etag> groupSources = new HashMap<>();
+        private final Map<String, Etag> batchSources = new HashMap<>();
         private Etag lastIssued;
         private Etag batchLastIssued;
 
@@ -301,9 +323,23 @@ final class GroupCommitWriter implements AutoCloseable {
             batchSequences.put(collection, last);
         }
 
+        /** The last master etag applied from a replication source, or null when none was. */
+        Etag sourceProgress(String source) {
+            Etag last = batchSources.get(source);
+            if (last == null) {
+                last = groupSources.get(source);
+            }
+            return last != null ? last : index.sourceProgress(source);
+        }
+
+        void setSourceProgress(String source, Etag lastApplied) {
+            batchSources.put(source, lastApplied);
+        }
+
         private void keep() {
             group.putAll(batch);
             groupSequences.putAll(batchSequences);
+            groupSources.putAll(batchSources);
             if (batchLastIssued != null) {
                 lastIssued = batchLastIssued;
             }
@@ -317,6 +353,7 @@ final class GroupCommitWriter implements AutoCloseable {
         private void clearBatch() {
             batch.clear();
             batchSequences.clear();
+            batchSources.clear();
             batchLastIssued = null;
         }
     }

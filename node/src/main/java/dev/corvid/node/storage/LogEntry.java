@@ -27,9 +27,17 @@ sealed interface LogEntry {
     record ReserveIds(String collection, long last) implements LogEntry {
     }
 
+    /**
+     * A replica has applied the changes of {@code source} (the master's node name) up to the
+     * master etag {@code lastApplied}. Always in the same record as the changes it covers.
+     */
+    record SourceProgress(String source, Etag lastApplied) implements LogEntry {
+    }
+
     byte PUT = 1;
     byte DELETE = 2;
     byte RESERVE_IDS = 3;
+    byte SOURCE_PROGRESS = 4;
 
     static byte[] encode(List<LogEntry> entries) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
@@ -53,6 +61,10 @@ sealed interface LogEntry {
                     out.writeByte(RESERVE_IDS);
                     out.writeUTF(r.collection());
                     out.writeLong(r.last());
+                } else if (entry instanceof SourceProgress sp) {
+                    out.writeByte(SOURCE_PROGRESS);
+                    out.writeUTF(sp.source());
+                    writeEtag(out, sp.lastApplied());
                 }
             }
         } catch (IOException e) {
@@ -78,6 +90,7 @@ sealed interface LogEntry {
                 }
                 case DELETE -> entries.add(new Delete(in.readUTF(), readEtag(in)));
                 case RESERVE_IDS -> entries.add(new ReserveIds(in.readUTF(), in.readLong()));
+                case SOURCE_PROGRESS -> entries.add(new SourceProgress(in.readUTF(), readEtag(in)));
                 default -> throw new IOException("unknown log entry kind " + kind);
             }
         }

@@ -1,5 +1,6 @@
 package dev.corvid.node.storage;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -42,6 +43,8 @@ final class MapDbIndex implements AutoCloseable {
     private final NavigableSet<String> knownCollections;
     /** collection -> last reserved id number. */
     private final Map<String, Long> idSequences;
+    /** replication source (master node name) -> last master etag applied, 16 bytes. */
+    private final Map<String, byte[]> sourceProgressRecords;
     private final Atomic.Integer nodeTagVar;
     private final Atomic.Integer restartsVar;
     private final Atomic.Long lastChangeVar;
@@ -53,6 +56,8 @@ final class MapDbIndex implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, String> byChange = new ConcurrentSkipListMap<>();
     /** collection -> ids of its live documents. */
     private final Map<String, Set<String>> collections = new ConcurrentHashMap<>();
+    /** replication source -> last master etag applied; mirrors {@link #sourceProgressRecords}. */
+    private final Map<String, Etag> sourceProgress = new ConcurrentHashMap<>();
 
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
@@ -70,6 +75,8 @@ final class MapDbIndex implements AutoCloseable {
         this.documents = db.hashMap("documents", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         this.knownCollections = db.treeSet("collections", Serializer.STRING).createOrOpen();
         this.idSequences = db.treeMap("id-sequences", Serializer.STRING, Serializer.LONG).createOrOpen();
+        this.sourceProgressRecords = db.hashMap("source-progress", Serializer.STRING, Serializer.BYTE_ARRAY)
+                .createOrOpen();
         this.nodeTagVar = db.atomicInteger("node-tag").createOrOpen();
         this.restartsVar = db.atomicInteger("restarts").createOrOpen();
         this.lastChangeVar = db.atomicLong("last-change").createOrOpen();
@@ -84,6 +91,16 @@ final class MapDbIndex implements AutoCloseable {
             index(e.getKey(), header);
             lastChange = Math.max(lastChange, header.etag().change());
         }
+        sourceProgressRecords.forEach((source, etag) -> sourceProgress.put(source, decodeEtag(etag)));
+    }
+
+    private static byte[] encodeEtag(Etag etag) {
+        return ByteBuffer.allocate(16).putLong(etag.high()).putLong(etag.change()).array();
+    }
+
+    private static Etag decodeEtag(byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        return Etag.fromLongs(buf.getLong(), buf.getLong());
     }
 
     /** The node tag of this data directory, chosen at random (24 bits, never 0) when it is created. */
@@ -144,6 +161,9 @@ final class MapDbIndex implements AutoCloseable {
             lastChange = delete.etag().change();
         } else if (entry instanceof LogEntry.ReserveIds reserve) {
             idSequences.put(reserve.collection(), reserve.last());
+        } else if (entry instanceof LogEntry.SourceProgress progress) {
+            sourceProgressRecords.put(progress.source(), encodeEtag(progress.lastApplied()));
+            sourceProgress.put(progress.source(), progress.lastApplied());
         }
     }
 
@@ -198,6 +218,16 @@ final class MapDbIndex implements AutoCloseable {
             }
             return out;
         });
+    }
+
+    /** The last master etag applied from {@code source}, or null when none was. Any thread. */
+    Etag sourceProgress(String source) {
+        return sourceProgress.get(source);
+    }
+
+    /** How many entries of the change feed come after {@code change}: O(n), for stats only. */
+    long countChangesAfter(long change) {
+        return read(() -> (long) byChange.tailMap(change, false).size());
     }
 
     long lastReservedId(String collection) {

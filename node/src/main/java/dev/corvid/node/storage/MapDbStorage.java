@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +78,7 @@ public final class MapDbStorage implements Storage {
             wal.prepareSpare();
             Etag lastEtag = index.lastChange() == 0 ? null : lastEtagOf(index);
             log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed",
-                    dir, String.format("%06X", nodeTag), restart, index.documentCount(), replayed[0]);
+                    dir, Etag.nodeTagText(nodeTag), restart, index.documentCount(), replayed[0]);
             GroupCommitWriter writer = new GroupCommitWriter(index, wal, nodeTag, restart, lastSeq + 1, lastEtag, policy);
             return new MapDbStorage(options, index, wal, writer, nodeTag);
         } catch (IOException e) {
@@ -162,11 +163,36 @@ public final class MapDbStorage implements Storage {
         if (limit < 1) {
             throw new BadRequestException("limit must be 1 or more, was " + limit);
         }
-        if (!after.isEmpty() && after.nodeTag() != nodeTag) {
-            throw new BadRequestException("etag " + after + " was not issued by this node (tag "
-                    + String.format("%06X", nodeTag) + ")");
-        }
+        checkOwnEtag(after);
         return index.changesAfter(after.change(), limit);
+    }
+
+    private void checkOwnEtag(Etag etag) {
+        if (!etag.isEmpty() && etag.nodeTag() != nodeTag) {
+            throw new BadRequestException("etag " + etag + " was not issued by this node (tag "
+                    + Etag.nodeTagText(nodeTag) + ")");
+        }
+    }
+
+    @Override
+    public long countChangesAfter(Etag after) {
+        checkOwnEtag(after);
+        return index.countChangesAfter(after.change());
+    }
+
+    @Override
+    public CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes) {
+        return writer.submitAsync(new ReplicatedWrite(source, changes));
+    }
+
+    @Override
+    public Etag lastAppliedFrom(String source) {
+        return index.sourceProgress(source);
+    }
+
+    @Override
+    public void addCommitListener(Consumer<Etag> listener) {
+        writer.addCommitListener(listener);
     }
 
     @Override

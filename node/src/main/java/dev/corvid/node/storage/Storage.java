@@ -58,6 +58,36 @@ public interface Storage extends AutoCloseable {
      */
     List<Change> changesAfter(Etag after, int limit);
 
+    /**
+     * How many entries of the change feed come after {@code after}: what a replica that has
+     * applied up to {@code after} still needs. Costs a walk over them: for stats, not hot paths.
+     */
+    long countChangesAfter(Etag after);
+
+    /**
+     * Applies a batch of a master's changes on a replica, without etag checks, each stamped with
+     * this node's next etag and marked with its source in the metadata; in the same atomic, durable
+     * unit it records the last master etag applied from {@code source}. Changes not after that
+     * etag are skipped, so sending a batch again is harmless. The future completes on the writer
+     * thread with the source's last applied master etag.
+     *
+     * @param source  the master's node name
+     * @param changes the master's change feed entries, master etags strictly increasing
+     * @throws IllegalArgumentException    at once, for an empty or out-of-order batch
+     * @throws StorageUnavailableException at once, when storage is closing or has failed
+     */
+    java.util.concurrent.CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes);
+
+    /** The last master etag applied from {@code source} (a master's node name), or null when none was. */
+    Etag lastAppliedFrom(String source);
+
+    /**
+     * Calls {@code listener} after each committed group of writes that issued etags, with the last
+     * etag issued, once the changes are durable and visible to {@link #changesAfter}. It runs on the
+     * writer thread, so it must return at once (signal another thread, never wait).
+     */
+    void addCommitListener(java.util.function.Consumer<Etag> listener);
+
     /** Live (not deleted) documents. */
     long documentCount();
 

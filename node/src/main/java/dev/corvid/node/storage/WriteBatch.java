@@ -16,11 +16,6 @@ import java.util.List;
  */
 public final class WriteBatch {
 
-    /** Metadata keys the node derives itself and never stores from a client. */
-    static final List<String> DERIVED_METADATA = List.of("@etag", "@id");
-    static final String COLLECTION = "@collection";
-    static final String LAST_MODIFIED = "@last-modified";
-
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -31,8 +26,17 @@ public final class WriteBatch {
         this.mutations = List.copyOf(mutations);
     }
 
+    /** A builder for an ordinary client batch. */
     public static Builder builder() {
-        return new Builder();
+        return new Builder(false);
+    }
+
+    /**
+     * A builder for a batch a replica accepts as a failover write while the master is down: each
+     * put is marked {@value MetadataKeys#FAILOVER_WRITE}{@code : true} in its metadata.
+     */
+    public static Builder failoverBuilder() {
+        return new Builder(true);
     }
 
     List<Mutation> mutations() {
@@ -47,8 +51,10 @@ public final class WriteBatch {
     public static final class Builder {
         private final List<Mutation> mutations = new ArrayList<>();
         private final String now = Instant.now().toString();
+        private final boolean failoverWrite;
 
-        private Builder() {
+        private Builder(boolean failoverWrite) {
+            this.failoverWrite = failoverWrite;
         }
 
         /**
@@ -63,16 +69,19 @@ public final class WriteBatch {
             ObjectNode metadata = metadataJson == null || metadataJson.isBlank()
                     ? JSON.createObjectNode() : parseObject(id, "metadata", metadataJson);
             ObjectNode body = parseObject(id, "body", bodyJson);
-            DERIVED_METADATA.forEach(metadata::remove);
+            MetadataKeys.DERIVED.forEach(metadata::remove);
             String collection = null;
-            JsonNode coll = metadata.get(COLLECTION);
+            JsonNode coll = metadata.get(MetadataKeys.COLLECTION);
             if (coll != null && !coll.isNull()) {
                 if (!coll.isTextual()) {
-                    throw new BadRequestException("metadata " + COLLECTION + " of '" + id + "' must be a string, was " + coll);
+                    throw new BadRequestException("metadata " + MetadataKeys.COLLECTION + " of '" + id + "' must be a string, was " + coll);
                 }
                 collection = DocumentIds.checkCollection(coll.asText());
             }
-            metadata.put(LAST_MODIFIED, now);
+            metadata.put(MetadataKeys.LAST_MODIFIED, now);
+            if (failoverWrite) {
+                metadata.put(MetadataKeys.FAILOVER_WRITE, true);
+            }
             mutations.add(new Mutation(Mutation.Kind.PUT, id, expected, collection, bytes(metadata), bytes(body)));
             return this;
         }

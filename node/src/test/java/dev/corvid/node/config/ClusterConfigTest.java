@@ -1,6 +1,7 @@
 package dev.corvid.node.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,15 @@ class ClusterConfigTest {
         ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"limits\": {\"maxDocumentBytes\": 2048}}");
         assertEquals(2048, config.limits().maxDocumentBytes());
         assertEquals(Limits.DEFAULT.maxPageSize(), config.limits().maxPageSize());
+    }
+
+    @Test
+    void secret_isOptional_neverBlank_andNotPrinted() {
+        assertEquals(null, parse("{\"nodes\": [" + NODES + "]}").secret());
+        ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"secret\": \"s3cret\"}");
+        assertEquals("s3cret", config.secret());
+        assertFalse(config.toString().contains("s3cret"), config.toString());
+        assertFailure("{\"nodes\": [" + NODES + "], \"secret\": \" \"}", "\"secret\" is blank");
     }
 
     @Test

@@ -119,7 +119,7 @@ class CrashRecoveryTest {
         }
     }
 
-    private static Path onlySegment(Path wal) throws IOException {
+    static Path onlySegment(Path wal) throws IOException {
         try (Stream<Path> files = Files.list(wal)) {
             List<Path> segments = files.filter(p -> p.toString().endsWith(".wal")).sorted().toList();
             assertEquals(1, segments.size(), "segments: " + segments);
@@ -128,7 +128,7 @@ class CrashRecoveryTest {
     }
 
     /** The offset after the last non-zero byte: where the records of a preallocated segment end. */
-    private static long endOfData(Path segment) throws IOException {
+    static long endOfData(Path segment) throws IOException {
         byte[] bytes = Files.readAllBytes(segment);
         int end = bytes.length;
         while (end > 0 && bytes[end - 1] == 0) {
@@ -137,7 +137,7 @@ class CrashRecoveryTest {
         return end;
     }
 
-    private static void copy(Path from, Path to) throws IOException {
+    static void copy(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.walk(from)) {
             for (Path p : files.toList()) {
                 Path target = to.resolve(from.relativize(p).toString());
@@ -150,7 +150,7 @@ class CrashRecoveryTest {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             for (Path p : new TreeSet<>(files.toList()).descendingSet()) {
                 Files.delete(p);

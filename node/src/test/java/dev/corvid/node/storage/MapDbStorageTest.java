@@ -333,4 +333,22 @@ class MapDbStorageTest {
         storage.close();
         assertThrows(StorageUnavailableException.class, () -> put("people/1", "{}", null));
     }
+
+    @Test
+    void put_replicationMetadataFromAClient_isNotStored() {
+        storage.write(WriteBatch.builder().put("people/1",
+                "{\"@replication-source\":\"A\",\"@source-etag\":\"x\",\"@failover-write\":true,\"k\":1}", "{}", null)
+                .build());
+        String metadata = storage.get("people/1").orElseThrow().metadataJson();
+        assertFalse(metadata.contains("@replication-source") || metadata.contains("@source-etag")
+                || metadata.contains("@failover-write"), metadata);
+        assertTrue(metadata.contains("\"k\":1"), metadata);
+    }
+
+    @Test
+    void failoverBuilder_marksEachPut() {
+        storage.write(WriteBatch.failoverBuilder().put("people/1", null, "{}", null).delete("people/2", null).build());
+        String metadata = storage.get("people/1").orElseThrow().metadataJson();
+        assertTrue(metadata.contains("\"@failover-write\":true"), metadata);
+    }
 }

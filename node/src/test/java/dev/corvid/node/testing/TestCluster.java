@@ -18,12 +18,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A cluster of real node processes on loopback for tests, like etcd's {@code integration.NewCluster}:
- * node {@code A} is the master, the others replicas; ports come from the OS. Nodes run the node's
- * {@code Main} on this JVM's classpath, each with its log in the cluster directory.
+ * node {@code A} is the master, the others replicas; ports come from the OS; the cluster is named
+ * {@value #NAME} and has a random replication {@link #secret}. Nodes run the node's {@code Main} on
+ * this JVM's classpath, each with its log in the cluster directory.
  *
  * <pre>
  * try (TestCluster cluster = TestCluster.start(dir, 3)) {
@@ -35,16 +37,19 @@ import java.util.concurrent.TimeUnit;
 public final class TestCluster implements AutoCloseable {
 
     private static final Duration START_DEADLINE = Duration.ofSeconds(60);
+    public static final String NAME = "test";
 
     private final Path dir;
     private final Path config;
     private final Map<String, Integer> ports;
+    private final String secret;
     private final Map<String, Process> processes = new LinkedHashMap<>();
 
-    private TestCluster(Path dir, Path config, Map<String, Integer> ports) {
+    private TestCluster(Path dir, Path config, Map<String, Integer> ports, String secret) {
         this.dir = dir;
         this.config = config;
         this.ports = ports;
+        this.secret = secret;
     }
 
     /** Writes a config for {@code size} nodes named A, B, C... and starts them all. */
@@ -58,11 +63,13 @@ public final class TestCluster implements AutoCloseable {
             nodes.add(String.format("{\"name\": \"%s\", \"host\": \"127.0.0.1\", \"port\": %d, \"dataDir\": \"%s/data\", \"role\": \"%s\"}",
                     name, port, name, i == 0 ? "master" : "replica"));
         }
-        String json = "{\"cluster\": \"test\", \"nodes\": [\n  " + String.join(",\n  ", nodes) + "\n]}\n";
+        String secret = UUID.randomUUID().toString();
+        String json = "{\"cluster\": \"" + NAME + "\", \"secret\": \"" + secret + "\", \"nodes\": [\n  "
+                + String.join(",\n  ", nodes) + "\n]}\n";
         try {
             Files.createDirectories(dir);
             Path config = Files.writeString(dir.resolve("cluster.json"), json);
-            TestCluster cluster = new TestCluster(dir, config, ports);
+            TestCluster cluster = new TestCluster(dir, config, ports, secret);
             ports.keySet().forEach(cluster::launch);
             ports.keySet().forEach(cluster::awaitHealthy);
             return cluster;
@@ -73,6 +80,11 @@ public final class TestCluster implements AutoCloseable {
 
     public Path config() {
         return config;
+    }
+
+    /** The replication secret of the config. */
+    public String secret() {
+        return secret;
     }
 
     public String address(String node) {

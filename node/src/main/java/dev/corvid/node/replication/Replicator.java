@@ -1,0 +1,79 @@
+package dev.corvid.node.replication;
+
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.storage.Storage;
+import io.grpc.ManagedChannel;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The master's side of replication: one {@link ReplicaSender} per replica of the cluster config,
+ * each woken by every commit.
+ *
+ * <p>The master keeps tombstones for ever (storage never purges them), so a replica that comes back
+ * after any time still learns of every delete it missed.
+ */
+public final class Replicator implements ReplicationStatus, AutoCloseable {
+
+    private final Map<String, ReplicaSender> senders = new LinkedHashMap<>();
+    private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+    private volatile boolean closed;
+
+    /**
+     * @param channels opens the channel to a replica (transport injected, so tests and the node
+     *                 choose); the replicator shuts the channels down on {@link #close}
+     */
+    public Replicator(Storage storage, ClusterConfig cluster, NodeConfig self,
+                      Function<NodeConfig, ManagedChannel> channels) {
+        if (self.role() != NodeConfig.Role.MASTER) {
+            throw new IllegalArgumentException("node " + self.name() + " is a replica; only the master pushes changes");
+        }
+        Handshake handshake = new Handshake(cluster.name(), self.name(), storage.nodeTag(),
+                cluster.secret() == null ? "" : cluster.secret());
+        CommitTimes commitTimes = new CommitTimes(cluster.replicas().stream().map(NodeConfig::name).toList());
+        for (NodeConfig replica : cluster.replicas()) {
+            ManagedChannel channel = channels.apply(replica);
+            this.channels.put(replica.name(), channel);
+            senders.put(replica.name(), new ReplicaSender(replica, storage, channel, handshake, commitTimes));
+        }
+        storage.addCommitListener(last -> {
+            commitTimes.committed(last.change());
+            senders.values().forEach(ReplicaSender::wake);
+        });
+    }
+
+    /** Starts pushing to every replica; each sender connects (and reconnects) on its own. */
+    public Replicator start() {
+        senders.values().forEach(ReplicaSender::start);
+        return this;
+    }
+
+    @Override
+    public Optional<ReplicaProgress> progress(String replica) {
+        ReplicaSender sender = senders.get(replica);
+        return sender == null ? Optional.empty() : Optional.of(sender.progress());
+    }
+
+    /** Stops every sender and closes the channels; call before closing storage. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        senders.values().forEach(ReplicaSender::close);
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        for (ManagedChannel channel : channels.values()) {
+            try {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.corvid.node.storage;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A batch of the master's changes on its way through a replica's writer.
+ *
+ * <p>Invariants:
+ * <ul>
+ *   <li>the changes come in strictly increasing master etag order, all from one master;</li>
+ *   <li>a change whose master etag is not after the source's last applied etag is skipped, so a
+ *       change is never applied twice, whatever a reconnecting master sends again;</li>
+ *   <li>the batch's puts and tombstones and the new "last master etag applied" form one log
+ *       record: after a crash both are there or neither is;</li>
+ *   <li>each applied change is stamped with this node's next etag (no etag checks: the master
+ *       already decided), and a put keeps where it came from in {@value MetadataKeys#REPLICATION_SOURCE}
+ *       and {@value MetadataKeys#SOURCE_ETAG}.</li>
+ * </ul>
+ * A tombstone for a document this replica does not have is skipped (there is nothing to delete).
+ * A change from a master with another node tag than the last applied one (the master's data was
+ * replaced) counts as new.
+ */
+final class ReplicatedWrite extends GroupCommitWriter.Pending<Etag> {
+
+    /** A change with its replica-side metadata already built, so the writer thread only stamps. */
+    private record Prepared(String id, Etag sourceEtag, boolean deleted, String collection, byte[] metadata,
+                            byte[] body) {
+    }
+
+    private final String source;
+    private final List<Prepared> changes;
+    private Etag lastApplied;
+
+    /**
+     * @throws IllegalArgumentException when the batch is empty, out of order, from several
+     *                                  masters, or a put's metadata is not a JSON object
+     */
+    ReplicatedWrite(String source, List<Change> changes) {
+        if (source == null || source.isBlank()) {
+            throw new IllegalArgumentException("a replicated batch needs its source's node name");
+        }
+        if (changes.isEmpty()) {
+            throw new IllegalArgumentException("a replicated batch needs at least one change");
+        }
+        this.source = source;
+        this.changes = new ArrayList<>(changes.size());
+        Etag previous = null;
+        for (Change c : changes) {
+            DocumentIds.checkId(c.id());
+            if (c.etag() == null || c.etag().isEmpty()) {
+                throw new IllegalArgumentException("replicated change of '" + c.id() + "' has no master etag");
+            }
+            if (previous != null && (c.etag().nodeTag() != previous.nodeTag() || c.etag().compareTo(previous) <= 0)) {
+                throw new IllegalArgumentException("replicated changes out of master etag order: " + c.etag()
+                        + " after " + previous);
+            }
+            previous = c.etag();
+            this.changes.add(c.deleted() ? new Prepared(c.id(), c.etag(), true, null, null, null) : prepare(c));
+        }
+    }
+
+    private Prepared prepare(Change c) {
+        ObjectNode metadata = parseMetadata(c);
+        metadata.put(MetadataKeys.REPLICATION_SOURCE, source);
+        metadata.put(MetadataKeys.SOURCE_ETAG, c.etag().toString());
+        JsonNode coll = metadata.get(MetadataKeys.COLLECTION);
+        String collection = coll != null && coll.isTextual() ? coll.asText() : null;
+        try {
+            return new Prepared(c.id(), c.etag(), false, collection, WriteBatch.JSON.writeValueAsBytes(metadata),
+                    c.bodyJson().getBytes(StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
+        }
+    }
+
+    private static ObjectNode parseMetadata(Change c) {
+        if (c.bodyJson() == null) {
+            throw new IllegalArgumentException("replicated put of '" + c.id() + "' has no body");
+        }
+        if (c.metadataJson() == null || c.metadataJson().isBlank()) {
+            return WriteBatch.JSON.createObjectNode();
+        }
+        try {
+            if (WriteBatch.JSON.readTree(c.metadataJson()) instanceof ObjectNode object) {
+                return object;
+            }
+        } catch (JsonProcessingException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("replicated metadata of '" + c.id() + "' is not a JSON object");
+    }
+
+    @Override
+    List<LogEntry> prepare(GroupCommitWriter.GroupView view) {
+        Etag last = view.sourceProgress(source);
+        List<LogEntry> entries = new ArrayList<>(changes.size() + 1);
+        for (Prepared c : changes) {
+            if (!isNew(c.sourceEtag(), last)) {
+                continue;
+            }
+            if (!c.deleted()) {
+                Etag etag = view.nextEtag();
+                view.set(c.id(), etag);
+                entries.add(new LogEntry.Put(c.id(), etag, c.collection(), c.metadata(), c.body()));
+            } else if (view.current(c.id()) != null) {
+                Etag etag = view.nextEtag();
+                view.set(c.id(), null);
+                entries.add(new LogEntry.Delete(c.id(), etag));
+            }
+        }
+        Etag batchLast = changes.get(changes.size() - 1).sourceEtag();
+        if (isNew(batchLast, last)) {
+            entries.add(new LogEntry.SourceProgress(source, batchLast));
+            view.setSourceProgress(source, batchLast);
+            lastApplied = batchLast;
+        } else {
+            lastApplied = last;
+        }
+        return entries;
+    }
+
+    private static boolean isNew(Etag sourceEtag, Etag lastApplied) {
+        return lastApplied == null || sourceEtag.nodeTag() != lastApplied.nodeTag()
+                || sourceEtag.compareTo(lastApplied) > 0;
+    }
+
+    /** The last master etag applied from the source once this batch is durable. */
+    @Override
+    Etag result() {
+        return lastApplied;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.corvid.node.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The replica's apply path, fed from the change feed of a second, real storage standing for the
+ * master: own etags, provenance metadata, "last applied" in the same log record, nothing twice.
+ */
+class ReplicatedWriteTest {
+
+    private static final GroupCommitWriter.CheckpointPolicy NEVER =
+            new GroupCommitWriter.CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    @TempDir
+    Path dir;
+    private MapDbStorage master;
+
+    @BeforeEach
+    void openMaster() {
+        master = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("master")));
+    }
+
+    @AfterEach
+    void closeMaster() {
+        master.close();
+    }
+
+    private Etag masterPut(String id, String body) {
+        return master.write(WriteBatch.builder().put(id, "{\"@collection\":\"People\"}", body, null).build())
+                .get(0).etag();
+    }
+
+    private static Etag apply(Storage replica, List<Change> changes) {
+        return replica.applyReplicatedAsync("A", changes).join();
+    }
+
+    @Test
+    void applyReplicated_stampsOwnEtags_andRecordsSourceAndProgress() {
+        Etag masterEtag = masterPut("people/1", "{\"name\":\"Oren\"}");
+        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+            assertNull(replica.lastAppliedFrom("A"));
+            assertEquals(masterEtag, apply(replica, master.changesAfter(Etag.EMPTY, 10)));
+
+            StoredDocument doc = replica.get("people/1").orElseThrow();
+            assertNotEquals(masterEtag, doc.etag());
+            assertEquals(replica.nodeTag(), doc.etag().nodeTag());
+            assertEquals("{\"name\":\"Oren\"}", doc.bodyJson());
+            assertTrue(doc.metadataJson().contains("\"@replication-source\":\"A\""), doc.metadataJson());
+            assertTrue(doc.metadataJson().contains("\"@source-etag\":\"" + masterEtag + "\""), doc.metadataJson());
+            assertTrue(doc.metadataJson().contains("\"@collection\":\"People\""), doc.metadataJson());
+            assertEquals(masterEtag, replica.lastAppliedFrom("A"));
+            assertEquals(1, replica.query(new Query("People", List.of(), List.of(), 0, 10)).totalResults());
+        }
+    }
+
+    @Test
+    void applyReplicated_sameOrOverlappingBatchAgain_appliesNothingTwice() {
+        for (int i = 0; i < 4; i++) {
+            masterPut("people/" + i, "{\"i\":" + i + "}");
+        }
+        List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
+        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+            apply(replica, feed.subList(0, 2));
+            Etag replicaLast = replica.lastEtag();
+            assertEquals(feed.get(1).etag(), apply(replica, feed.subList(0, 2)));
+            assertEquals(replicaLast, replica.lastEtag(), "a batch sent again issued etags");
+
+            assertEquals(feed.get(3).etag(), apply(replica, feed.subList(1, 4)));
+            assertEquals(4, replica.documentCount());
+            assertEquals(4, replica.lastEtag().change(), "each master change stamped exactly once");
+        }
+    }
+
+    @Test
+    void applyReplicated_tombstone_deletesTheDocument_andIsSkippedWhenMissing() {
+        masterPut("people/1", "{}");
+        master.write(WriteBatch.builder().delete("people/1", null).put("people/2", null, "{}", null).build());
+        master.write(WriteBatch.builder().delete("people/2", null).build());
+        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+            replica.write(WriteBatch.builder().put("people/1", null, "{}", null).build());
+            List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
+            assertTrue(feed.stream().allMatch(Change::deleted), feed.toString());
+            apply(replica, feed);
+            assertTrue(replica.get("people/1").isEmpty());
+            assertEquals(0, replica.documentCount());
+            assertEquals(2, replica.lastEtag().change(), "one local put, one tombstone; none for people/2");
+            assertEquals(feed.get(feed.size() - 1).etag(), replica.lastAppliedFrom("A"));
+        }
+    }
+
+    @Test
+    void applyReplicated_outOfOrderOrEmpty_isRefused() {
+        masterPut("a", "{}");
+        masterPut("b", "{}");
+        List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
+        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> replica.applyReplicatedAsync("A", List.of(feed.get(1), feed.get(0))));
+            assertThrows(IllegalArgumentException.class, () -> replica.applyReplicatedAsync("A", List.of()));
+            assertNull(replica.lastAppliedFrom("A"));
+            assertEquals(0, replica.documentCount());
+        }
+    }
+
+    @Test
+    void crashImage_replaysChangesAndProgressTogether() throws IOException {
+        for (int i = 0; i < 30; i++) {
+            masterPut("people/" + i, "{\"i\":" + i + "}");
+        }
+        List<Change> feed = master.changesAfter(Etag.EMPTY, 100);
+        Path live = dir.resolve("live");
+        Path image = dir.resolve("image");
+        Path cutBase = dir.resolve("cut-base");
+        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(live), NEVER)) {
+            for (int from = 0; from < feed.size(); from += 5) {
+                apply(replica, feed.subList(from, from + 5));
+            }
+            CrashRecoveryTest.copy(live, image);
+            CrashRecoveryTest.copy(live, cutBase);
+        }
+        try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(image))) {
+            assertEquals(feed.get(29).etag(), recovered.lastAppliedFrom("A"));
+            assertEquals(30, recovered.documentCount());
+            apply(recovered, feed.subList(25, 30));
+            assertEquals(30, recovered.lastEtag().change(), "replayed changes applied again");
+        }
+
+        // A crash in the middle of any record: the changes present are exactly those up to the
+        // recorded progress, so a master resuming after it skips nothing and repeats nothing.
+        long size = CrashRecoveryTest.endOfData(CrashRecoveryTest.onlySegment(cutBase.resolve("wal")));
+        int recordsSeen = 0;
+        for (long cut = 0; cut <= size + 97; cut += 97) {
+            Path trial = dir.resolve("trial-" + cut);
+            CrashRecoveryTest.copy(cutBase, trial);
+            try (FileChannel ch = FileChannel.open(CrashRecoveryTest.onlySegment(trial.resolve("wal")),
+                    StandardOpenOption.WRITE)) {
+                ch.truncate(cut);
+            }
+            try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(trial))) {
+                Etag progress = recovered.lastAppliedFrom("A");
+                for (Change c : feed) {
+                    boolean covered = progress != null && c.etag().compareTo(progress) <= 0;
+                    assertEquals(covered, recovered.get(c.id()).isPresent(), c.id() + " at cut " + cut);
+                }
+                assertEquals(0, recovered.documentCount() % 5, "part of a batch at cut " + cut);
+                recordsSeen = Math.max(recordsSeen, (int) recovered.documentCount() / 5);
+            }
+            CrashRecoveryTest.deleteTree(trial);
+        }
+        assertEquals(6, recordsSeen, "the uncut log holds every batch");
+    }
+}
