@@ -35,7 +35,7 @@ public final class DocumentStore implements AutoCloseable {
     private volatile Runtime runtime;
     private volatile boolean closed;
     /** How the store learns replicas beyond its urls; replaced only before initialize (tests, the Topology RPC). */
-    private volatile TopologySource topologySource = TopologySource.URLS_ONLY;
+    private volatile TopologySource topologySource = MasterTopologySource.INSTANCE;
     /** Null: Netty channels with the conventions' connect timeout. Tests inject in-process ones. */
     private volatile ChannelFactory channelFactory;
 

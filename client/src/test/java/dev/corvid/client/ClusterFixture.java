@@ -1,5 +1,7 @@
 package dev.corvid.client;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corvid.node.testing.TestCluster;
@@ -8,13 +10,16 @@ import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.StatsRequest;
-import dev.corvid.proto.WriteOptions;
+import dev.corvid.proto.Document;
+import dev.corvid.proto.GetRequest;
+import dev.corvid.proto.GetResult;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -192,38 +197,40 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
     }
 
     /**
-     * Puts the same document on every node, without etag check: on the master as a normal write,
-     * on each replica as a failover write, so each node stamps it with its own etag. Stands in for
-     * replication until it lands.
+     * Puts a document on the master, without etag check, and waits until every running replica
+     * has applied that version (replication stamps each copy with the replica's own etag and the
+     * master's in {@code @source-etag}).
      *
-     * @return each node's etag of the document
+     * @return each running node's etag of the document
      */
     Map<String, Etag> seed(String id, Object entity, String collection) {
-        return seed(id, entity, collection, false);
-    }
-
-    /**
-     * {@link #seed(String, Object, String)}; with {@code sourceEtag}, each replica's copy carries
-     * the master's etag in {@code @source-etag}, as a replicated copy does.
-     */
-    Map<String, Etag> seed(String id, Object entity, String collection, boolean sourceEtag) {
         ObjectNode body = JSON.valueToTree(entity);
         body.remove("id");
+        ObjectNode metadata = JSON.createObjectNode().put("@collection", collection)
+                .put("@java-type", entity.getClass().getName());
+        PutCommand put = PutCommand.newBuilder().setId(id).setBodyJson(body.toString())
+                .setMetadataJson(metadata.toString()).build();
+        String masterEtag = DocumentsGrpc.newBlockingStub(shared.channel(A)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .put(PutRequest.newBuilder().setPut(put).build()).getResults(0).getEtag();
         Map<String, Etag> etags = new LinkedHashMap<>();
-        for (String node : NODES) {
-            ObjectNode metadata = JSON.createObjectNode().put("@collection", collection)
-                    .put("@java-type", entity.getClass().getName());
-            if (sourceEtag && !node.equals(A)) {
-                metadata.put("@source-etag", etags.get(A).toString());
+        etags.put(A, Etag.parse(masterEtag));
+        for (String replica : List.of(B, C)) {
+            if (!isRunning(replica)) {
+                continue;
             }
-            PutCommand put = PutCommand.newBuilder().setId(id).setBodyJson(body.toString())
-                    .setMetadataJson(metadata.toString()).build();
-            String etag = DocumentsGrpc.newBlockingStub(shared.channel(node)).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .put(PutRequest.newBuilder().setPut(put)
-                            .setOptions(WriteOptions.newBuilder().setFailoverWrite(!node.equals(A))).build())
-                    .getResults(0).getEtag();
-            etags.put(node, Etag.parse(etag));
+            Document copy = await("replica " + replica + " has " + id + " at master etag " + masterEtag)
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> replicaCopy(replica, id),
+                            d -> d != null && d.getMetadataJson().contains("\"@source-etag\":\"" + masterEtag + "\""));
+            etags.put(replica, Etag.parse(copy.getEtag()));
         }
         return etags;
+    }
+
+    private Document replicaCopy(String node, String id) {
+        GetResult result = DocumentsGrpc.newBlockingStub(shared.channel(node)).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .get(GetRequest.newBuilder().addIds(id).build()).getResults(0);
+        return result.getFound() ? result.getDocument() : null;
     }
 }

@@ -36,7 +36,7 @@ class ForceReadFromMasterSeedTest {
     @BeforeEach
     void productOnEveryNode() {
         CLUSTER.down();
-        etags = CLUSTER.seed(ID, new Product("Some Name"), "Products", true);
+        etags = CLUSTER.seed(ID, new Product("Some Name"), "Products");
         store = store(ReplicaEtagPolicy.SEND_AS_IS); // RavenDB 3.x: the master does the check
     }
 
@@ -138,11 +138,12 @@ class ForceReadFromMasterSeedTest {
     @Test
     void checkMasterEtag_replicaCopyStale_stillRejected() {
         DocumentStore checking = store(ReplicaEtagPolicy.CHECK_MASTER_ETAG);
-        Etag newer = checking.getDatabaseCommands().put(ID, null,
-                Jsons.object("{\"name\": \"Changed on the master\"}"), Jsons.object("{\"@collection\": \"Products\"}"));
         try (DocumentSession session = checking.openSession()) {
             Product product = session.load(Product.class, ID);
-            assertEquals("Some Name", product.getName(), "the replica has not seen the change");
+            assertEquals(etags.get(B), session.advanced().getEtagFor(product), "read from the replica");
+            // The master moves on after the replica's copy was read: that copy is now stale.
+            Etag newer = checking.getDatabaseCommands().put(ID, null,
+                    Jsons.object("{\"name\": \"Changed on the master\"}"), Jsons.object("{\"@collection\": \"Products\"}"));
             product.setName("New Name");
             ConcurrencyException e = assertThrows(ConcurrencyException.class, session::saveChanges);
             assertEquals(ConcurrencyException.class, e.getClass());

@@ -163,12 +163,11 @@ public final class TestCluster implements AutoCloseable {
             await("node " + node + " healthy (log: " + log(node) + ")")
                     .atMost(START_DEADLINE)
                     .pollInterval(Duration.ofMillis(50))
+                    .failFast("node " + node + " exited; see " + log(node), () -> !isRunning(node))
                     .ignoreExceptions()
                     .until(() -> {
-                        if (!isRunning(node)) {
-                            throw new IllegalStateException("node " + node + " exited; see " + log(node) + ":\n"
-                                    + Files.readString(log(node)));
-                        }
+                        // Poll at once after the port opens, not after gRPC's growing reconnect backoff.
+                        channel.resetConnectBackoff();
                         return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
                                 .check(HealthCheckRequest.getDefaultInstance()).getStatus()
                                 == HealthCheckResponse.ServingStatus.SERVING;
