@@ -33,11 +33,24 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import dev.corvid.node.storage.WriteResult;
+import io.grpc.Status;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-/** The Documents gRPC service: validate, call storage, map the error, reply. */
+/**
+ * The Documents gRPC service: validate, call storage, map the error, reply.
+ *
+ * <p>Handlers run on the transport's own threads (the server uses a direct executor), so none may
+ * wait: writes complete when the storage writer is done, and calls that may scan or wait for the
+ * disk (queries, large multi-gets, id reservations, stats and topology) move to {@code blocking}.
+ */
 final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
+
+    /** A get of more ids than this runs on the blocking executor. */
+    private static final int DIRECT_GET_IDS = 16;
 
     private final Storage storage;
     private final ClusterConfig cluster;
@@ -45,9 +58,11 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private final NodeCounters counters;
     private final Supplier<String> address;
     private final ReplicationStatus replication;
+    private final Executor blocking;
 
     DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
-                    Supplier<String> address, ReplicationStatus replication) {
+                    Supplier<String> address, ReplicationStatus replication, Executor blocking) {
+        this.blocking = blocking;
         this.storage = storage;
         this.replication = replication;
         this.cluster = cluster;
@@ -58,7 +73,9 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void get(GetRequest request, StreamObserver<GetResponse> out) {
-        reply(out, () -> {
+        Consumer<Supplier<GetResponse>> run = request.getIdsCount() > DIRECT_GET_IDS
+                ? call -> offload(out, call) : call -> reply(out, call);
+        run.accept(() -> {
             GetResponse.Builder response = GetResponse.newBuilder();
             for (Optional<StoredDocument> doc : storage.getAll(request.getIdsList())) {
                 response.addResultsBuilder().setFound(doc.isPresent())
@@ -122,7 +139,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void query(QueryRequest request, StreamObserver<QueryResponse> out) {
-        reply(out, () -> {
+        offload(out, () -> {
             QueryResult result = storage.query(Messages.query(request, cluster.limits()));
             QueryResponse.Builder response = QueryResponse.newBuilder().setTotalResults(result.totalResults());
             result.documents().forEach(d -> response.addDocuments(Messages.document(d)));
@@ -133,7 +150,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void reserveIds(ReserveIdsRequest request, StreamObserver<ReserveIdsResponse> out) {
-        reply(out, () -> {
+        offload(out, () -> {
             if (self.role() != NodeConfig.Role.MASTER) {
                 throw notMaster();
             }
@@ -144,7 +161,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void topology(TopologyRequest request, StreamObserver<ClusterTopology> out) {
-        reply(out, () -> {
+        offload(out, () -> {
             NodeConfig master = cluster.master();
             ClusterTopology.Builder topology = ClusterTopology.newBuilder()
                     .setCluster(cluster.name())
@@ -157,7 +174,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void stats(StatsRequest request, StreamObserver<NodeStats> out) {
-        reply(out, () -> {
+        offload(out, () -> {
             Etag last = storage.lastEtag();
             NodeStats.Builder stats = NodeStats.newBuilder();
             for (NodeConfig r : cluster.replicas()) {
@@ -181,6 +198,15 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                     .setFailoverWritesAccepted(counters.failoverWrites())
                     .build();
         });
+    }
+
+    /** Runs {@code call} on the blocking executor; a full executor answers UNAVAILABLE. */
+    private <T> void offload(StreamObserver<T> out, Supplier<T> call) {
+        try {
+            blocking.execute(() -> reply(out, call));
+        } catch (RejectedExecutionException e) {
+            out.onError(Status.UNAVAILABLE.withDescription("node is stopping or overloaded; try again").asRuntimeException());
+        }
     }
 
     private static <T> void reply(StreamObserver<T> out, Supplier<T> call) {

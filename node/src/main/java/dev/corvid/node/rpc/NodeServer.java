@@ -15,7 +15,10 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.services.HealthStatusManager;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * The node's gRPC server: the Documents and Replication services plus the standard health and
  * reflection services, so generic gRPC tools can see the node. The transport is injected as a
  * {@link ServerBuilder}, so tests can use in-process servers or port 0.
+ *
+ * <p>Calls run directly on the transport's threads: no handler waits (writes complete when the
+ * storage writer is done), which saves a thread hand-off per call, about a third of the cost of a
+ * small call on a 2-core machine. The few calls that may scan or wait run on a small pool of their own.
  */
 public final class NodeServer {
 
@@ -31,6 +38,8 @@ public final class NodeServer {
     private final Server server;
     private final HealthStatusManager health = new HealthStatusManager();
     private final NodeConfig self;
+    /** Queries, large gets, id reservations, stats, topology: calls that may scan or wait. */
+    private final ExecutorService blocking;
     private volatile String address;
 
     /**
@@ -42,9 +51,16 @@ public final class NodeServer {
         this.self = self;
         this.address = self.address();
         NodeCounters counters = new NodeCounters();
+        AtomicInteger threads = new AtomicInteger();
+        this.blocking = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "corvid-rpc-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.server = builder
+                .directExecutor()
                 .maxInboundMessageSize(cluster.limits().maxRequestBytes())
-                .addService(new DocumentService(storage, cluster, self, counters, () -> address, replication))
+                .addService(new DocumentService(storage, cluster, self, counters, () -> address, replication, blocking))
                 .addService(new ReplicationService(inbound))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -97,6 +113,8 @@ public final class NodeServer {
         } catch (InterruptedException e) {
             server.shutdownNow();
             Thread.currentThread().interrupt();
+        } finally {
+            blocking.shutdownNow();
         }
     }
 }

@@ -1,6 +1,10 @@
 package dev.corvid.node.storage;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,7 +72,7 @@ public final class WriteBatch {
             DocumentIds.checkId(id);
             ObjectNode metadata = metadataJson == null || metadataJson.isBlank()
                     ? JSON.createObjectNode() : parseObject(id, "metadata", metadataJson);
-            ObjectNode body = parseObject(id, "body", bodyJson);
+            byte[] body = checkObject(id, bodyJson);
             MetadataKeys.DERIVED.forEach(metadata::remove);
             String collection = null;
             JsonNode coll = metadata.get(MetadataKeys.COLLECTION);
@@ -82,7 +86,7 @@ public final class WriteBatch {
             if (failoverWrite) {
                 metadata.put(MetadataKeys.FAILOVER_WRITE, true);
             }
-            mutations.add(new Mutation(Mutation.Kind.PUT, id, expected, collection, bytes(metadata), bytes(body)));
+            mutations.add(new Mutation(Mutation.Kind.PUT, id, expected, collection, bytes(metadata), body));
             return this;
         }
 
@@ -103,6 +107,44 @@ public final class WriteBatch {
                 throw new BadRequestException("a batch needs at least one put or delete");
             }
             return new WriteBatch(mutations);
+        }
+
+        /**
+         * Checks that {@code json} is one JSON object (no duplicate keys, nothing after it) by
+         * streaming over it, without building a tree, and returns it as UTF-8 as sent: the body is
+         * stored exactly as the client wrote it.
+         */
+        private static byte[] checkObject(String id, String json) {
+            if (json == null || json.isBlank()) {
+                throw new BadRequestException("body of '" + id + "' is empty; it must be a JSON object");
+            }
+            try (JsonParser parser = JSON.getFactory().createParser(json)) {
+                JsonToken first = parser.nextToken();
+                if (first != JsonToken.START_OBJECT) {
+                    throw new BadRequestException("body of '" + id + "' must be a JSON object, was "
+                            + (first == null ? "empty" : describe(first)));
+                }
+                parser.skipChildren();
+                if (parser.nextToken() != null) {
+                    throw new BadRequestException("body of '" + id + "' is not valid JSON: more content after the object");
+                }
+            } catch (JsonProcessingException e) {
+                throw new BadRequestException("body of '" + id + "' is not valid JSON: " + e.getOriginalMessage());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return json.getBytes(StandardCharsets.UTF_8);
+        }
+
+        private static String describe(JsonToken token) {
+            return switch (token) {
+                case START_ARRAY -> "ARRAY";
+                case VALUE_STRING -> "STRING";
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "NUMBER";
+                case VALUE_TRUE, VALUE_FALSE -> "BOOLEAN";
+                case VALUE_NULL -> "NULL";
+                default -> token.toString();
+            };
         }
 
         private static ObjectNode parseObject(String id, String what, String json) {
