@@ -47,7 +47,7 @@ public final class LoadTool implements Callable<Integer> {
     int duration;
 
     @Option(names = "--phases", defaultValue = "insert,get", split = ",",
-            description = "Phases to run, in order: insert, get, ping (default: ${DEFAULT-VALUE}).")
+            description = "Phases to run, in order: insert, get, ping, lag (default: ${DEFAULT-VALUE}).")
     List<String> phases;
 
     @Option(names = "--prefix", description = "Id prefix (default: a fresh one per run, so inserts never collide).")
@@ -79,6 +79,7 @@ public final class LoadTool implements Callable<Integer> {
                     case "insert" -> report("insert", insert(channel, pool));
                     case "get" -> report("get", timedGets(channel, pool));
                     case "ping" -> report("ping", timedPings(channel, pool));
+                    case "lag" -> report("lag", replicationLag(channel, pool));
                     default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown phase " + phase);
                 }
             }
@@ -157,6 +158,85 @@ public final class LoadTool implements Callable<Integer> {
             }
             return w;
         });
+    }
+
+    /**
+     * Replication lag under write load: the clients insert for {@code duration} seconds while a
+     * probe writes a marker to the master every 50 ms and polls every replica (learned from the
+     * master's topology) every millisecond until the marker is there. One sample per marker and
+     * replica: from the master's acknowledgement to the first read that sees it.
+     */
+    private Phase replicationLag(ManagedChannel channel, ExecutorService pool) throws Exception {
+        List<String> replicas = DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .topology(dev.corvid.proto.TopologyRequest.getDefaultInstance())
+                .getReplicasList().stream().map(dev.corvid.proto.ReplicaStatus::getAddress).toList();
+        if (replicas.isEmpty()) {
+            throw new IllegalStateException("the lag phase needs replicas; " + target + " has none");
+        }
+        List<ManagedChannel> replicaChannels = replicas.stream()
+                .map(a -> (ManagedChannel) NettyChannelBuilder.forTarget(a).usePlaintext().build()).toList();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(duration);
+        AtomicInteger next = new AtomicInteger();
+        List<Future<Worker>> writers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            writers.add(pool.submit(() -> {
+                DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(channel);
+                Worker w = new Worker();
+                while (System.nanoTime() < end) {
+                    int i = next.getAndIncrement();
+                    try {
+                        stub.withDeadlineAfter(30, TimeUnit.SECONDS).put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
+                                .setId(prefix + "lag-load/" + i).setMetadataJson("{\"@collection\":\"People\"}")
+                                .setBodyJson(document(i))).build());
+                    } catch (StatusRuntimeException e) {
+                        w.count(e);
+                    }
+                }
+                return w;
+            }));
+        }
+        Worker probe = new Worker();
+        long start = System.nanoTime();
+        DocumentsGrpc.DocumentsBlockingStub master = DocumentsGrpc.newBlockingStub(channel);
+        double maxMs = 0;
+        try {
+            for (int m = 0; System.nanoTime() < end; m++) {
+                long tick = System.nanoTime();
+                String id = prefix + "lag-marker/" + m;
+                master.withDeadlineAfter(30, TimeUnit.SECONDS).put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
+                        .setId(id).setBodyJson("{\"marker\":" + m + "}")).build());
+                long acked = System.nanoTime();
+                for (ManagedChannel replica : replicaChannels) {
+                    DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(replica);
+                    GetRequest get = GetRequest.newBuilder().addIds(id).build();
+                    while (!stub.withDeadlineAfter(10, TimeUnit.SECONDS).get(get).getResults(0).getFound()) {
+                        if (System.nanoTime() - acked > TimeUnit.SECONDS.toNanos(30)) {
+                            throw new IllegalStateException("marker " + id + " did not reach a replica within 30 s");
+                        }
+                        TimeUnit.MICROSECONDS.sleep(1000);
+                    }
+                    long lag = System.nanoTime() - acked;
+                    probe.latencies.add(lag);
+                    maxMs = Math.max(maxMs, lag / 1e6);
+                }
+                long wait = TimeUnit.MILLISECONDS.toNanos(50) - (System.nanoTime() - tick);
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            }
+        } finally {
+            Phase load = new Phase();
+            for (Future<Worker> f : writers) {
+                load.add(f.get());
+            }
+            replicaChannels.forEach(ManagedChannel::shutdownNow);
+            System.out.printf(Locale.ROOT, "INFO phase=lag replicas=%s load_writes=%d max_ms=%.2f%n",
+                    String.join(",", replicas), next.get(), maxMs);
+        }
+        Phase phase = new Phase();
+        phase.add(probe);
+        phase.seconds = (System.nanoTime() - start) / 1e9;
+        return phase;
     }
 
     /** The transport's own cost: the node's Stats call, which touches no document. */

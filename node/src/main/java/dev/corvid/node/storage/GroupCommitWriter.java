@@ -30,11 +30,15 @@ final class GroupCommitWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
     private static final int MAX_GROUP = 1024;
 
-    /** When to checkpoint the index so the log can be cut. */
+    /**
+     * When the log rolls over to a new segment ({@code maxLogBytes}) and when the index flusher
+     * commits MapDB: after {@code maxEntries} entries, {@code maxAgeMillis} of writes, or
+     * {@code idleMillis} without any.
+     */
     record CheckpointPolicy(int maxEntries, long maxLogBytes, long maxAgeMillis, long idleMillis) {
-        /** At most every 50,000 entries, a full log segment or 5 s of writes; or after 200 ms without any. */
+        /** Commits every 20,000 entries, 2 s of writes or 200 ms idle; segments of the given size. */
         static CheckpointPolicy forSegment(long segmentBytes) {
-            return new CheckpointPolicy(50_000, segmentBytes, 5_000, 200);
+            return new CheckpointPolicy(20_000, segmentBytes, 2_000, 200);
         }
     }
 
@@ -67,8 +71,6 @@ final class GroupCommitWriter implements AutoCloseable {
     // Writer thread only.
     private long lastChange;
     private long nextSeq;
-    private int entriesSinceCheckpoint;
-    private long lastCheckpointNanos = System.nanoTime();
 
     GroupCommitWriter(MapDbIndex index, WriteAheadLog wal, int nodeTag, int restart, long nextSeq,
                       Etag lastEtag, CheckpointPolicy policy) {
@@ -136,13 +138,7 @@ final class GroupCommitWriter implements AutoCloseable {
         List<Pending<?>> group = new ArrayList<>();
         try {
             while (true) {
-                Pending<?> first = queue.poll(policy.idleMillis(), TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (entriesSinceCheckpoint > 0) {
-                        checkpoint();
-                    }
-                    continue;
-                }
+                Pending<?> first = queue.take();
                 group.add(first);
                 queue.drainTo(group, MAX_GROUP - 1);
                 // STOP is queued last, after which nothing more is queued.
@@ -150,13 +146,10 @@ final class GroupCommitWriter implements AutoCloseable {
                 commitGroup(group);
                 group.clear();
                 if (stop) {
-                    if (entriesSinceCheckpoint > 0) {
-                        checkpoint();
-                    }
                     return;
                 }
-                if (checkpointDue()) {
-                    checkpoint();
+                if (wal.currentSegmentBytes() >= policy.maxLogBytes()) {
+                    rollSegment();
                 }
             }
         } catch (Throwable t) {
@@ -179,12 +172,12 @@ final class GroupCommitWriter implements AutoCloseable {
     private long syncNanos;
     private long applyNanos;
 
-    private void commitGroup(List<Pending<?>> group) throws IOException {
+    private void commitGroup(List<Pending<?>> group) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         groups++;
         batches += group.size();
         GroupView view = new GroupView();
-        List<List<LogEntry>> committed = new ArrayList<>(group.size());
+        List<MapDbIndex.Committed> committed = new ArrayList<>(group.size());
         for (Pending<?> pending : group) {
             long mark = lastChange;
             try {
@@ -197,14 +190,18 @@ final class GroupCommitWriter implements AutoCloseable {
                 continue;
             }
             if (!pending.entries.isEmpty()) {
-                wal.append(nextSeq++, LogEntry.encode(pending.entries));
-                committed.add(pending.entries);
-                entriesSinceCheckpoint += pending.entries.size();
+                long seq = nextSeq++;
+                wal.append(seq, LogEntry.encode(pending.entries));
+                committed.add(new MapDbIndex.Committed(seq, pending.entries));
             }
         }
         long t1 = System.nanoTime();
         prepareNanos += t1 - t0;
         if (!committed.isEmpty()) {
+            Throwable indexFailure = index.flusherFailure();
+            if (indexFailure != null) {
+                throw new IOException("the MapDB index cannot be written: " + indexFailure, indexFailure);
+            }
             wal.sync();
             long t2 = System.nanoTime();
             syncNanos += t2 - t1;
@@ -231,29 +228,19 @@ final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    private boolean checkpointDue() {
-        return entriesSinceCheckpoint >= policy.maxEntries()
-                || entriesSinceCheckpoint > 0 && System.nanoTime() - lastCheckpointNanos
-                        >= TimeUnit.MILLISECONDS.toNanos(policy.maxAgeMillis())
-                || wal.currentSegmentBytes() >= policy.maxLogBytes();
-    }
-
-    /** Commits the index and starts a new log segment; the older segments are then redundant. */
-    private void checkpoint() throws IOException {
-        long started = System.nanoTime();
-        index.checkpoint(nextSeq - 1);
+    /**
+     * Starts a new log segment once the current one is full. The index flusher recycles the old
+     * ones as its MapDB commits cover them.
+     */
+    private void rollSegment() throws IOException {
         wal.startSegment(nextSeq);
-        wal.retireOlderSegments();
         if (log.isDebugEnabled()) {
-            log.debug("checkpoint of {} entries took {} ms; since the last: {} groups of {} writes on average,"
+            log.debug("log segment full; since the last: {} groups of {} writes on average,"
                             + " per group {} us preparing, {} us syncing, {} us applying",
-                    entriesSinceCheckpoint, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                     groups, groups == 0 ? 0 : batches / groups, groups == 0 ? 0 : prepareNanos / groups / 1000,
                     groups == 0 ? 0 : syncNanos / groups / 1000, groups == 0 ? 0 : applyNanos / groups / 1000);
             groups = batches = prepareNanos = syncNanos = applyNanos = 0;
         }
-        entriesSinceCheckpoint = 0;
-        lastCheckpointNanos = System.nanoTime();
     }
 
     /** Stops taking writes, finishes the queued ones, checkpoints and waits for the thread to end. */
@@ -270,9 +257,7 @@ final class GroupCommitWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (failure == null && entriesSinceCheckpoint > 0) {
-            throw new IllegalStateException("writer ended with un-checkpointed entries");
-        }
+
     }
 
     /**

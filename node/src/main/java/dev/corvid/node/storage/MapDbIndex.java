@@ -22,27 +22,34 @@ import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
 
 /**
- * The index of storage. MapDB (one transactional file) holds what must survive: each document's
- * current record (live version or tombstone, with its etag), the id sequences, the collections ever
- * seen and the counters. The lookups that every write and every scan need — id to etag, etag order,
- * collection membership — live in memory and are rebuilt from the MapDB records when storage opens,
- * so a write costs one MapDB put instead of five B-tree updates.
+ * The index of storage, in two layers.
  *
- * <p>Changes are applied here only after the write-ahead log made them durable;
- * {@link #checkpoint} commits MapDB so that the log before it can go.
+ * <p><b>In memory</b>, authoritative for everything a write or a read decides on: id to etag, etag
+ * order (the change feed), collection membership, id sequences, replication progress, and the
+ * records written since MapDB last received them ({@code recent}). Rebuilt from MapDB on open.
  *
- * <p>Writes come from one thread (the storage writer, or recovery before it starts); reads from
- * any thread. A group of batches is applied under the write lock so readers never see part of a batch.
+ * <p><b>MapDB</b> (one transactional file) holds what must survive: each document's current record
+ * (live version or tombstone, with its etag), the id sequences, the collections ever seen, the
+ * replication progress and the counters. Only the {@link MapDbFlusher} thread writes and commits it,
+ * in log order, off the writers' path; a commit records the log sequence number it covers, so
+ * the log before it can be recycled and a restart replays only what comes after.
+ *
+ * <p>Changes reach this index only after the write-ahead log made them durable. The storage
+ * writer applies a group of batches under the write lock, so readers never see part of a batch.
  */
 final class MapDbIndex implements AutoCloseable {
+
+    /** One committed log record: its sequence number and what it did. */
+    record Committed(long seq, List<LogEntry> entries) {
+    }
 
     private final DB db;
     /** id -> {@link DocumentRecord} (live version or tombstone). */
     private final HTreeMap<String, byte[]> documents;
     /** every collection ever stored, also after its documents are deleted. */
-    private final NavigableSet<String> knownCollections;
+    private final NavigableSet<String> knownCollectionRecords;
     /** collection -> last reserved id number. */
-    private final Map<String, Long> idSequences;
+    private final Map<String, Long> idSequenceRecords;
     /** replication source (master node name) -> last master etag applied, 16 bytes. */
     private final Map<String, byte[]> sourceProgressRecords;
     private final Atomic.Integer nodeTagVar;
@@ -56,12 +63,16 @@ final class MapDbIndex implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, String> byChange = new ConcurrentSkipListMap<>();
     /** collection -> ids of its live documents. */
     private final Map<String, Set<String>> collections = new ConcurrentHashMap<>();
-    /** replication source -> last master etag applied; mirrors {@link #sourceProgressRecords}. */
+    private final Set<String> knownCollections = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> idSequences = new ConcurrentHashMap<>();
     private final Map<String, Etag> sourceProgress = new ConcurrentHashMap<>();
+    /** id -> encoded record applied here but not yet handed to MapDB by the flusher. */
+    private final Map<String, byte[]> recent = new ConcurrentHashMap<>();
 
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private MapDbFlusher flusher;
 
-    // Mutated only by the writing thread; read under the lock.
+    // Mutated only by the writing thread (or recovery before it); read under the lock.
     private long lastChange;
     private long documentCount;
 
@@ -73,8 +84,8 @@ final class MapDbIndex implements AutoCloseable {
                 .cleanerHackEnable()
                 .make();
         this.documents = db.hashMap("documents", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-        this.knownCollections = db.treeSet("collections", Serializer.STRING).createOrOpen();
-        this.idSequences = db.treeMap("id-sequences", Serializer.STRING, Serializer.LONG).createOrOpen();
+        this.knownCollectionRecords = db.treeSet("collections", Serializer.STRING).createOrOpen();
+        this.idSequenceRecords = db.treeMap("id-sequences", Serializer.STRING, Serializer.LONG).createOrOpen();
         this.sourceProgressRecords = db.hashMap("source-progress", Serializer.STRING, Serializer.BYTE_ARRAY)
                 .createOrOpen();
         this.nodeTagVar = db.atomicInteger("node-tag").createOrOpen();
@@ -82,15 +93,13 @@ final class MapDbIndex implements AutoCloseable {
         this.lastChangeVar = db.atomicLong("last-change").createOrOpen();
         this.checkpointSeqVar = db.atomicLong("checkpoint-seq").createOrOpen();
         this.lastChange = lastChangeVar.get();
-        rebuildMemoryIndex();
-    }
-
-    private void rebuildMemoryIndex() {
         for (Map.Entry<String, byte[]> e : documents.getEntries()) {
             DocumentRecord.Header header = DocumentRecord.header(e.getValue());
             index(e.getKey(), header);
             lastChange = Math.max(lastChange, header.etag().change());
         }
+        knownCollections.addAll(knownCollectionRecords);
+        idSequences.putAll(idSequenceRecords);
         sourceProgressRecords.forEach((source, etag) -> sourceProgress.put(source, decodeEtag(etag)));
     }
 
@@ -130,40 +139,91 @@ final class MapDbIndex implements AutoCloseable {
         return read(() -> documentCount);
     }
 
-    /** Applies the entries of committed batches, in order, invisible to readers until all are in. */
-    void apply(List<List<LogEntry>> batches) {
+    /**
+     * Replays one log record on open, before the flusher runs: into memory and straight into MapDB.
+     */
+    void replay(List<LogEntry> entries) {
+        assert flusher == null : "replay after the flusher started";
+        for (LogEntry entry : entries) {
+            persist(applyToMemory(entry));
+        }
+    }
+
+    /** Starts the flusher; from now on MapDB is written and committed by it alone. */
+    void startFlusher(WriteAheadLog wal, GroupCommitWriter.CheckpointPolicy policy) {
+        flusher = new MapDbFlusher(this, wal, policy, checkpointSeq());
+    }
+
+    /**
+     * Applies the entries of committed log records, in order, invisible to readers until all are
+     * in, and queues them for MapDB. Blocks when MapDB is far behind (back-pressure). Writer thread.
+     */
+    void apply(List<Committed> batches) throws InterruptedException {
         lock.writeLock().lock();
         try {
-            for (List<LogEntry> batch : batches) {
-                for (LogEntry entry : batch) {
-                    apply(entry);
+            for (Committed batch : batches) {
+                List<Object> persisted = new ArrayList<>(batch.entries().size());
+                for (LogEntry entry : batch.entries()) {
+                    persisted.add(applyToMemory(entry));
                 }
+                flusher.stage(batch.seq(), persisted);
             }
         } finally {
             lock.writeLock().unlock();
         }
+        flusher.awaitRoom();
     }
 
-    private void apply(LogEntry entry) {
+    /**
+     * Updates the in-memory layer for one entry and returns what MapDB must receive: for a put or
+     * delete the encoded record (also kept in {@code recent} until MapDB has it), else the entry.
+     */
+    private Object applyToMemory(LogEntry entry) {
         if (entry instanceof LogEntry.Put put) {
             assert put.etag().change() > lastChange : put.etag().change() + " <= " + lastChange;
-            DocumentRecord record = DocumentRecord.live(put.etag(), put.collection(), put.metadata(), put.body());
-            documents.put(put.id(), record.encode());
-            if (put.collection() != null && !knownCollections.contains(put.collection())) {
+            byte[] record = DocumentRecord.live(put.etag(), put.collection(), put.metadata(), put.body()).encode();
+            if (put.collection() != null) {
                 knownCollections.add(put.collection());
             }
             index(put.id(), new DocumentRecord.Header(put.etag(), false, put.collection()));
             lastChange = put.etag().change();
+            return remember(put.id(), record, put.collection());
         } else if (entry instanceof LogEntry.Delete delete) {
             assert delete.etag().change() > lastChange : delete.etag().change() + " <= " + lastChange;
-            documents.put(delete.id(), DocumentRecord.tombstone(delete.etag()).encode());
+            byte[] record = DocumentRecord.tombstone(delete.etag()).encode();
             index(delete.id(), new DocumentRecord.Header(delete.etag(), true, null));
             lastChange = delete.etag().change();
+            return remember(delete.id(), record, null);
         } else if (entry instanceof LogEntry.ReserveIds reserve) {
             idSequences.put(reserve.collection(), reserve.last());
         } else if (entry instanceof LogEntry.SourceProgress progress) {
-            sourceProgressRecords.put(progress.source(), encodeEtag(progress.lastApplied()));
             sourceProgress.put(progress.source(), progress.lastApplied());
+        }
+        return entry;
+    }
+
+    /** A document record on its way to MapDB. */
+    record PendingRecord(String id, byte[] record, String collection, long change) {
+    }
+
+    private PendingRecord remember(String id, byte[] record, String collection) {
+        recent.put(id, record);
+        return new PendingRecord(id, record, collection, lastChange);
+    }
+
+    /** Writes one staged item to MapDB. Flusher thread (or recovery before it starts). */
+    void persist(Object item) {
+        if (item instanceof PendingRecord p) {
+            documents.put(p.id(), p.record());
+            if (p.collection() != null && !knownCollectionRecords.contains(p.collection())) {
+                knownCollectionRecords.add(p.collection());
+            }
+            // MapDB has it now; a newer version applied meanwhile stays in recent.
+            recent.remove(p.id(), p.record());
+        } else if (item instanceof LogEntry.ReserveIds reserve) {
+            idSequenceRecords.put(reserve.collection(), reserve.last());
+        } else if (item instanceof LogEntry.SourceProgress progress) {
+            sourceProgressRecords.put(progress.source(), encodeEtag(progress.lastApplied()));
         }
     }
 
@@ -189,13 +249,30 @@ final class MapDbIndex implements AutoCloseable {
     }
 
     /**
-     * Commits everything applied so far, recording that the log up to {@code seq} is in it.
-     * Called by the writing thread only.
+     * Commits what MapDB has received, recording that the log up to {@code seq} is in it and that
+     * the node's change counter reached {@code change}. The flusher's thread, or recovery before it.
      */
-    void checkpoint(long seq) {
-        lastChangeVar.set(lastChange);
+    void checkpoint(long seq, long change) {
+        lastChangeVar.set(Math.max(lastChangeVar.get(), change));
         checkpointSeqVar.set(seq);
         db.commit();
+    }
+
+    /** {@link #checkpoint(long, long)} at open: everything replayed is in MapDB. */
+    void checkpoint(long seq) {
+        checkpoint(seq, lastChange);
+    }
+
+    /** Hands everything staged to MapDB and commits it; then the flusher ends. Before {@link #close}. */
+    void stopFlusher() {
+        if (flusher != null) {
+            flusher.stop();
+        }
+    }
+
+    /** Why MapDB could not be written, or null. A failed index takes no more writes. */
+    Throwable flusherFailure() {
+        return flusher == null ? null : flusher.failure();
     }
 
     /** The current etag of a live document, or null when it is missing or deleted. Writer thread. */
@@ -204,8 +281,14 @@ final class MapDbIndex implements AutoCloseable {
         return header == null || header.tombstone() ? null : header.etag();
     }
 
+    /** The encoded current record of {@code id}: the one not yet in MapDB first. */
+    private byte[] raw(String id) {
+        byte[] raw = recent.get(id);
+        return raw != null ? raw : documents.get(id);
+    }
+
     DocumentRecord record(String id) {
-        byte[] raw = read(() -> documents.get(id));
+        byte[] raw = read(() -> raw(id));
         return raw == null ? null : DocumentRecord.decode(raw);
     }
 
@@ -213,7 +296,7 @@ final class MapDbIndex implements AutoCloseable {
         return read(() -> {
             List<DocumentRecord> out = new ArrayList<>(ids.size());
             for (String id : ids) {
-                byte[] raw = documents.get(id);
+                byte[] raw = raw(id);
                 out.add(raw == null ? null : DocumentRecord.decode(raw));
             }
             return out;
@@ -241,7 +324,7 @@ final class MapDbIndex implements AutoCloseable {
             Iterator<Map.Entry<Long, String>> it = byChange.tailMap(change, false).entrySet().iterator();
             while (out.size() < limit && it.hasNext()) {
                 String id = it.next().getValue();
-                out.add(DocumentRecord.decode(documents.get(id)).toChange(id));
+                out.add(DocumentRecord.decode(raw(id)).toChange(id));
             }
             return out;
         });
@@ -260,7 +343,7 @@ final class MapDbIndex implements AutoCloseable {
             }
             List<StoredDocument> out = new ArrayList<>(ids.size());
             for (String id : ids) {
-                out.add(DocumentRecord.decode(documents.get(id)).toDocument(id));
+                out.add(DocumentRecord.decode(raw(id)).toDocument(id));
             }
             return out;
         });
@@ -277,6 +360,7 @@ final class MapDbIndex implements AutoCloseable {
 
     @Override
     public void close() {
+        stopFlusher();
         db.close();
     }
 }

@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why both: a MapDB commit costs two fsyncs and about 1.4 ms under a global lock, which caps a
  * node near 700 durable writes a second. Here a write is durable once its log record is synced
- * (one {@code fdatasync} for a whole group of concurrent writers), then applied to MapDB in memory;
- * MapDB commits (checkpoints) only every few thousand entries or seconds, off the callers' path.
- * Opening after a crash replays the log records after the last checkpoint.
+ * (one {@code fdatasync} for a whole group of concurrent writers) and visible once applied to the
+ * in-memory layer of the index; a flusher thread hands it to MapDB and commits MapDB (checkpoints)
+ * every few thousand entries or seconds, off the callers' path. Opening after a crash replays the
+ * log records after the last checkpoint.
  *
  * <p>Files in the data directory: {@code index.db} (MapDB, transactional) and {@code wal/}.
  */
@@ -69,23 +70,24 @@ public final class MapDbStorage implements Storage {
             MapDbIndex target = index;
             int[] replayed = {0};
             long lastSeq = wal.replay(checkpointSeq, (seq, payload) -> {
-                target.apply(List.of(LogEntry.decode(payload)));
+                target.replay(LogEntry.decode(payload));
                 replayed[0]++;
             });
             index.checkpoint(lastSeq);
             wal.startSegment(lastSeq + 1);
-            wal.retireOlderSegments();
+            wal.retireSegmentsUpTo(lastSeq);
             wal.prepareSpare();
+            index.startFlusher(wal, policy);
             Etag lastEtag = index.lastChange() == 0 ? null : lastEtagOf(index);
             log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed",
                     dir, Etag.nodeTagText(nodeTag), restart, index.documentCount(), replayed[0]);
             GroupCommitWriter writer = new GroupCommitWriter(index, wal, nodeTag, restart, lastSeq + 1, lastEtag, policy);
             return new MapDbStorage(options, index, wal, writer, nodeTag);
         } catch (IOException e) {
-            closeQuietly(wal, index);
+            closeQuietly(index, wal);
             throw new UncheckedIOException("cannot open storage in " + options.dataDirectory() + ": " + e, e);
         } catch (RuntimeException e) {
-            closeQuietly(wal, index);
+            closeQuietly(index, wal);
             throw e;
         }
     }
@@ -213,7 +215,8 @@ public final class MapDbStorage implements Storage {
         try {
             writer.close();
         } finally {
-            closeQuietly(wal, index);
+            // The index first: its flusher commits MapDB and recycles log segments.
+            closeQuietly(index, wal);
             log.info("storage closed: {}", options.dataDirectory());
         }
     }

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * disk. A recycled segment still holds old records, but their sequence numbers are all lower than
  * the segment's first, so replay stops at them.
  *
- * <p>Not thread-safe: used by the storage writer thread only (and by {@code open} before it starts).
+ * <p>Appending and syncing belong to the storage writer thread (and to {@code open} before it
+ * starts); segment changes ({@link #startSegment}, {@link #retireSegmentsUpTo}, {@link #prepareSpare})
+ * are synchronized, as the index flusher retires segments while the writer appends.
  */
 final class WriteAheadLog implements AutoCloseable {
 
@@ -131,7 +133,7 @@ final class WriteAheadLog implements AutoCloseable {
      * Starts a new segment whose first record will have sequence number {@code firstSeq}: the spare
      * (a recycled segment) if there is one, else a freshly zero-filled file.
      */
-    void startSegment(long firstSeq) throws IOException {
+    synchronized void startSegment(long firstSeq) throws IOException {
         if (current != null) {
             flushBuffer();
             current.force(false);
@@ -150,7 +152,7 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     /** Makes sure a spare segment exists, so the next {@link #startSegment} needs no zero-filling. */
-    void prepareSpare() throws IOException {
+    synchronized void prepareSpare() throws IOException {
         Path spare = dir.resolve(SPARE);
         if (!Files.exists(spare)) {
             preallocate(spare);
@@ -199,14 +201,18 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     /**
-     * Retires every segment but the current one (their records are all in a checkpoint): one is
-     * kept as the spare for the next segment, the rest are deleted.
+     * Retires the segments whose records all have sequence numbers up to {@code seq} (they are in
+     * a checkpoint); the current segment is never retired. One is kept as the spare for the next
+     * segment, the rest are deleted.
      */
-    void retireOlderSegments() throws IOException {
+    synchronized void retireSegmentsUpTo(long seq) throws IOException {
         Path spare = dir.resolve(SPARE);
-        for (Path segment : segments()) {
-            if (segment.equals(currentPath)) {
-                continue;
+        List<Path> segments = segments();
+        for (int i = 0; i + 1 < segments.size(); i++) {
+            Path segment = segments.get(i);
+            long lastSeqInSegment = firstSeqOf(segments.get(i + 1)) - 1;
+            if (segment.equals(currentPath) || lastSeqInSegment > seq) {
+                break;
             }
             if (!Files.exists(spare) && Files.size(segment) >= segmentBytes) {
                 Files.move(segment, spare, StandardCopyOption.ATOMIC_MOVE);
@@ -217,7 +223,7 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (current != null) {
             flushBuffer();
             current.force(false);
