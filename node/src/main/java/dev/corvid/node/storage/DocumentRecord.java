@@ -40,22 +40,19 @@ record DocumentRecord(boolean tombstone, Etag etag, String collection, byte[] me
     }
 
     static DocumentRecord decode(byte[] bytes) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        boolean tombstone = buf.get() == 1;
-        Etag etag = Etag.fromLongs(buf.getLong(), buf.getLong());
-        int collLength = buf.getShort() & 0xFFFF;
-        String collection = collLength == 0 ? null
-                : new String(bytes, buf.position(), collLength, StandardCharsets.UTF_8);
-        buf.position(buf.position() + collLength);
-        int metaLength = buf.getInt();
-        if (tombstone) {
-            return tombstone(etag);
+        Header header = header(bytes);
+        if (header.tombstone()) {
+            return tombstone(header.etag());
         }
-        byte[] metadata = new byte[metaLength];
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        buf.position(1 + 16); // past the flag and the etag
+        int collLength = buf.getShort() & 0xFFFF;
+        buf.position(buf.position() + collLength);
+        byte[] metadata = new byte[buf.getInt()];
         buf.get(metadata);
         byte[] body = new byte[buf.remaining()];
         buf.get(body);
-        return live(etag, collection, metadata, body);
+        return live(header.etag(), header.collection(), metadata, body);
     }
 
     /** What the in-memory index keeps of a record: everything but the JSON. */
