@@ -11,14 +11,15 @@ final class Failover {
     }
 
     /**
-     * The master is down and the behavior forbids writing to a replica. RavenDB's words first:
-     * {@code Could not replicate Batch operation to secondary node, failover behavior is: AllowReadsFromSecondaries}.
+     * The master is down and the behavior forbids writing to a replica. RavenDB's words first, with
+     * the HTTP verb RavenDB would have used for the operation ({@code saveChanges} is a POST):
+     * {@code Could not replicate POST operation to secondary node, failover behavior is: AllowReadsFromSecondaries}.
      */
     static MasterUnavailableException forbidden(String master, String operation, FailoverPolicy policy,
             StatusRuntimeException cause, boolean provablyUnsent) {
-        return new MasterUnavailableException(master, "Could not replicate " + operation
+        return new MasterUnavailableException(master, "Could not replicate " + httpVerb(operation)
                 + " operation to secondary node, failover behavior is: " + policy.describe()
-                + " (the master " + master + " is unreachable: " + describe(cause.getStatus())
+                + " (" + operation + " on the master " + master + " failed, it is unreachable: " + describe(cause.getStatus())
                 + (provablyUnsent ? "" : "; the write may have reached it before it stopped answering") + ")",
                 policy.behaviors(), cause);
     }
@@ -37,6 +38,15 @@ final class Failover {
         return new NodeUnreachableException(e.getAddress(), e.getMessage() + "; the " + operation
                 + " may have reached the node, so it was not retried on another node: check its outcome"
                 + " before writing it again", e.getCause());
+    }
+
+    /** The verb of RavenDB's HTTP API for the same operation: PUT and DELETE for one document, else POST. */
+    static String httpVerb(String operation) {
+        return switch (operation) {
+            case "Put" -> "PUT";
+            case "Delete" -> "DELETE";
+            default -> "POST";
+        };
     }
 
     private static String describe(Status status) {

@@ -5,7 +5,7 @@ import java.util.Set;
 /**
  * A write could not be done because the master is unreachable, and the store's failover
  * behavior forbids writing to a replica, or no replica could take it. The message says which
- * behavior forbade it, in RavenDB's words ({@code Could not replicate Batch operation to
+ * behavior forbade it, in RavenDB's words ({@code Could not replicate POST operation to
  * secondary node, failover behavior is: AllowReadsFromSecondaries}); the cause is the
  * original transport failure. Nothing was written by this client's call on any replica.
  */

@@ -120,8 +120,8 @@ class FailoverBehaviorTest {
             session.store(new Person("Ayende"), "people/down-" + behavior.ordinal());
             MasterUnavailableException e = assertThrows(MasterUnavailableException.class, session::saveChanges);
             assertTrue(e.getMessage().startsWith(
-                    "Could not replicate Batch operation to secondary node, failover behavior is: " + name + " (the master "
-                            + CLUSTER.address(A) + " is unreachable: UNAVAILABLE"), e.getMessage());
+                    "Could not replicate POST operation to secondary node, failover behavior is: " + name + " (Batch on the master "
+                            + CLUSTER.address(A) + " failed, it is unreachable: UNAVAILABLE"), e.getMessage());
             assertEquals(CLUSTER.address(A), e.getAddress());
             assertEquals(Set.of(behavior), e.getFailoverBehavior());
             StatusRuntimeException cause = assertInstanceOf(StatusRuntimeException.class, e.getCause());
@@ -129,7 +129,7 @@ class FailoverBehaviorTest {
         }
         MasterUnavailableException raw = assertThrows(MasterUnavailableException.class,
                 () -> store.getDatabaseCommands().delete(ID, null));
-        assertTrue(raw.getMessage().startsWith("Could not replicate Delete operation to secondary node"), raw.getMessage());
+        assertTrue(raw.getMessage().startsWith("Could not replicate DELETE operation to secondary node"), raw.getMessage());
         assertEquals(List.of(0L, 0L, 0L), delta(writes, CLUSTER.writes()));
     }
 

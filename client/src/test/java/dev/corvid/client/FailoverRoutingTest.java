@@ -203,8 +203,9 @@ class FailoverRoutingTest {
         FakeNode b = node("b");
         MasterUnavailableException e = assertThrows(MasterUnavailableException.class,
                 () -> save(store(FailoverBehavior.ALLOW_READS_FROM_SECONDARIES)));
-        assertTrue(e.getMessage().startsWith("Could not replicate Batch operation to secondary node, "
-                + "failover behavior is: AllowReadsFromSecondaries (the master a:1 is unreachable: UNAVAILABLE"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("Could not replicate POST operation to secondary node, "
+                + "failover behavior is: AllowReadsFromSecondaries (Batch on the master a:1 failed, it is unreachable: UNAVAILABLE"),
+                e.getMessage());
         assertEquals(Status.Code.UNAVAILABLE, assertInstanceOf(StatusRuntimeException.class, e.getCause()).getStatus().getCode());
         assertEquals(0, b.received.size());
     }
