@@ -9,8 +9,10 @@ case "${1:-}" in
 Usage: scripts/status.sh [CONFIG]
 
 Asks every node of CONFIG (default: cluster-config/local-3node.json) for its stats and prints
-one line per node: role, address, documents, last etag, uptime and requests served. A node that
-does not answer is shown as DOWN. Exit code 0 when every node answered, 3 otherwise.
+one line per node: role, address, documents, last etag, replication lag, uptime and requests
+served. A replica's lag is what the master knows of it: how many of the master's changes it does
+not have yet and the age of the oldest ("0 (caught up)" when it has them all). A node that does
+not answer is shown as DOWN. Exit code 0 when every node answered, 3 otherwise.
 USAGE
     exit 0 ;;
 esac

@@ -20,9 +20,11 @@ RUN="$(run_dir "$CONFIG")"
 [ -d "$RUN" ] || { echo "nothing to stop: no run directory $RUN"; exit 0; }
 
 stuck=0
+found=0
 for pidfile in "$RUN"/*.pid; do
   [ -e "$pidfile" ] || continue
   name="$(basename "$pidfile" .pid)"
+  found=1
   pid="$(node_pid "$RUN" "$name")"
   if [ -z "$pid" ]; then
     echo "node $name: not running"
@@ -42,4 +44,5 @@ for pidfile in "$RUN"/*.pid; do
     rm -f "$pidfile"
   fi
 done
+[ "$found" = 1 ] || echo "nothing to stop: no node of $(basename "$CONFIG") was started from $RUN"
 exit $stuck

@@ -3,16 +3,12 @@ package dev.corvid.node.cli;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.ConfigException;
 import dev.corvid.node.config.NodeConfig;
-import dev.corvid.proto.DocumentsGrpc;
-import dev.corvid.proto.NodeStats;
-import dev.corvid.proto.StatsRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +20,11 @@ import picocli.CommandLine.Option;
 
 /**
  * The scripts' helper: reads a cluster config and asks running nodes how they are.
- * {@code corvid-admin nodes|wait-healthy|status --config cluster-config/local-3node.json}.
+ * {@code corvid-admin nodes|wait-healthy|status|check-consistency --config cluster-config/local-3node.json}.
  */
 @Command(name = "corvid-admin", mixinStandardHelpOptions = true,
         description = "Inspects a Corvid cluster described by a cluster config.",
-        subcommands = {Admin.Nodes.class, Admin.WaitHealthy.class, Admin.Status.class})
+        subcommands = {Admin.Nodes.class, Admin.WaitHealthy.class, StatusTable.class, CheckConsistency.class})
 public final class Admin {
 
     public static void main(String[] args) {
@@ -102,36 +98,6 @@ public final class Admin {
             } catch (StatusRuntimeException e) {
                 return false;
             }
-        }
-    }
-
-    @Command(name = "status", description = "Prints a table of the nodes as they report themselves.")
-    static final class Status extends ConfigCommand {
-        @Override
-        public Integer call() {
-            ClusterConfig cluster = cluster();
-            PrintStream out = System.out;
-            String format = "%-6s %-8s %-18s %-10s %-38s %s%n";
-            out.printf(format, "NODE", "ROLE", "ADDRESS", "DOCUMENTS", "LAST ETAG", "STATE");
-            int down = 0;
-            for (NodeConfig node : cluster.nodes()) {
-                ManagedChannel channel = channel(node.address());
-                try {
-                    NodeStats stats = DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                            .stats(StatsRequest.getDefaultInstance());
-                    out.printf(format, node.name(), stats.getRole(), node.address(), stats.getDocumentCount(),
-                            stats.getLastEtag().isEmpty() ? "-" : stats.getLastEtag(),
-                            "up " + stats.getUptimeMs() / 1000 + " s, " + stats.getReadsServed() + " reads, "
-                                    + stats.getWritesServed() + " writes");
-                } catch (StatusRuntimeException e) {
-                    down++;
-                    out.printf(format, node.name(), node.role().wireName(), node.address(), "-", "-",
-                            "DOWN (" + e.getStatus().getCode() + ")");
-                } finally {
-                    channel.shutdownNow();
-                }
-            }
-            return down == 0 ? 0 : 3;
         }
     }
 

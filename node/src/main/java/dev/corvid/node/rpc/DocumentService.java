@@ -11,6 +11,10 @@ import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.ClusterNode;
 import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.DeleteRequest;
+import dev.corvid.proto.DigestPage;
+import dev.corvid.proto.DigestRequest;
+import dev.corvid.node.storage.ContentScan;
+import io.grpc.stub.ServerCallStreamObserver;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResponse;
@@ -198,6 +202,34 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                     .setFailoverWritesAccepted(counters.failoverWrites())
                     .build();
         });
+    }
+
+    /**
+     * Streams the node's digest listing (see {@link dev.corvid.node.storage.ContentScan}): on a
+     * replica "as of" is the last master etag applied, on the master its own last etag.
+     */
+    @Override
+    public void digest(DigestRequest request, StreamObserver<DigestPage> observer) {
+        DigestStream stream = new DigestStream((ServerCallStreamObserver<DigestPage>) observer);
+        try {
+            int pageSize = DigestStream.pageSize(request.getPageSize());
+            blocking.execute(() -> {
+                try {
+                    ContentScan scan = storage.contentScan(self.role() == NodeConfig.Role.REPLICA ? cluster.master().name() : null);
+                    counters.read();
+                    stream.send(scan, Messages.snapshot(self, scan), pageSize);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    observer.onError(Status.UNAVAILABLE.withDescription("node is stopping").asRuntimeException());
+                } catch (RuntimeException e) {
+                    observer.onError(Errors.toStatus(e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            observer.onError(Status.UNAVAILABLE.withDescription("node is stopping or overloaded; try again").asRuntimeException());
+        } catch (RuntimeException e) {
+            observer.onError(Errors.toStatus(e));
+        }
     }
 
     /** Runs {@code call} on the blocking executor; a full executor answers UNAVAILABLE. */

@@ -17,6 +17,8 @@ import dev.corvid.node.storage.WriteResult;
 import dev.corvid.proto.ChangeBatch;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.DeleteCommand;
+import dev.corvid.proto.DigestSnapshot;
+import dev.corvid.node.storage.ContentScan;
 import dev.corvid.proto.Document;
 import dev.corvid.proto.FieldFilter;
 import dev.corvid.proto.OrderBy;
@@ -91,6 +93,17 @@ final class Messages {
             p.lagMillis().ifPresent(status::setLagMs);
         });
         return status.build();
+    }
+
+    static DigestSnapshot snapshot(NodeConfig self, ContentScan scan) {
+        return DigestSnapshot.newBuilder()
+                .setNodeName(self.name())
+                .setRole(self.role().wireName())
+                .setLastEtag(text(scan.lastEtag()))
+                .setLastAppliedMasterEtag(scan.lastAppliedFromSource() == null || scan.lastAppliedFromSource().isEmpty()
+                        ? "" : scan.lastAppliedFromSource().toString())
+                .setEntries(scan.size())
+                .build();
     }
 
     static Document document(StoredDocument doc) {

@@ -330,6 +330,25 @@ final class MapDbIndex implements AutoCloseable {
         });
     }
 
+    /**
+     * Takes a {@link ContentScan} snapshot: every id with its record's change counter, the last
+     * etag and the last master etag applied from {@code source}, all under the read lock, so at one
+     * point between write groups. O(ids) copying of in-memory references; bodies are read later.
+     */
+    ContentScan contentScan(String source) {
+        return read(() -> {
+            List<ContentScan.Entry> entries = new ArrayList<>(headers.size());
+            Map.Entry<Long, String> last = null;
+            for (Map.Entry<Long, String> e : byChange.entrySet()) {
+                entries.add(new ContentScan.Entry(e.getValue(), e.getKey()));
+                last = e;
+            }
+            Etag lastEtag = last == null ? null : headers.get(last.getValue()).etag();
+            Etag applied = source == null ? null : sourceProgress.get(source);
+            return new ContentScan(lastEtag, applied, entries.toArray(ContentScan.Entry[]::new), this::records);
+        });
+    }
+
     boolean isKnownCollection(String collection) {
         return knownCollections.contains(collection);
     }

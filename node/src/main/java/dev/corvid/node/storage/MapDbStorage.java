@@ -198,6 +198,11 @@ public final class MapDbStorage implements Storage {
     }
 
     @Override
+    public ContentScan contentScan(String source) {
+        return index.contentScan(source);
+    }
+
+    @Override
     public long documentCount() {
         return index.documentCount();
     }

@@ -88,6 +88,15 @@ public interface Storage extends AutoCloseable {
      */
     void addCommitListener(java.util.function.Consumer<Etag> listener);
 
+    /**
+     * A listing of every id this node has a record of (live or tombstone) as of one point in time,
+     * for consistency checks: see {@link ContentScan} for what "as of" means while writes go on.
+     *
+     * @param source the master's node name whose last applied etag the snapshot reports (on a
+     *               replica); null on the master
+     */
+    ContentScan contentScan(String source);
+
     /** Live (not deleted) documents. */
     long documentCount();
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The five-minute tour: the seeds' stories told against the running cluster with the Java client.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+case "${1:-}" in
+  -h|--help)
+    cat <<USAGE
+Usage: scripts/demo.sh [CONFIG]
+
+Against the cluster of CONFIG (default: cluster-config/local-3node.json), started with
+scripts/start-cluster.sh, tells in a few screens, with the Java client:
+  1. optimistic concurrency catching a concurrent edit;
+  2. READ_FROM_ALL_SERVERS spreading sessions over the nodes (reads per node, from their stats);
+  3. the replica-etag trap, and forceReadFromMaster() fixing it;
+  4. the master killed (scripts/kill-node.sh): reads continue on replicas, writes are refused
+     with the failover behavior named;
+  5. the master back (scripts/restart-node.sh) and writing again.
+The tour's code is client/src/test/java/dev/corvid/client/examples/DemoTour.java. The first run
+compiles the client's examples (Maven, quietly). Its documents are demo/...; safe to run again.
+USAGE
+    exit 0 ;;
+esac
+
+ensure_built
+CONFIG="$(resolve_config "${1:-}")"
+RUN="$(run_dir "$CONFIG")"
+mkdir -p "$RUN"
+
+if ! admin status --config "$CONFIG" >/dev/null; then
+  admin status --config "$CONFIG" || true
+  die "every node must be up for the tour; run scripts/start-cluster.sh${1:+ $1} (or restart-node.sh NODE) first"
+fi
+
+# The client's test classpath (the examples live beside the client's tests), built when stale.
+CLASSPATH_FILE="$RUN/demo.classpath"
+if [ ! -f "$CLASSPATH_FILE" ] || [ -n "$(find "$ROOT/client/src" "$ROOT/proto/src" "$ROOT/node/src/main" \
+      "$ROOT/pom.xml" "$ROOT/client/pom.xml" -newer "$CLASSPATH_FILE" -print -quit)" ]; then
+  echo "compiling the tour (Maven, quietly; first run only) ..."
+  (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -pl client -am test-compile dependency:build-classpath \
+      -Dmdep.includeScope=test -Dmdep.outputFile="$CLASSPATH_FILE") || die "building the tour failed"
+fi
+CP="$ROOT/client/target/test-classes:$ROOT/client/target/classes:$(cat "$CLASSPATH_FILE")"
+
+MASTER=""
+NODES=()
+while IFS=$'\t' read -r name address role _; do
+  if [ "$role" = "master" ]; then MASTER="$name"; NODES=("$name=$address" "${NODES[@]}"); else NODES+=("$name=$address"); fi
+done < <(nodes_of "$CONFIG")
+
+chapter() {
+  echo
+  echo "== $1 =="
+  "$JAVA" -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn dev.corvid.client.examples.DemoTour \
+      "$2" "$RUN/demo-topology" "${NODES[@]}"
+}
+
+chapter "1. Optimistic concurrency" concurrency
+chapter "2. Reads spread over all servers" striping
+chapter "3. The replica-etag trap and forceReadFromMaster()" trap
+
+echo
+echo "== 4. The master goes down =="
+"$ROOT/scripts/kill-node.sh" "$MASTER" "$CONFIG"
+chapter "4. ... and the client carries on" master-down
+
+echo
+echo "== 5. The master comes back =="
+"$ROOT/scripts/restart-node.sh" "$MASTER" "$CONFIG"
+chapter "5. ... and takes writes again" master-back
+
+echo
+admin status --config "$CONFIG" || true
+echo
+echo "Tour done. Try it yourself: scripts/kill-node.sh NODE, scripts/status.sh, scripts/restart-node.sh NODE,"
+echo "scripts/check-consistency.sh; the tour's code is client/src/test/java/dev/corvid/client/examples/DemoTour.java."
