@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.corvid.client.examples.EtagConversionListener;
-import dev.corvid.client.examples.EtagStoreListener;
+
+
 import dev.corvid.client.examples.Person;
 import dev.corvid.client.examples.Product;
 import org.junit.jupiter.api.Test;

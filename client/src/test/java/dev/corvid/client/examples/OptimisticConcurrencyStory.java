@@ -4,6 +4,8 @@ import dev.corvid.client.ConcurrencyException;
 import dev.corvid.client.DocumentSession;
 import dev.corvid.client.DocumentStore;
 import dev.corvid.client.Etag;
+import dev.corvid.client.EtagConversionListener;
+import dev.corvid.client.EtagStoreListener;
 import java.io.PrintStream;
 
 /**

@@ -2,6 +2,8 @@ package dev.corvid.client.examples;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.corvid.client.Etag;
+import dev.corvid.client.EtagConversionListener;
+import dev.corvid.client.EtagStoreListener;
 
 /**
  * The seed's entity: a name, and an etag kept current by {@link EtagConversionListener} and
