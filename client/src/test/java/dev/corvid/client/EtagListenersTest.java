@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.corvid.client.examples.Person;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -14,39 +15,6 @@ class EtagListenersTest {
 
     @RegisterExtension
     static final RealNode NODE = new RealNode();
-
-    /** The seed's Person: the etag travels in a property the document does not hold. */
-    public static class Customer {
-        private String id;
-        private String name;
-        private Etag etag;
-
-        public String getId() {
-            return id;
-        }
-
-        public void setId(String id) {
-            this.id = id;
-        }
-
-        public String getName() {
-            return name;
-        }
-
-        public void setName(String name) {
-            this.name = name;
-        }
-
-        @JsonIgnore
-        public Etag getEtag() {
-            return etag;
-        }
-
-        @JsonIgnore
-        public void setEtag(Etag etag) {
-            this.etag = etag;
-        }
-    }
 
     /** Only a field, no setter. */
     public static class Invoice {
@@ -63,20 +31,19 @@ class EtagListenersTest {
     @Test
     void twoSessions_theEtagTravelsWithTheEntity_andCatchesAConcurrentChange() {
         DocumentStore store = store();
-        Customer saved = new Customer();
-        saved.setName("Ayende");
+        Person saved = new Person("Ayende");
         try (DocumentSession session = store.openSession()) {
             session.store(saved);
             session.saveChanges();
             assertEquals(session.advanced().getEtagFor(saved), saved.getEtag(), "afterStore set the new etag");
         }
-        Customer shown;
+        Person shown;
         try (DocumentSession session = store.openSession()) {
-            shown = session.load(Customer.class, saved.getId());
+            shown = session.load(Person.class, saved.getId());
             assertEquals(saved.getEtag(), shown.getEtag(), "afterConversionToEntity set the loaded etag");
         }
         try (DocumentSession other = store.openSession()) {
-            other.load(Customer.class, saved.getId()).setName("Oren");
+            other.load(Person.class, saved.getId()).setName("Oren");
             other.saveChanges();
         }
         shown.setName("Itamar");
@@ -87,7 +54,7 @@ class EtagListenersTest {
             assertEquals(shown.getEtag(), e.getExpectedEtag());
         }
         try (DocumentSession session = store.openSession()) {
-            assertEquals("Oren", session.load(Customer.class, saved.getId()).getName());
+            assertEquals("Oren", session.load(Person.class, saved.getId()).getName());
         }
     }
 
