@@ -140,15 +140,26 @@ public final class LoadTool implements Callable<Integer> {
     }
 
     private Phase timedGets(ManagedChannel channel, ExecutorService pool) throws Exception {
+        return timed(pool, channel, stub -> {
+            GetRequest get = GetRequest.newBuilder().addIds(prefix + ThreadLocalRandom.current().nextInt(docs)).build();
+            return stub.withDeadlineAfter(30, TimeUnit.SECONDS).get(get).getResults(0).getFound();
+        });
+    }
+
+    /** One call, repeated by every client for {@code duration} seconds; false counts as an error. */
+    private interface Call {
+        boolean run(DocumentsGrpc.DocumentsBlockingStub stub);
+    }
+
+    private Phase timed(ExecutorService pool, ManagedChannel channel, Call call) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(duration);
         return run(pool, () -> {
             DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(channel);
             Worker w = new Worker();
             while (System.nanoTime() < end) {
-                GetRequest get = GetRequest.newBuilder().addIds(prefix + ThreadLocalRandom.current().nextInt(docs)).build();
                 long t0 = System.nanoTime();
                 try {
-                    if (!stub.withDeadlineAfter(30, TimeUnit.SECONDS).get(get).getResults(0).getFound()) {
+                    if (!call.run(stub)) {
                         w.errors++;
                     }
                     w.latencies.add(System.nanoTime() - t0);
@@ -241,20 +252,9 @@ public final class LoadTool implements Callable<Integer> {
 
     /** The transport's own cost: the node's Stats call, which touches no document. */
     private Phase timedPings(ManagedChannel channel, ExecutorService pool) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(duration);
-        return run(pool, () -> {
-            DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(channel);
-            Worker w = new Worker();
-            while (System.nanoTime() < end) {
-                long t0 = System.nanoTime();
-                try {
-                    stub.withDeadlineAfter(30, TimeUnit.SECONDS).stats(StatsRequest.getDefaultInstance());
-                    w.latencies.add(System.nanoTime() - t0);
-                } catch (StatusRuntimeException e) {
-                    w.count(e);
-                }
-            }
-            return w;
+        return timed(pool, channel, stub -> {
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS).stats(StatsRequest.getDefaultInstance());
+            return true;
         });
     }
 

@@ -8,7 +8,6 @@ import dev.corvid.proto.DocumentDigest;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**

@@ -40,7 +40,6 @@ import dev.corvid.node.storage.WriteResult;
 import io.grpc.Status;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -77,9 +76,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void get(GetRequest request, StreamObserver<GetResponse> out) {
-        Consumer<Supplier<GetResponse>> run = request.getIdsCount() > DIRECT_GET_IDS
-                ? call -> offload(out, call) : call -> reply(out, call);
-        run.accept(() -> {
+        Supplier<GetResponse> call = () -> {
             GetResponse.Builder response = GetResponse.newBuilder();
             for (Optional<StoredDocument> doc : storage.getAll(request.getIdsList())) {
                 response.addResultsBuilder().setFound(doc.isPresent())
@@ -87,7 +84,12 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
             }
             counters.read();
             return response.build();
-        });
+        };
+        if (request.getIdsCount() > DIRECT_GET_IDS) {
+            offload(out, call);
+        } else {
+            reply(out, call);
+        }
     }
 
     @Override
