@@ -1,55 +1,117 @@
 #!/usr/bin/env bash
-# Load benchmark: durable inserts and gets through gRPC, one RESULT line per phase.
+# The benchmark: a local three-node cluster driven through the Corvid client, one RESULT line per phase.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 usage() {
   cat <<USAGE
-Usage: scripts/bench.sh [--target HOST:PORT] [load tool options]
+Usage: scripts/bench.sh [--fresh | --config CONFIG] [benchmark options]
 
-Without --target, starts a throwaway single node (data under run/bench/, removed afterwards),
-runs the load tool against it and stops it. With --target, uses the running node at that address.
+Runs the benchmark through the Corvid client against a local three-node cluster:
+  - by default, the local cluster of cluster-config/local-3node.json when it is running (left
+    running afterwards; the failover phase kills and restarts its master);
+  - otherwise, or with --fresh, a throwaway three-node cluster on free ports, data under
+    run/bench-cluster/, stopped and removed at the end;
+  - with --config CONFIG, the cluster of CONFIG (started first if it is not running).
+Builds Corvid first when it is not built yet.
 
-Load tool options (defaults in brackets):
-  --threads N      concurrent clients [32]
-  --docs N         documents to insert, ~1 KB each [10000]
-  --duration S     seconds of a timed phase [20]
-  --phases LIST    comma-separated, in order: insert,get [insert,get]
-  --warmup S       untimed warm-up seconds first [10]
+Benchmark options (defaults in brackets):
+  --threads N        client threads [32]
+  --docs N           documents of about 1 KB (a name, an age, a 900-character bio) [10000]
+  --duration S       seconds of each timed phase [20]
+  --phases LIST      comma-separated, run in this order [insert,cas,hot-cas,replica-read,lag,failover]
+                       insert        insert every document, each with the must-not-exist check
+                       cas           sessions with optimistic concurrency: load a random document
+                                     from the master, change it, saveChanges(); conflicts counted
+                       hot-cas       the same over 10 documents, then checks that no update was
+                                     lost (counters on the master and on every replica)
+                       replica-read  sessions striped over the replicas, each loading a random document
+                       lag           during cas, a marker written every 50 ms; both replicas polled
+                                     every 1 ms until it appears (p50/p99/max from the acknowledgement)
+                       failover      kill -9 of the master while reading: time to the first replica
+                                     read; restart: time until the master serves reads again
+  --warmup S         untimed warm-up first, so the JIT has compiled client and nodes [10]
 
 Each phase prints one line:
-  RESULT store=corvid phase=<phase> ops=<n> secs=<s> ops_per_s=<x> p50_ms=<x> p99_ms=<x> conflicts=<n> errors=<n>
-Every insert is durable before it is acknowledged (its log record is synced to disk).
+  RESULT store=corvid phase=<phase> ops=<n> secs=<s> ops_per_s=<x> p50_ms=<x> p99_ms=<x> conflicts=<n> errors=<n> [more key=value]
+then one line per node: MEMORY node=<name> role=<role> peak_rss_mib=<n> (peak resident memory).
+Every write is durable when acknowledged: its log record is synced to the master's disk.
+Exit status 1 when a check fails (a lost update, a replica that differs, a failover that never happened).
+Environment: NODE_JAVA_OPTS (nodes the script starts) [$NODE_JAVA_OPTS],
+             BENCH_JAVA_OPTS (the client) [$BENCH_JAVA_OPTS].
 USAGE
 }
 
-target=""
+config=""
+fresh=0
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
-    --target) target="$2"; shift 2 ;;
-    --target=*) target="${1#--target=}"; shift ;;
+    --fresh) fresh=1; shift ;;
+    --config) [ $# -ge 2 ] || die "--config needs a file"; config="$2"; shift 2 ;;
+    --config=*) config="${1#--config=}"; shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
+[ -n "$config" ] && [ "$fresh" = 1 ] && die "--fresh and --config do not go together"
 
 ensure_built
 
-if [ -z "$target" ]; then
-  RUN="$ROOT/run/bench"
-  rm -rf "$RUN"
-  mkdir -p "$RUN"
-  port=7100
-  while (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
-  cat >"$RUN/bench.json" <<JSON
-{"cluster": "bench", "nodes": [{"name": "A", "host": "127.0.0.1", "port": $port, "dataDir": "A/data", "role": "master"}]}
+# Any node of a config running (started by our scripts)?
+any_running() {
+  local cfg="$1" run
+  run="$(run_dir "$cfg")"
+  while IFS=$'\t' read -r name _; do
+    [ -n "$(node_pid "$run" "$name")" ] && return 0
+  done < <(nodes_of "$cfg")
+  return 1
+}
+
+throwaway=0
+if [ -n "$config" ]; then
+  CONFIG="$(resolve_config "$config")"
+elif [ "$fresh" = 0 ] && any_running "$DEFAULT_CONFIG"; then
+  CONFIG="$DEFAULT_CONFIG"
+else
+  throwaway=1
+  CONFIG="$ROOT/run/bench-cluster.json"
+  any_running "$CONFIG" 2>/dev/null && "$ROOT/scripts/stop-cluster.sh" "$CONFIG" >/dev/null || true
+  rm -rf "$ROOT/run/bench-cluster"
+  mkdir -p "$ROOT/run"
+  ports=()
+  port=7101
+  while [ ${#ports[@]} -lt 3 ]; do
+    (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null || ports+=("$port")
+    port=$((port + 1))
+  done
+  cat >"$CONFIG" <<JSON
+{
+  "cluster": "bench",
+  "nodes": [
+    {"name": "A", "host": "127.0.0.1", "port": ${ports[0]}, "dataDir": "bench-cluster/A/data", "role": "master"},
+    {"name": "B", "host": "127.0.0.1", "port": ${ports[1]}, "dataDir": "bench-cluster/B/data", "role": "replica"},
+    {"name": "C", "host": "127.0.0.1", "port": ${ports[2]}, "dataDir": "bench-cluster/C/data", "role": "replica"}
+  ]
+}
 JSON
-  start_node "$RUN/bench.json" "$RUN" A
-  trap 'kill -TERM "$(cat "$RUN/A.pid")" 2>/dev/null; wait 2>/dev/null; rm -rf "$RUN"' EXIT
-  admin wait-healthy --config "$RUN/bench.json" --timeout 60 || die "the benchmark node did not start; see $RUN/A.log"
-  target="127.0.0.1:$port"
-  echo "benchmark node: $target (JVM options: $NODE_JAVA_OPTS)"
+  trap '"$ROOT/scripts/stop-cluster.sh" "$CONFIG" >/dev/null 2>&1 || true; rm -rf "$ROOT/run/bench-cluster" "$CONFIG"' EXIT
+  echo "starting a throwaway three-node cluster (ports ${ports[*]}, JVM options: $NODE_JAVA_OPTS)"
 fi
 
-"$JAVA" -jar "$BENCH_JAR" --target "$target" "${args[@]}"
+"$ROOT/scripts/start-cluster.sh" "$CONFIG" >/dev/null || die "the cluster did not start; logs are in $(run_dir "$CONFIG")"
+
+node_args=()
+while IFS=$'\t' read -r name address role _; do
+  if [ "$role" = "master" ]; then
+    node_args=(--node "$name=$address" "${node_args[@]}")
+  else
+    node_args+=(--node "$name=$address")
+  fi
+done < <(nodes_of "$CONFIG")
+
+# shellcheck disable=SC2086
+"$JAVA" $BENCH_JAVA_OPTS -jar "$BENCH_JAR" "${node_args[@]}" \
+  --pid-dir "$(run_dir "$CONFIG")" \
+  --restart-command "'$ROOT/scripts/restart-node.sh' {node} '$CONFIG'" \
+  "${args[@]}"

@@ -7,6 +7,7 @@ NODE_JAR="$ROOT/node/target/corvid-node-0.1.0-SNAPSHOT-all.jar"
 BENCH_JAR="$ROOT/bench/target/corvid-bench-0.1.0-SNAPSHOT-all.jar"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 NODE_JAVA_OPTS="${NODE_JAVA_OPTS:--Xmx1g -XX:+UseG1GC}"
+BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx2g -XX:+UseG1GC}"
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 

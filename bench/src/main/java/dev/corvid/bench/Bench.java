@@ -1,0 +1,385 @@
+package dev.corvid.bench;
+
+import dev.corvid.client.ConcurrencyException;
+import dev.corvid.client.DocumentSession;
+import dev.corvid.client.DocumentStore;
+import dev.corvid.client.Etag;
+import dev.corvid.client.SessionOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The load tool behind {@code scripts/bench.sh}: drives a running Corvid cluster through the
+ * Corvid client and prints one line per phase,
+ * {@code RESULT store=corvid phase=<phase> ops=<n> secs=<s> ops_per_s=<x> p50_ms=<x> p99_ms=<x> conflicts=<n> errors=<n>},
+ * then the peak resident memory of each node.
+ *
+ * <p>Every write is durable when acknowledged: the master syncs its write-ahead log record
+ * ({@code fdatasync}) before it answers.
+ */
+@Command(name = "corvid-bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Benchmarks a running Corvid cluster through the Corvid client.")
+public final class Bench implements Callable<Integer> {
+
+    static final List<String> PHASES = List.of("insert", "cas", "hot-cas", "replica-read", "lag", "failover");
+    static final int HOT_DOCUMENTS = 10;
+
+    @Option(names = "--node", required = true, paramLabel = "NAME=HOST:PORT",
+            description = "A node of the cluster; the master first, then the replicas. Repeat per node.")
+    List<String> nodeSpecs;
+
+    @Option(names = "--threads", defaultValue = "32", description = "Client threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--docs", defaultValue = "10000", description = "Documents of about 1 KB to insert (default: ${DEFAULT-VALUE}).")
+    int docs;
+
+    @Option(names = "--duration", defaultValue = "20", description = "Seconds of a timed phase (default: ${DEFAULT-VALUE}).")
+    int duration;
+
+    @Option(names = "--phases", defaultValue = "insert,cas,hot-cas,replica-read,lag,failover", split = ",",
+            description = "Phases to run, in this order: insert, cas, hot-cas, replica-read, lag, failover "
+                    + "(default: all).")
+    Set<String> phases;
+
+    @Option(names = "--warmup", defaultValue = "10",
+            description = "Seconds of untimed inserts, cas and reads first, so the JIT has compiled the hot "
+                    + "paths of the client and the nodes (default: ${DEFAULT-VALUE}; 0 skips).")
+    int warmup;
+
+    @Option(names = "--pid-dir", paramLabel = "DIR",
+            description = "Where the nodes' <name>.pid files are: needed for the failover phase and the memory report.")
+    Path pidDir;
+
+    @Option(names = "--restart-command", paramLabel = "CMD",
+            description = "Shell command that starts a killed node again; {node} is replaced by its name. "
+                    + "Needed for the failover phase.")
+    String restartCommand;
+
+    private final String prefix = "bench/" + Long.toString(System.currentTimeMillis(), 36) + "/";
+    private ExecutorService pool;
+    private BenchCluster cluster;
+    /** The killed master's peak memory, from its first process (the failover phase restarts it). */
+    private Optional<Double> masterPeakBeforeKill = Optional.empty();
+    private boolean failed;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Bench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        for (String phase : phases) {
+            if (!PHASES.contains(phase)) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "unknown phase '" + phase + "'; phases are " + String.join(", ", PHASES));
+            }
+        }
+        if (phases.contains("failover") && (pidDir == null || restartCommand == null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "the failover phase needs --pid-dir and --restart-command (scripts/bench.sh passes them)");
+        }
+        pool = Executors.newFixedThreadPool(threads + 1);
+        try (BenchCluster c = new BenchCluster(nodeSpecs.stream().map(BenchCluster.Node::parse).toList(), pidDir)) {
+            cluster = c;
+            System.out.printf("corvid-bench: master %s, replicas %s; %d threads, %d documents, %d s phases, warm-up %d s%n",
+                    c.master(), c.replicas(), threads, docs, duration, warmup);
+            if (warmup > 0) {
+                warmUp();
+            }
+            run();
+        } finally {
+            pool.shutdownNow();
+        }
+        return failed ? 1 : 0;
+    }
+
+    private void run() throws Exception {
+        if (phases.contains("insert")) {
+            print(insertPhase());
+        } else if (phases.stream().anyMatch(p -> !p.equals("insert"))) {
+            insertPhase(); // the other phases read and change these documents
+        }
+        if (phases.contains("cas")) {
+            print(casPhase());
+        }
+        if (phases.contains("hot-cas")) {
+            print(hotCasPhase());
+        }
+        if (phases.contains("replica-read")) {
+            print(replicaReadPhase());
+        }
+        if (phases.contains("lag")) {
+            print(new LagProbe(cluster, prefix).run(duration,
+                    end -> timed(end, r -> casOnce(randomDocument(), r))));
+        }
+        if (phases.contains("failover")) {
+            FailoverDrill drill = new FailoverDrill(cluster, restartCommand);
+            print(drill.run(this::randomDocument, this::onAllThreads));
+            masterPeakBeforeKill = drill.masterPeakBeforeKill();
+        }
+        printMemory();
+    }
+
+    private void print(String line) {
+        System.out.println(line);
+        if (line.contains(" FAILED")) {
+            failed = true;
+        }
+    }
+
+    /** Untimed rounds of every kind of work, on documents of their own. */
+    private void warmUp() throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+        int round = 0;
+        while (System.nanoTime() < end) {
+            String roundPrefix = prefix + "warmup-" + round++ + "/people/";
+            int count = 2_000;
+            forEachIndex(count, (i, r) -> insertOnce(roundPrefix + i, i, r));
+            awaitOnReplicas(roundPrefix + (count - 1));
+            long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            timed(stop, r -> casOnce(roundPrefix + ThreadLocalRandom.current().nextInt(count), r));
+            AtomicInteger stripes = new AtomicInteger();
+            timed(System.nanoTime() + TimeUnit.SECONDS.toNanos(2),
+                    r -> replicaReadOnce(stripes, roundPrefix + ThreadLocalRandom.current().nextInt(count), r));
+        }
+        System.out.printf("warm-up done (%d rounds)%n", round);
+    }
+
+    // ---- insert -----------------------------------------------------------------------------
+
+    private String document(int i) {
+        return prefix + "people/" + i;
+    }
+
+    private String randomDocument() {
+        return document(ThreadLocalRandom.current().nextInt(docs));
+    }
+
+    private String insertPhase() throws Exception {
+        long start = System.nanoTime();
+        Recorder r = forEachIndex(docs, (i, rec) -> insertOnce(document(i), i, rec));
+        double secs = (System.nanoTime() - start) / 1e9;
+        awaitOnReplicas(document(docs - 1));
+        return r.resultLine("insert", secs, "");
+    }
+
+    /** Inserts one document in its own session, with the must-not-exist check. */
+    private void insertOnce(String id, int i, Recorder r) {
+        long t0 = System.nanoTime();
+        try (DocumentSession session = cluster.store().openSession()) {
+            session.store(Person.numbered(i), Etag.EMPTY, id);
+            session.saveChanges();
+            r.success(System.nanoTime() - t0);
+        } catch (ConcurrencyException e) {
+            r.conflicts++;
+        } catch (RuntimeException e) {
+            r.errors++;
+            reportFirst(r, "insert " + id, e);
+        }
+    }
+
+    // ---- cas ----------------------------------------------------------------------------------
+
+    private String casPhase() throws Exception {
+        long start = System.nanoTime();
+        Recorder r = timed(start + TimeUnit.SECONDS.toNanos(duration), rec -> casOnce(randomDocument(), rec));
+        return r.resultLine("cas", (System.nanoTime() - start) / 1e9, "");
+    }
+
+    /**
+     * {@code cas} over {@value #HOT_DOCUMENTS} documents, then the lost-update check: the
+     * counters on the master must add up to the successful saves, and every replica must reach
+     * the same sum.
+     */
+    private String hotCasPhase() throws Exception {
+        String hot = prefix + "hot/";
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < HOT_DOCUMENTS; i++) {
+            ids.add(hot + i);
+        }
+        forEachIndex(HOT_DOCUMENTS, (i, r) -> insertOnce(ids.get(i), i, r));
+        long start = System.nanoTime();
+        Recorder r = timed(start + TimeUnit.SECONDS.toNanos(duration),
+                rec -> casOnce(ids.get(ThreadLocalRandom.current().nextInt(HOT_DOCUMENTS)), rec));
+        double secs = (System.nanoTime() - start) / 1e9;
+        long onMaster = counterSum(cluster.store(), ids, true);
+        boolean replicasMatch = awaitCounterSum(ids, onMaster);
+        boolean ok = onMaster == r.successes() && replicasMatch;
+        return r.resultLine("hot-cas", secs, "counter_sum=" + onMaster + " lost_updates=" + (r.successes() - onMaster)
+                + " replicas=" + (replicasMatch ? "match" : "DIFFER") + (ok ? "" : " FAILED"));
+    }
+
+    /**
+     * One read-modify-write: a session with optimistic concurrency loads the document from the
+     * master, increments its counter and saves; a conflict is counted, not retried.
+     */
+    void casOnce(String id, Recorder r) {
+        long t0 = System.nanoTime();
+        try (DocumentSession session = cluster.store().openSession(new SessionOptions().setForceReadFromMaster(true))) {
+            session.advanced().setUseOptimisticConcurrency(true);
+            Person p = session.load(Person.class, id);
+            if (p == null) {
+                r.errors++;
+                reportFirst(r, "cas " + id, new IllegalStateException("document not found"));
+                return;
+            }
+            p.setCounter(p.getCounter() + 1);
+            p.setAge(p.getAge() + 1);
+            session.saveChanges();
+            r.success(System.nanoTime() - t0);
+        } catch (ConcurrencyException e) {
+            r.conflicts++;
+        } catch (RuntimeException e) {
+            r.errors++;
+            reportFirst(r, "cas " + id, e);
+        }
+    }
+
+    /** The sum of the counters of {@code ids}, read in one session. */
+    private static long counterSum(DocumentStore store, List<String> ids, boolean fromMaster) {
+        try (DocumentSession session = store.openSession(new SessionOptions().setForceReadFromMaster(fromMaster))) {
+            return session.load(Person.class, ids).stream().mapToLong(p -> p == null ? 0 : p.getCounter()).sum();
+        }
+    }
+
+    /** Whether every replica reaches {@code sum} within 30 s. */
+    private boolean awaitCounterSum(List<String> ids, long sum) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (DocumentStore replica : cluster.replicaStores()) {
+            while (counterSum(replica, ids, false) != sum) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+        }
+        return true;
+    }
+
+    // ---- replica reads ------------------------------------------------------------------------
+
+    private String replicaReadPhase() throws Exception {
+        AtomicInteger stripes = new AtomicInteger();
+        long start = System.nanoTime();
+        Recorder r = timed(start + TimeUnit.SECONDS.toNanos(duration), rec -> replicaReadOnce(stripes, randomDocument(), rec));
+        return r.resultLine("replica-read", (System.nanoTime() - start) / 1e9, "");
+    }
+
+    /** One session on the next replica in turn, loading one document. */
+    private void replicaReadOnce(AtomicInteger stripes, String id, Recorder r) {
+        List<DocumentStore> replicas = cluster.replicaStores();
+        DocumentStore store = replicas.get(Math.floorMod(stripes.getAndIncrement(), replicas.size()));
+        long t0 = System.nanoTime();
+        try (DocumentSession session = store.openSession()) {
+            if (session.load(Person.class, id) == null) {
+                r.errors++;
+                reportFirst(r, "replica read " + id, new IllegalStateException("document not found"));
+            } else {
+                r.success(System.nanoTime() - t0);
+            }
+        } catch (RuntimeException e) {
+            r.errors++;
+            reportFirst(r, "replica read " + id, e);
+        }
+    }
+
+    /** Waits until every replica has document {@code id} (the last one a phase wrote). */
+    private void awaitOnReplicas(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (DocumentStore replica : cluster.replicaStores()) {
+            while (replica.getDatabaseCommands().get(id) == null) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("document " + id + " did not reach every replica within 60 s");
+                }
+                TimeUnit.MILLISECONDS.sleep(5);
+            }
+        }
+    }
+
+    // ---- running work on the client threads ----------------------------------------------------
+
+    /** One unit of work, tallied in the worker's recorder. */
+    interface Work {
+        void run(Recorder r);
+    }
+
+    private interface IndexedWork {
+        void run(int index, Recorder r);
+    }
+
+    /** Every index in {@code [0, count)} once, shared out among the client threads. */
+    private Recorder forEachIndex(int count, IndexedWork work) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        return onAllThreads(r -> {
+            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                work.run(i, r);
+            }
+        });
+    }
+
+    /** {@code work} repeated by every client thread until {@code endNanos}. */
+    Recorder timed(long endNanos, Work work) throws Exception {
+        return onAllThreads(r -> {
+            while (System.nanoTime() < endNanos) {
+                work.run(r);
+            }
+        });
+    }
+
+    private Recorder onAllThreads(Work loop) throws Exception {
+        return onThreads(pool, threads, loop);
+    }
+
+    static Recorder onThreads(ExecutorService pool, int threads, Work loop) throws Exception {
+        List<Future<Recorder>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            futures.add(pool.submit(() -> {
+                Recorder r = new Recorder();
+                loop.run(r);
+                return r;
+            }));
+        }
+        List<Recorder> parts = new ArrayList<>();
+        for (Future<Recorder> f : futures) {
+            parts.add(f.get());
+        }
+        return Recorder.merge(parts);
+    }
+
+    /** Prints the first error of a worker (later ones are only counted). */
+    static void reportFirst(Recorder r, String what, RuntimeException e) {
+        if (r.errors == 1) {
+            System.err.println("error (" + what + "): " + e);
+        }
+    }
+
+    private void printMemory() {
+        if (!cluster.knowsProcesses()) {
+            return;
+        }
+        for (BenchCluster.Node n : cluster.nodes()) {
+            boolean master = n.equals(cluster.master());
+            Optional<Double> peak = cluster.peakRssMib(n);
+            if (master && masterPeakBeforeKill.isPresent()) {
+                peak = Optional.of(Math.max(masterPeakBeforeKill.get(), peak.orElse(0.0)));
+            }
+            System.out.printf(Locale.ROOT, "MEMORY node=%s role=%s peak_rss_mib=%s%n", n.name(),
+                    master ? "master" : "replica", peak.map(m -> String.format(Locale.ROOT, "%.0f", m)).orElse("unknown"));
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.corvid.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corvid.client.DocumentStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Replication lag under load: while the client threads run {@code cas}, a probe writes a marker
+ * to the master every 50 ms and polls every replica every millisecond until the marker is
+ * there. One sample per marker and replica: from the master's acknowledgement (the write is
+ * durable there) to the first read on the replica that sees it.
+ */
+final class LagProbe {
+
+    private static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    /** The load that runs while the probe measures. */
+    interface Workload {
+        Recorder until(long endNanos) throws Exception;
+    }
+
+    private final BenchCluster cluster;
+    private final String prefix;
+
+    LagProbe(BenchCluster cluster, String prefix) {
+        this.cluster = cluster;
+        this.prefix = prefix + "lag/";
+    }
+
+    String run(int seconds, Workload load) throws Exception {
+        long start = System.nanoTime();
+        long end = start + TimeUnit.SECONDS.toNanos(seconds);
+        CompletableFuture<Recorder> background = CompletableFuture.supplyAsync(() -> {
+            try {
+                return load.until(end);
+            } catch (Exception e) {
+                throw new IllegalStateException("the cas load failed", e);
+            }
+        });
+        Recorder lag = probe(end);
+        Recorder cas = background.get();
+        double secs = (System.nanoTime() - start) / 1e9;
+        return lag.resultLine("lag", secs, String.format(Locale.ROOT, "max_ms=%.2f cas_ops_per_s=%.0f cas_p99_ms=%.2f",
+                lag.maxMs(), cas.successes() / secs, cas.percentileMs(0.99)));
+    }
+
+    private Recorder probe(long end) {
+        DocumentStore master = cluster.store();
+        List<DocumentStore> replicas = cluster.replicaStores();
+        ObjectNode metadata = master.getConventions().getObjectMapper().createObjectNode().put("@collection", "LagMarkers");
+        Recorder lag = new Recorder();
+        for (int m = 0; System.nanoTime() < end; m++) {
+            long tick = System.nanoTime();
+            String id = prefix + m;
+            try {
+                master.getDatabaseCommands().put(id, null,
+                        master.getConventions().getObjectMapper().createObjectNode().put("marker", m), metadata);
+            } catch (RuntimeException e) {
+                lag.errors++;
+                Bench.reportFirst(lag, "lag marker " + id, e);
+                continue;
+            }
+            long acked = System.nanoTime();
+            List<DocumentStore> waiting = new ArrayList<>(replicas);
+            while (!waiting.isEmpty()) {
+                waiting.removeIf(replica -> {
+                    if (!has(replica, id)) {
+                        return false;
+                    }
+                    lag.success(System.nanoTime() - acked);
+                    return true;
+                });
+                if (!waiting.isEmpty()) {
+                    if (System.nanoTime() - acked > GIVE_UP_NANOS) {
+                        lag.errors += waiting.size();
+                        System.err.println("lag marker " + id + " did not reach " + waiting.size() + " replica(s) within 30 s");
+                        break;
+                    }
+                    LockSupport.parkNanos(POLL_NANOS);
+                }
+            }
+            long next = tick + INTERVAL_NANOS - System.nanoTime();
+            if (next > 0) {
+                LockSupport.parkNanos(next);
+            }
+        }
+        return lag;
+    }
+
+    /** Whether the replica has the marker; a failed read counts as "not yet" (the 30 s limit still applies). */
+    private static boolean has(DocumentStore replica, String id) {
+        try {
+            return replica.getDatabaseCommands().get(id) != null;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}
