@@ -47,6 +47,8 @@ final class RequestExecutor implements AutoCloseable {
     private final Duration timeout;
     private final ChannelFactory channelFactory;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** The channel calls go through, per node: it merges concurrent Gets (see {@link CoalescingChannel}). */
+    private final Map<String, CoalescingChannel> callChannels = new ConcurrentHashMap<>();
     private final AtomicInteger stripes = new AtomicInteger();
     private final Object lifecycle = new Object();
     /** Guarded by {@link #lifecycle}. */
@@ -144,7 +146,7 @@ final class RequestExecutor implements AutoCloseable {
 
     private <R> R attempt(NodeCall.Target target, String operation, NodeCall<R> call) throws Unreachable {
         SendTracker tracker = new SendTracker();
-        DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(channel(target.address()))
+        DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(callChannel(target.address()))
                 .withInterceptors(tracker.interceptor())
                 .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
@@ -175,6 +177,11 @@ final class RequestExecutor implements AutoCloseable {
         }
     }
 
+    private CoalescingChannel callChannel(String address) {
+        CoalescingChannel channel = callChannels.get(address);
+        return channel != null ? channel : callChannels.computeIfAbsent(address, a -> new CoalescingChannel(channel(a)));
+    }
+
     /** Shuts every channel down, waiting briefly for calls in flight. Idempotent. */
     @Override
     public void close() {
@@ -198,5 +205,6 @@ final class RequestExecutor implements AutoCloseable {
             }
         }
         channels.clear();
+        callChannels.clear();
     }
 }
