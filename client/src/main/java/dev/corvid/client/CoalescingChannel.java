@@ -1,8 +1,13 @@
 package dev.corvid.client;
 
+import dev.corvid.proto.BatchManyRequest;
+import dev.corvid.proto.BatchManyResponse;
+import dev.corvid.proto.BatchOutcome;
+import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResponse;
+import dev.corvid.proto.WriteResponse;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -11,41 +16,48 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
- * The channel to one node, which folds concurrent {@code Get} calls into one RPC when the node
- * is busy. Up to {@link #MAX_IN_FLIGHT} Gets go out as they come; beyond that they wait, and the
- * next free slot sends every waiting Get (up to {@link #MAX_MERGED_IDS} ids) as one request, whose
- * answer is cut back into one answer per caller. A caller never waits for a timer: under light
- * load every Get is its own RPC, under heavy load many Gets share one RPC's transport and
- * dispatch cost on both sides (the CPU of an RPC here is several times that of reading a
- * document).
+ * The channel to one node, which folds concurrent calls into one RPC when the node is busy: the
+ * client-side counterpart of the node's group commit. Per kind of call, up to
+ * {@link #MAX_IN_FLIGHT} RPCs go out as calls come; beyond that, calls wait, and the next free
+ * slot sends every waiting call (within a size limit) as one RPC, whose answer is cut back into
+ * one answer per caller. A caller never waits for a timer: under light load each call is its
+ * own RPC; under heavy load many calls share one RPC's transport and dispatch cost on both sides
+ * (here, several times the cost of reading or writing a document).
  *
- * <p>Callers see an ordinary call: their deadline, their stream tracers (the
- * {@link SendTracker} of a merged call learns when the merged stream is created), their status
- * and trailers. A merged RPC that fails for a reason other than "node down" is sent again one
- * call per caller, so one caller's bad id fails only that caller. Every other method passes
- * straight through.
+ * <p>Folded: {@code Get} (ids concatenated; answers in request order) and {@code Batch} (sent as
+ * {@code BatchMany}: each batch stays atomic on its own and gets its own outcome). Every other
+ * method passes straight through.
+ *
+ * <p>Callers see an ordinary call: their deadline, their stream tracers (so the
+ * {@link SendTracker} of each caller of a merged RPC learns whether its stream was created),
+ * their own status and trailers. A merged Get that fails for a reason other than "node down" is
+ * sent again one call per caller, so one caller's bad id fails only that caller; a merged Batch
+ * is re-sent alone only when the node does not know {@code BatchMany} (nothing was written).
  */
 final class CoalescingChannel extends Channel {
 
-    /** Gets sent to the node at once before later ones wait to be merged. */
+    /** RPCs of one kind sent to the node at once before later calls wait to be merged. */
     static final int MAX_IN_FLIGHT = 4;
     /** At most this many ids in a merged Get (the node answers small Gets on its transport thread). */
     static final int MAX_MERGED_IDS = 16;
+    /** At most this many batches in one BatchMany. */
+    static final int MAX_MERGED_BATCHES = 64;
+    /** At most this many request bytes in one BatchMany (a lone larger batch goes alone). */
+    static final int MAX_MERGED_BATCH_BYTES = 1 << 20;
 
     private final Channel delegate;
-    private final MethodDescriptor<GetRequest, GetResponse> getMethod = DocumentsGrpc.getGetMethod();
-    private final Object lock = new Object();
-    /** Guarded by {@link #lock}. */
-    private final ArrayDeque<PendingGet> waiting = new ArrayDeque<>();
-    /** Guarded by {@link #lock}. */
-    private int inFlight;
+    private final Lane<GetRequest, GetResponse> gets = new GetLane();
+    private final Lane<BatchRequest, WriteResponse> batches = new BatchLane();
 
     CoalescingChannel(Channel delegate) {
         this.delegate = delegate;
@@ -54,8 +66,12 @@ final class CoalescingChannel extends Channel {
     @Override
     @SuppressWarnings("unchecked")
     public <Q, A> ClientCall<Q, A> newCall(MethodDescriptor<Q, A> method, CallOptions options) {
-        if (method.getFullMethodName().equals(getMethod.getFullMethodName())) {
-            return (ClientCall<Q, A>) new PendingGet(options);
+        String name = method.getFullMethodName();
+        if (name.equals(gets.method.getFullMethodName())) {
+            return (ClientCall<Q, A>) new PendingCall<>(gets, options);
+        }
+        if (name.equals(batches.method.getFullMethodName())) {
+            return (ClientCall<Q, A>) new PendingCall<>(batches, options);
         }
         return delegate.newCall(method, options);
     }
@@ -65,177 +81,283 @@ final class CoalescingChannel extends Channel {
         return delegate.authority();
     }
 
-    /** Queues a Get whose request is complete, and sends what a free slot allows. */
-    private void submit(PendingGet get) {
-        List<PendingGet> batch;
-        synchronized (lock) {
-            waiting.add(get);
-            batch = takeBatchIfSlotFree();
-        }
-        send(batch);
+    /** Calls waiting for a slot (Gets and Batches), for tests. */
+    int waiting() {
+        return gets.waitingCount() + batches.waitingCount();
     }
 
-    /** A finished RPC frees its slot; the next batch goes out on it. */
-    private void slotFreed() {
-        List<PendingGet> batch;
-        synchronized (lock) {
-            inFlight--;
-            batch = takeBatchIfSlotFree();
-        }
-        send(batch);
-    }
+    /** One kind of foldable call: its queue, its slots and how its requests merge. */
+    private abstract class Lane<Q, A> {
 
-    /** Guarded by {@link #lock}. Empty when no slot is free or nothing waits. */
-    private List<PendingGet> takeBatchIfSlotFree() {
-        if (inFlight >= MAX_IN_FLIGHT || waiting.isEmpty()) {
-            return List.of();
-        }
-        List<PendingGet> batch = new ArrayList<>();
-        int ids = 0;
-        while (!waiting.isEmpty()) {
-            PendingGet next = waiting.peek();
-            int size = next.request.getIdsCount();
-            if (!batch.isEmpty() && ids + size > MAX_MERGED_IDS) {
-                break;
-            }
-            batch.add(waiting.poll());
-            ids += size;
-        }
-        inFlight++;
-        return batch;
-    }
+        final MethodDescriptor<Q, A> method;
+        private final Object lock = new Object();
+        /** Guarded by {@link #lock}. */
+        private final ArrayDeque<PendingCall<Q, A>> waiting = new ArrayDeque<>();
+        /** Guarded by {@link #lock}. */
+        private int inFlight;
 
-    private void send(List<PendingGet> batch) {
-        if (batch.isEmpty()) {
-            return;
+        Lane(MethodDescriptor<Q, A> method) {
+            this.method = method;
         }
-        List<PendingGet> live = new ArrayList<>(batch.size());
-        for (PendingGet g : batch) {
-            if (g.isExpired()) {
-                g.finish(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded while waiting to be sent"), new Metadata());
-            } else if (!g.isCancelled()) {
-                live.add(g);
+
+        /** The weight of a request against {@link #fits}: ids, bytes. */
+        abstract int size(Q request);
+
+        /** Whether a request of {@code size} may join a merged RPC already holding {@code count} requests of {@code total}. */
+        abstract boolean fits(int count, int total, int size);
+
+        /** Sends several callers' requests as one RPC; must call {@link #slotFreed()} once when done. */
+        abstract void sendMerged(List<PendingCall<Q, A>> batch);
+
+        int waitingCount() {
+            synchronized (lock) {
+                return waiting.size();
             }
         }
-        if (live.isEmpty()) {
-            slotFreed();
-        } else if (live.size() == 1) {
-            sendAlone(live.get(0), this::slotFreed);
-        } else {
-            sendMerged(live);
-        }
-    }
 
-    /** One caller's Get as its own RPC, with the caller's options. */
-    private void sendAlone(PendingGet get, Runnable done) {
-        ClientCall<GetRequest, GetResponse> call = delegate.newCall(getMethod, get.options.withExecutor(Runnable::run));
-        call.start(new ClientCall.Listener<>() {
-            private GetResponse response;
-
-            @Override
-            public void onMessage(GetResponse message) {
-                response = message;
+        /** Queues a call whose request is complete, and sends what a free slot allows. */
+        void submit(PendingCall<Q, A> call) {
+            List<PendingCall<Q, A>> batch;
+            synchronized (lock) {
+                waiting.add(call);
+                batch = takeBatchIfSlotFree();
             }
+            send(batch);
+        }
 
-            @Override
-            public void onClose(Status status, Metadata trailers) {
+        /** A finished RPC frees its slot; the next batch goes out on it. */
+        void slotFreed() {
+            List<PendingCall<Q, A>> batch;
+            synchronized (lock) {
+                inFlight--;
+                batch = takeBatchIfSlotFree();
+            }
+            send(batch);
+        }
+
+        /** Guarded by {@link #lock}. Empty when no slot is free or nothing waits. */
+        private List<PendingCall<Q, A>> takeBatchIfSlotFree() {
+            if (inFlight >= MAX_IN_FLIGHT || waiting.isEmpty()) {
+                return List.of();
+            }
+            List<PendingCall<Q, A>> batch = new ArrayList<>();
+            int total = 0;
+            while (!waiting.isEmpty()) {
+                int size = size(waiting.peek().request);
+                if (!batch.isEmpty() && !fits(batch.size(), total, size)) {
+                    break;
+                }
+                batch.add(waiting.poll());
+                total += size;
+            }
+            inFlight++;
+            return batch;
+        }
+
+        private void send(List<PendingCall<Q, A>> batch) {
+            if (batch.isEmpty()) {
+                return;
+            }
+            List<PendingCall<Q, A>> live = new ArrayList<>(batch.size());
+            for (PendingCall<Q, A> call : batch) {
+                if (call.isExpired()) {
+                    call.fail(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded while waiting to be sent"), new Metadata());
+                } else if (!call.isDone()) {
+                    live.add(call);
+                }
+            }
+            if (live.isEmpty()) {
+                slotFreed();
+            } else if (live.size() == 1) {
+                sendAlone(live.get(0), this::slotFreed);
+            } else {
+                sendMerged(live);
+            }
+        }
+
+        /** One caller's call as its own RPC, with the caller's options; {@code done} runs when it ends. */
+        void sendAlone(PendingCall<Q, A> call, Runnable done) {
+            unary(method, call.options.withExecutor(Runnable::run), call.headers, call.request, (status, answer, trailers) -> {
                 done.run();
-                if (status.isOk() && response == null) {
-                    status = Status.INTERNAL.withDescription("the node answered a Get with no message");
-                }
                 if (status.isOk()) {
-                    get.answer(response, trailers);
+                    call.answer(answer, trailers);
                 } else {
-                    get.finish(status, trailers);
+                    call.fail(status, trailers);
+                }
+            });
+        }
+
+        /** Sends each call alone, one after the other, on the slot a merged RPC held. */
+        void sendEachAlone(List<PendingCall<Q, A>> calls) {
+            if (calls.isEmpty()) {
+                slotFreed();
+                return;
+            }
+            sendAlone(calls.get(0), () -> sendEachAlone(calls.subList(1, calls.size())));
+        }
+
+        /**
+         * The options of a merged RPC: the earliest of the callers' deadlines, and every caller's
+         * stream tracers (each {@link SendTracker} sees the one stream they share).
+         */
+        CallOptions mergedOptions(List<PendingCall<Q, A>> batch) {
+            CallOptions options = CallOptions.DEFAULT.withExecutor(Runnable::run);
+            Deadline deadline = null;
+            for (PendingCall<Q, A> call : batch) {
+                Deadline d = call.options.getDeadline();
+                if (d != null && (deadline == null || d.isBefore(deadline))) {
+                    deadline = d;
+                }
+                for (ClientStreamTracer.Factory tracer : call.options.getStreamTracerFactories()) {
+                    options = options.withStreamTracerFactory(tracer);
                 }
             }
-        }, get.headers);
-        call.request(1);
-        call.sendMessage(get.request);
-        call.halfClose();
+            return deadline != null ? options.withDeadline(deadline) : options;
+        }
     }
 
-    /** Several callers' Gets as one RPC; its answer is cut back into theirs. */
-    private void sendMerged(List<PendingGet> batch) {
-        GetRequest.Builder merged = GetRequest.newBuilder();
-        Deadline deadline = null;
-        CallOptions options = CallOptions.DEFAULT.withExecutor(Runnable::run);
-        for (PendingGet g : batch) {
-            merged.addAllIds(g.request.getIdsList());
-            Deadline d = g.options.getDeadline();
-            if (d != null && (deadline == null || d.isBefore(deadline))) {
-                deadline = d;
-            }
-            for (ClientStreamTracer.Factory tracer : g.options.getStreamTracerFactories()) {
-                options = options.withStreamTracerFactory(tracer);
-            }
-        }
-        if (deadline != null) {
-            options = options.withDeadline(deadline);
-        }
-        ClientCall<GetRequest, GetResponse> call = delegate.newCall(getMethod, options);
-        call.start(new ClientCall.Listener<>() {
-            private GetResponse response;
+    private final class GetLane extends Lane<GetRequest, GetResponse> {
 
-            @Override
-            public void onMessage(GetResponse message) {
-                response = message;
-            }
+        GetLane() {
+            super(DocumentsGrpc.getGetMethod());
+        }
 
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                if (status.isOk() && response != null && response.getResultsCount() == merged.getIdsCount()) {
+        @Override
+        int size(GetRequest request) {
+            return request.getIdsCount();
+        }
+
+        @Override
+        boolean fits(int count, int total, int size) {
+            return total + size <= MAX_MERGED_IDS;
+        }
+
+        @Override
+        void sendMerged(List<PendingCall<GetRequest, GetResponse>> batch) {
+            GetRequest.Builder merged = GetRequest.newBuilder();
+            batch.forEach(call -> merged.addAllIds(call.request.getIdsList()));
+            unary(method, mergedOptions(batch), new Metadata(), merged.build(), (status, answer, trailers) -> {
+                if (status.isOk() && answer.getResultsCount() == merged.getIdsCount()) {
                     slotFreed();
                     int from = 0;
-                    for (PendingGet g : batch) {
-                        int to = from + g.request.getIdsCount();
-                        g.answer(GetResponse.newBuilder().addAllResults(response.getResultsList().subList(from, to)).build(), trailers);
+                    for (PendingCall<GetRequest, GetResponse> call : batch) {
+                        int to = from + call.request.getIdsCount();
+                        call.answer(GetResponse.newBuilder().addAllResults(answer.getResultsList().subList(from, to)).build(), trailers);
                         from = to;
                     }
-                } else if (SendTracker.isServerDown(status.asRuntimeException())) {
+                } else if (!status.isOk() && SendTracker.isServerDown(status.asRuntimeException())) {
                     slotFreed();
-                    batch.forEach(g -> g.finish(status, trailers));
+                    batch.forEach(call -> call.fail(status, trailers));
                 } else {
-                    // One caller's bad request (or an answer too large when merged): each on its own.
-                    sendEachAlone(batch);
+                    sendEachAlone(batch); // one caller's bad id, or an answer too large once merged
                 }
-            }
-        }, new Metadata());
-        call.request(1);
-        call.sendMessage(merged.build());
-        call.halfClose();
+            });
+        }
     }
 
-    /** Sends each Get alone, one after the other, on the slot the merged call held. */
-    private void sendEachAlone(List<PendingGet> batch) {
-        if (batch.isEmpty()) {
-            slotFreed();
-            return;
+    private final class BatchLane extends Lane<BatchRequest, WriteResponse> {
+
+        BatchLane() {
+            super(DocumentsGrpc.getBatchMethod());
         }
-        sendAlone(batch.get(0), () -> sendEachAlone(batch.subList(1, batch.size())));
+
+        @Override
+        int size(BatchRequest request) {
+            return request.getSerializedSize();
+        }
+
+        @Override
+        boolean fits(int count, int total, int size) {
+            return count < MAX_MERGED_BATCHES && total + size <= MAX_MERGED_BATCH_BYTES;
+        }
+
+        @Override
+        void sendMerged(List<PendingCall<BatchRequest, WriteResponse>> batch) {
+            BatchManyRequest.Builder merged = BatchManyRequest.newBuilder();
+            batch.forEach(call -> merged.addBatches(call.request));
+            unary(DocumentsGrpc.getBatchManyMethod(), mergedOptions(batch), new Metadata(), merged.build(),
+                    (status, answer, trailers) -> {
+                        if (status.getCode() == Status.Code.UNIMPLEMENTED) {
+                            sendEachAlone(batch); // a node without BatchMany: it wrote nothing
+                            return;
+                        }
+                        slotFreed();
+                        if (status.isOk() && answer.getOutcomesCount() != batch.size()) {
+                            status = Status.INTERNAL.withDescription("BatchMany answered " + answer.getOutcomesCount()
+                                    + " outcomes for " + batch.size() + " batches");
+                        }
+                        if (!status.isOk()) {
+                            // Not per batch: whatever happened to the RPC happened to every batch in it.
+                            Status failure = status;
+                            batch.forEach(call -> call.fail(failure, trailers));
+                            return;
+                        }
+                        for (int i = 0; i < batch.size(); i++) {
+                            BatchOutcome outcome = answer.getOutcomes(i);
+                            if (outcome.hasResponse()) {
+                                batch.get(i).answer(outcome.getResponse(), new Metadata());
+                            } else {
+                                StatusRuntimeException error = StatusProto.toStatusRuntimeException(outcome.getError());
+                                batch.get(i).fail(error.getStatus(), error.getTrailers());
+                            }
+                        }
+                    });
+        }
+    }
+
+    /** The end of a unary RPC: its status, its answer (null unless OK) and trailers. */
+    @FunctionalInterface
+    private interface UnaryEnd<A> {
+        void ended(Status status, A answer, Metadata trailers);
+    }
+
+    /** Starts a unary RPC on the node; {@code end} runs on the transport thread. */
+    private <Q, A> void unary(MethodDescriptor<Q, A> method, CallOptions options, Metadata headers, Q request, UnaryEnd<A> end) {
+        ClientCall<Q, A> call = delegate.newCall(method, options);
+        call.start(new ClientCall.Listener<>() {
+            private A answer;
+
+            @Override
+            public void onMessage(A message) {
+                answer = message;
+            }
+
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                if (status.isOk() && answer == null) {
+                    status = Status.INTERNAL.withDescription("the node answered " + method.getBareMethodName() + " with no message");
+                }
+                end.ended(status, answer, trailers);
+            }
+        }, headers);
+        call.request(1);
+        call.sendMessage(request);
+        call.halfClose();
     }
 
     /**
-     * One caller's Get, as the caller's stub sees it. Its answer is delivered through the call's
-     * executor (the caller's own thread for a blocking stub).
+     * One caller's call, as the caller's stub sees it. The answer is delivered through the
+     * call's executor (the caller's own thread for a blocking stub).
      */
-    private final class PendingGet extends ClientCall<GetRequest, GetResponse> {
+    private static final class PendingCall<Q, A> extends ClientCall<Q, A> {
 
-        private final CallOptions options;
+        private final Lane<Q, A> lane;
+        final CallOptions options;
         private final Executor executor;
-        private Listener<GetResponse> listener;
-        private Metadata headers;
-        private GetRequest request;
         private final AtomicBoolean done = new AtomicBoolean();
+        private Listener<A> listener;
+        Metadata headers;
+        Q request;
 
-        PendingGet(CallOptions options) {
+        PendingCall(Lane<Q, A> lane, CallOptions options) {
+            this.lane = lane;
             this.options = options;
             Executor given = options.getExecutor();
             this.executor = given != null ? given : Runnable::run;
         }
 
         @Override
-        public void start(Listener<GetResponse> responseListener, Metadata headers) {
+        public void start(Listener<A> responseListener, Metadata headers) {
             this.listener = responseListener;
             this.headers = headers;
         }
@@ -246,9 +368,9 @@ final class CoalescingChannel extends Channel {
         }
 
         @Override
-        public void sendMessage(GetRequest message) {
+        public void sendMessage(Q message) {
             if (request != null) {
-                throw new IllegalStateException("a Get carries one request");
+                throw new IllegalStateException("a unary call carries one request");
             }
             request = message;
         }
@@ -256,10 +378,10 @@ final class CoalescingChannel extends Channel {
         @Override
         public void halfClose() {
             if (request == null) {
-                finish(Status.INTERNAL.withDescription("a Get was closed without a request"), new Metadata());
+                fail(Status.INTERNAL.withDescription("a call was closed without a request"), new Metadata());
                 return;
             }
-            submit(this);
+            lane.submit(this);
         }
 
         @Override
@@ -268,10 +390,10 @@ final class CoalescingChannel extends Channel {
             if (message != null) {
                 status = status.withDescription(message);
             }
-            finish(status.withCause(cause), new Metadata());
+            fail(status.withCause(cause), new Metadata());
         }
 
-        boolean isCancelled() {
+        boolean isDone() {
             return done.get();
         }
 
@@ -280,22 +402,22 @@ final class CoalescingChannel extends Channel {
             return deadline != null && deadline.isExpired();
         }
 
-        void answer(GetResponse response, Metadata trailers) {
-            if (!done.compareAndSet(false, true)) {
-                return;
-            }
-            executor.execute(() -> {
-                listener.onHeaders(new Metadata());
-                listener.onMessage(response);
-                listener.onClose(Status.OK, trailers);
+        void answer(A answer, Metadata trailers) {
+            deliver(l -> {
+                l.onHeaders(new Metadata());
+                l.onMessage(answer);
+                l.onClose(Status.OK, trailers);
             });
         }
 
-        void finish(Status status, Metadata trailers) {
-            if (!done.compareAndSet(false, true)) {
-                return;
+        void fail(Status status, Metadata trailers) {
+            deliver(l -> l.onClose(status, trailers));
+        }
+
+        private void deliver(Consumer<Listener<A>> delivery) {
+            if (done.compareAndSet(false, true)) {
+                executor.execute(() -> delivery.accept(listener));
             }
-            executor.execute(() -> listener.onClose(status, trailers));
         }
     }
 }

@@ -4,17 +4,23 @@ import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.replication.ReplicationStatus;
+import dev.corvid.node.storage.ContentScan;
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.IdRange;
+import dev.corvid.node.storage.QueryResult;
 import dev.corvid.node.storage.Storage;
 import dev.corvid.node.storage.StoredDocument;
 import dev.corvid.node.storage.WriteBatch;
+import dev.corvid.node.storage.WriteResult;
+import dev.corvid.proto.BatchManyRequest;
+import dev.corvid.proto.BatchManyResponse;
+import dev.corvid.proto.BatchOutcome;
 import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.ClusterNode;
 import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.DeleteRequest;
 import dev.corvid.proto.DigestPage;
 import dev.corvid.proto.DigestRequest;
-import dev.corvid.node.storage.ContentScan;
-import io.grpc.stub.ServerCallStreamObserver;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResponse;
@@ -28,16 +34,15 @@ import dev.corvid.proto.StatsRequest;
 import dev.corvid.proto.TopologyRequest;
 import dev.corvid.proto.WriteOptions;
 import dev.corvid.proto.WriteResponse;
-import dev.corvid.node.storage.Etag;
-import dev.corvid.node.storage.IdRange;
-import dev.corvid.node.storage.QueryResult;
+import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import dev.corvid.node.storage.WriteResult;
-import io.grpc.Status;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
@@ -105,6 +110,44 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     @Override
     public void batch(BatchRequest request, StreamObserver<WriteResponse> out) {
         write(out, request.getOptions(), b -> Messages.batch(b, request.getCommandsList()));
+    }
+
+    /**
+     * Each batch goes its own way through {@link #write}, as a Batch call would; the answer
+     * collects their outcomes once all are done. The storage writer usually commits them in one
+     * group (one log sync).
+     */
+    @Override
+    public void batchMany(BatchManyRequest request, StreamObserver<BatchManyResponse> out) {
+        List<CompletableFuture<BatchOutcome>> outcomes = new ArrayList<>(request.getBatchesCount());
+        for (BatchRequest batch : request.getBatchesList()) {
+            CompletableFuture<BatchOutcome> outcome = new CompletableFuture<>();
+            write(new StreamObserver<>() {
+                @Override
+                public void onNext(WriteResponse response) {
+                    outcome.complete(BatchOutcome.newBuilder().setResponse(response).build());
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    com.google.rpc.Status status = StatusProto.fromThrowable(t);
+                    outcome.complete(BatchOutcome.newBuilder().setError(status != null ? status
+                            : com.google.rpc.Status.newBuilder().setCode(Status.Code.INTERNAL.value()).setMessage(String.valueOf(t)).build())
+                            .build());
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            }, batch.getOptions(), b -> Messages.batch(b, batch.getCommandsList()));
+            outcomes.add(outcome);
+        }
+        CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+            BatchManyResponse.Builder response = BatchManyResponse.newBuilder();
+            outcomes.forEach(o -> response.addOutcomes(o.join()));
+            out.onNext(response.build());
+            out.onCompleted();
+        });
     }
 
     /**

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
 import dev.corvid.node.CorvidNode;
+import dev.corvid.proto.BatchManyRequest;
+import dev.corvid.proto.BatchManyResponse;
 import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.ConcurrencyViolation;
@@ -99,6 +101,37 @@ class DocumentServiceTest {
         assertTrue(deleted.getResults(0).getDeleted());
         assertFalse(deleted.getResults(0).getEtag().isEmpty());
         assertFalse(docs.get(GetRequest.newBuilder().addIds("rpc/1").build()).getResults(0).getFound());
+    }
+
+    @Test
+    void batchMany_appliesEachBatchOnItsOwn_andAnswersEachOutcomeInOrder() {
+        String current = put(put("rpc/many/1", "{\"v\":1}", "")).getResults(0).getEtag();
+        BatchRequest good = BatchRequest.newBuilder().addCommands(Command.newBuilder().setPut(put("rpc/many/2", "{}", ""))).build();
+        BatchRequest stale = BatchRequest.newBuilder()
+                .addCommands(Command.newBuilder().setPut(put("rpc/many/3", "{}", "")))
+                .addCommands(Command.newBuilder().setPut(put("rpc/many/1", "{\"v\":2}", "00000000-0000-0000-0000-000000000000")))
+                .build();
+        BatchRequest badId = BatchRequest.newBuilder().addCommands(Command.newBuilder().setPut(put(" spaced ", "{}", ""))).build();
+        BatchRequest alsoGood = BatchRequest.newBuilder()
+                .addCommands(Command.newBuilder().setPut(put("rpc/many/1", "{\"v\":3}", current))).build();
+
+        BatchManyResponse answer = docs.batchMany(BatchManyRequest.newBuilder()
+                .addBatches(good).addBatches(stale).addBatches(badId).addBatches(alsoGood).build());
+
+        assertEquals(4, answer.getOutcomesCount());
+        assertTrue(answer.getOutcomes(0).hasResponse());
+        assertEquals("rpc/many/2", answer.getOutcomes(0).getResponse().getResults(0).getId());
+        com.google.rpc.Status conflict = answer.getOutcomes(1).getError();
+        assertEquals(Status.Code.ABORTED.value(), conflict.getCode());
+        StatusRuntimeException asCall = StatusProto.toStatusRuntimeException(conflict);
+        assertEquals("rpc/many/1", violation(asCall).getId(), "the details travel with the outcome");
+        assertEquals(Status.Code.INVALID_ARGUMENT.value(), answer.getOutcomes(2).getError().getCode());
+        assertTrue(answer.getOutcomes(3).hasResponse());
+
+        GetResponse now = docs.get(GetRequest.newBuilder().addIds("rpc/many/1").addIds("rpc/many/2").addIds("rpc/many/3").build());
+        assertEquals("{\"v\":3}", now.getResults(0).getDocument().getBodyJson());
+        assertTrue(now.getResults(1).getFound());
+        assertFalse(now.getResults(2).getFound(), "the failed batch left nothing behind");
     }
 
     @Test
