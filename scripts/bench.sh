@@ -28,9 +28,9 @@ Benchmark options (defaults in brackets):
                        replica-read  sessions striped over the replicas, each loading a random document
                        lag           during cas, a marker written every 50 ms; both replicas polled
                                      every 1 ms until it appears (p50/p99/max from the acknowledgement)
-                       failover      kill -9 of the master while reading: time to the first replica
+                       failover      kill -9 of the master while 4 threads read: time to the first replica
                                      read; restart: time until the master serves reads again
-  --warmup S         untimed warm-up first, so the JIT has compiled client and nodes [10]
+  --warmup S         untimed warm-up first, so the JIT has compiled client and nodes [60]
 
 Each phase prints one line:
   RESULT store=corvid phase=<phase> ops=<n> secs=<s> ops_per_s=<x> p50_ms=<x> p99_ms=<x> conflicts=<n> errors=<n> [more key=value]

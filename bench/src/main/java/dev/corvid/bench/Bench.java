@@ -56,7 +56,7 @@ public final class Bench implements Callable<Integer> {
                     + "(default: all).")
     Set<String> phases;
 
-    @Option(names = "--warmup", defaultValue = "10",
+    @Option(names = "--warmup", defaultValue = "60",
             description = "Seconds of untimed inserts, cas and reads first, so the JIT has compiled the hot "
                     + "paths of the client and the nodes (default: ${DEFAULT-VALUE}; 0 skips).")
     int warmup;
@@ -129,7 +129,7 @@ public final class Bench implements Callable<Integer> {
         }
         if (phases.contains("failover")) {
             FailoverDrill drill = new FailoverDrill(cluster, restartCommand);
-            print(drill.run(this::randomDocument, this::onAllThreads));
+            print(drill.run(this::randomDocument, loop -> onThreads(pool, Math.min(threads, FailoverDrill.READERS), loop)));
             masterPeakBeforeKill = drill.masterPeakBeforeKill();
         }
         printMemory();
