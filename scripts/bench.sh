@@ -19,7 +19,7 @@ Benchmark options (defaults in brackets):
   --threads N        client threads [32]
   --docs N           documents of about 1 KB (a name, an age, a 900-character bio) [10000]
   --duration S       seconds of each timed phase [20]
-  --phases LIST      comma-separated, run in this order [insert,cas,hot-cas,replica-read,lag,failover]
+  --phases LIST      comma-separated; they always run in this order [insert,cas,hot-cas,replica-read,lag,failover]
                        insert        insert every document, each with the must-not-exist check
                        cas           sessions with optimistic concurrency: load a random document
                                      from the master, change it, saveChanges(); conflicts counted
@@ -28,8 +28,10 @@ Benchmark options (defaults in brackets):
                        replica-read  sessions striped over the replicas, each loading a random document
                        lag           during cas, a marker written every 50 ms; both replicas polled
                                      every 1 ms until it appears (p50/p99/max from the acknowledgement)
-                       failover      kill -9 of the master while 4 threads read: time to the first replica
-                                     read; restart: time until the master serves reads again
+                       failover      kill -9 of the master while 4 threads read (a read every 0.5 ms in all):
+                                     time to the first replica read; restart: time until the master
+                                     answers again (restart script + JVM start + recovery), then
+                                     until the client's reads are back on it
   --warmup S         untimed warm-up first, so the JIT has compiled client and nodes [60]
 
 Each phase prints one line:
@@ -38,7 +40,8 @@ then one line per node: MEMORY node=<name> role=<role> peak_rss_mib=<n> (peak re
 Every write is durable when acknowledged: its log record is synced to the master's disk.
 Exit status 1 when a check fails (a lost update, a replica that differs, a failover that never happened).
 Environment: NODE_JAVA_OPTS (nodes the script starts) [$NODE_JAVA_OPTS],
-             BENCH_JAVA_OPTS (the client) [$BENCH_JAVA_OPTS].
+             BENCH_JAVA_OPTS (the client) [$BENCH_JAVA_OPTS],
+             BENCH_KEEP_LOGS=1 keeps the throwaway cluster's data and logs in run/bench-cluster/.
 USAGE
 }
 
@@ -95,7 +98,7 @@ else
   ]
 }
 JSON
-  trap '"$ROOT/scripts/stop-cluster.sh" "$CONFIG" >/dev/null 2>&1 || true; rm -rf "$ROOT/run/bench-cluster" "$CONFIG"' EXIT
+  trap '"$ROOT/scripts/stop-cluster.sh" "$CONFIG" >/dev/null 2>&1 || true; [ -n "${BENCH_KEEP_LOGS:-}" ] || rm -rf "$ROOT/run/bench-cluster" "$CONFIG"' EXIT
   echo "starting a throwaway three-node cluster (ports ${ports[*]}, JVM options: $NODE_JAVA_OPTS)"
 fi
 

@@ -62,7 +62,9 @@ public final class MapDbStorage implements Storage {
         WriteAheadLog wal = null;
         try {
             Path dir = Files.createDirectories(options.dataDirectory());
+            long started = System.nanoTime();
             index = new MapDbIndex(dir.resolve("index.db"));
+            long indexLoaded = System.nanoTime();
             wal = new WriteAheadLog(dir.resolve("wal"), options.logSegmentBytes());
             int nodeTag = index.nodeTag();
             int restart = index.nextRestart();
@@ -79,8 +81,11 @@ public final class MapDbStorage implements Storage {
             wal.prepareSpare();
             index.startFlusher(wal, policy);
             Etag lastEtag = index.lastChange() == 0 ? null : lastEtagOf(index);
-            log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed",
-                    dir, Etag.nodeTagText(nodeTag), restart, index.documentCount(), replayed[0]);
+            long opened = System.nanoTime();
+            log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed; "
+                            + "{} ms to load the index, {} ms for the log",
+                    dir, Etag.nodeTagText(nodeTag), restart, index.documentCount(), replayed[0],
+                    (indexLoaded - started) / 1_000_000, (opened - indexLoaded) / 1_000_000);
             GroupCommitWriter writer = new GroupCommitWriter(index, wal, nodeTag, restart, lastSeq + 1, lastEtag, policy);
             return new MapDbStorage(options, index, wal, writer, nodeTag);
         } catch (IOException e) {
