@@ -89,6 +89,10 @@ public final class Bench implements Callable<Integer> {
                         "unknown phase '" + phase + "'; phases are " + String.join(", ", PHASES));
             }
         }
+        if (threads < 1 || docs < 1 || duration < 1 || warmup < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--threads, --docs and --duration must be at least 1, --warmup at least 0");
+        }
         if (phases.contains("failover") && (pidDir == null || restartCommand == null)) {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "the failover phase needs --pid-dir and --restart-command (scripts/bench.sh passes them)");
@@ -111,7 +115,7 @@ public final class Bench implements Callable<Integer> {
     private void run() throws Exception {
         if (phases.contains("insert")) {
             print(insertPhase());
-        } else if (phases.stream().anyMatch(p -> !p.equals("insert"))) {
+        } else {
             insertPhase(); // the other phases read and change these documents
         }
         if (phases.contains("cas")) {
