@@ -415,7 +415,8 @@ final class CoalescingChannel extends Channel {
         }
 
         private void deliver(Consumer<Listener<A>> delivery) {
-            if (done.compareAndSet(false, true)) {
+            // A call cancelled before it was started has no listener, and gets no callback.
+            if (done.compareAndSet(false, true) && listener != null) {
                 executor.execute(() -> delivery.accept(listener));
             }
         }
