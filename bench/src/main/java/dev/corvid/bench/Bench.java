@@ -100,6 +100,11 @@ public final class Bench implements Callable<Integer> {
         pool = Executors.newFixedThreadPool(threads + 1);
         try (BenchCluster c = new BenchCluster(nodeSpecs.stream().map(BenchCluster.Node::parse).toList(), pidDir)) {
             cluster = c;
+            if (phases.contains("failover") && c.pid(c.master()).isEmpty()) {
+                System.err.println("corvid-bench: the failover phase kills the master, but no live pid of "
+                        + c.master() + " is in " + pidDir + " (start the cluster with scripts/start-cluster.sh)");
+                return 2;
+            }
             System.out.printf("corvid-bench: master %s, replicas %s; %d threads, %d documents, %d s phases, warm-up %d s%n",
                     c.master(), c.replicas(), threads, docs, duration, warmup);
             if (warmup > 0) {
