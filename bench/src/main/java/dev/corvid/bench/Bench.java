@@ -182,9 +182,9 @@ public final class Bench implements Callable<Integer> {
     private String insertPhase() throws Exception {
         long start = System.nanoTime();
         Recorder r = forEachIndex(docs, (i, rec) -> insertOnce(document(i), i, rec));
-        double secs = (System.nanoTime() - start) / 1e9;
+        Phase phase = new Phase(r, (System.nanoTime() - start) / 1e9);
         awaitOnReplicas(document(docs - 1));
-        return r.resultLine("insert", secs, "");
+        return phase.line("insert", "");
     }
 
     /** Inserts one document in its own session, with the must-not-exist check. */
@@ -205,9 +205,7 @@ public final class Bench implements Callable<Integer> {
     // ---- cas ----------------------------------------------------------------------------------
 
     private String casPhase() throws Exception {
-        long start = System.nanoTime();
-        Recorder r = timed(start + TimeUnit.SECONDS.toNanos(duration), rec -> casOnce(randomDocument(), rec));
-        return r.resultLine("cas", (System.nanoTime() - start) / 1e9, "");
+        return timedPhase(r -> casOnce(randomDocument(), r)).line("cas", "");
     }
 
     /**
@@ -222,14 +220,12 @@ public final class Bench implements Callable<Integer> {
             ids.add(hot + i);
         }
         forEachIndex(HOT_DOCUMENTS, (i, r) -> insertOnce(ids.get(i), i, r));
-        long start = System.nanoTime();
-        Recorder r = timed(start + TimeUnit.SECONDS.toNanos(duration),
-                rec -> casOnce(ids.get(ThreadLocalRandom.current().nextInt(HOT_DOCUMENTS)), rec));
-        double secs = (System.nanoTime() - start) / 1e9;
+        Phase phase = timedPhase(r -> casOnce(ids.get(ThreadLocalRandom.current().nextInt(HOT_DOCUMENTS)), r));
+        long saves = phase.recorder().successes();
         long onMaster = counterSum(cluster.store(), ids, true);
         boolean replicasMatch = awaitCounterSum(ids, onMaster);
-        boolean ok = onMaster == r.successes() && replicasMatch;
-        return r.resultLine("hot-cas", secs, "counter_sum=" + onMaster + " lost_updates=" + (r.successes() - onMaster)
+        boolean ok = onMaster == saves && replicasMatch;
+        return phase.line("hot-cas", "counter_sum=" + onMaster + " lost_updates=" + (saves - onMaster)
                 + " replicas=" + (replicasMatch ? "match" : "DIFFER") + (ok ? "" : " FAILED"));
     }
 
@@ -284,9 +280,7 @@ public final class Bench implements Callable<Integer> {
 
     private String replicaReadPhase() throws Exception {
         AtomicInteger stripes = new AtomicInteger();
-        long start = System.nanoTime();
-        Recorder r = timed(start + TimeUnit.SECONDS.toNanos(duration), rec -> replicaReadOnce(stripes, randomDocument(), rec));
-        return r.resultLine("replica-read", (System.nanoTime() - start) / 1e9, "");
+        return timedPhase(r -> replicaReadOnce(stripes, randomDocument(), r)).line("replica-read", "");
     }
 
     /** One session on the next replica in turn, loading one document. */
@@ -339,6 +333,20 @@ public final class Bench implements Callable<Integer> {
                 work.run(i, r);
             }
         });
+    }
+
+    /** A phase's tally and how long it ran. */
+    private record Phase(Recorder recorder, double seconds) {
+        String line(String name, String extra) {
+            return recorder.resultLine(name, seconds, extra);
+        }
+    }
+
+    /** {@code work} repeated by every client thread for {@code --duration} seconds. */
+    private Phase timedPhase(Work work) throws Exception {
+        long start = System.nanoTime();
+        Recorder r = timed(start + TimeUnit.SECONDS.toNanos(duration), work);
+        return new Phase(r, (System.nanoTime() - start) / 1e9);
     }
 
     /** {@code work} repeated by every client thread until {@code endNanos}. */

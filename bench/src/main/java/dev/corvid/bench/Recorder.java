@@ -12,6 +12,8 @@ final class Recorder {
 
     private long[] latencies = new long[4096];
     private int count;
+    /** Whether {@code latencies[0, count)} is in order (sorted once, for every percentile). */
+    private boolean sorted;
     long conflicts;
     long errors;
 
@@ -20,6 +22,7 @@ final class Recorder {
             latencies = Arrays.copyOf(latencies, count * 2);
         }
         latencies[count++] = nanos;
+        sorted = false;
     }
 
     int successes() {
@@ -43,13 +46,15 @@ final class Recorder {
         if (count == 0) {
             return 0;
         }
-        long[] sorted = Arrays.copyOf(latencies, count);
-        Arrays.sort(sorted);
-        return sorted[Math.min(count - 1, Math.max(0, (int) Math.ceil(q * count) - 1))] / 1e6;
+        if (!sorted) {
+            Arrays.sort(latencies, 0, count);
+            sorted = true;
+        }
+        return latencies[Math.min(count - 1, Math.max(0, (int) Math.ceil(q * count) - 1))] / 1e6;
     }
 
     double maxMs() {
-        return count == 0 ? 0 : Arrays.stream(latencies, 0, count).max().getAsLong() / 1e6;
+        return percentileMs(1.0);
     }
 
     /**
