@@ -59,6 +59,17 @@ record DocumentRecord(boolean tombstone, Etag etag, String collection, byte[] me
     record Header(Etag etag, boolean tombstone, String collection) {
     }
 
+    /** The change counter of the encoded record's etag. */
+    static long change(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).getLong(9);
+    }
+
+    /** Whether the encoded record carries {@code etag}; reads 16 bytes. */
+    static boolean hasEtag(byte[] bytes, Etag etag) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        return buf.getLong(1) == etag.high() && buf.getLong(9) == etag.change();
+    }
+
     /** Reads the etag, the tombstone flag and the collection, without copying the JSON. */
     static Header header(byte[] bytes) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);

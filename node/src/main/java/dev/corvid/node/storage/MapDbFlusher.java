@@ -1,6 +1,7 @@
 package dev.corvid.node.storage;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,8 @@ final class MapDbFlusher {
     private long flushedChange;
     private int sinceCommit;
     private long lastCommitNanos = System.nanoTime();
+    /** Records put into MapDB since its last commit. */
+    private final List<MapDbIndex.PendingRecord> uncommitted = new ArrayList<>();
 
     MapDbFlusher(MapDbIndex index, WriteAheadLog wal, GroupCommitWriter.CheckpointPolicy policy, long checkpointSeq) {
         this.index = index;
@@ -100,6 +103,7 @@ final class MapDbFlusher {
                     index.persist(item);
                     if (item instanceof MapDbIndex.PendingRecord p) {
                         flushedChange = Math.max(flushedChange, p.change());
+                        uncommitted.add(p);
                     }
                 }
                 assert next.seq() > flushedSeq : next.seq() + " <= " + flushedSeq;
@@ -127,6 +131,8 @@ final class MapDbFlusher {
     private void commit() throws IOException {
         long started = System.nanoTime();
         index.checkpoint(flushedSeq, flushedChange);
+        index.committed(uncommitted);
+        uncommitted.clear();
         wal.retireSegmentsUpTo(flushedSeq);
         wal.prepareSpare();
         log.debug("MapDB commit of {} entries up to log record {} took {} ms", sinceCommit, flushedSeq,

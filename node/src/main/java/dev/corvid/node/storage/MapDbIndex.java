@@ -26,7 +26,8 @@ import org.mapdb.Serializer;
  *
  * <p><b>In memory</b>, authoritative for everything a write or a read decides on: id to etag, etag
  * order (the change feed), collection membership, id sequences, replication progress, and the
- * records written since MapDB last received them ({@code recent}). Rebuilt from MapDB on open.
+ * records applied since the last MapDB commit ({@code recent}). Rebuilt from MapDB on open. A
+ * {@link RecordCache} keeps committed records in memory, so reads seldom wait for MapDB.
  *
  * <p><b>MapDB</b> (one transactional file) holds what must survive: each document's current record
  * (live version or tombstone, with its etag), the id sequences, the collections ever seen, the
@@ -42,6 +43,9 @@ final class MapDbIndex implements AutoCloseable {
     /** One committed log record: its sequence number and what it did. */
     record Committed(long seq, List<LogEntry> entries) {
     }
+
+    /** How many times a read locates its records before it reads MapDB under the lock after all. */
+    private static final int OPTIMISTIC_READS = 3;
 
     private final DB db;
     /** id -> {@link DocumentRecord} (live version or tombstone). */
@@ -66,8 +70,10 @@ final class MapDbIndex implements AutoCloseable {
     private final Set<String> knownCollections = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> idSequences = new ConcurrentHashMap<>();
     private final Map<String, Etag> sourceProgress = new ConcurrentHashMap<>();
-    /** id -> encoded record applied here but not yet handed to MapDB by the flusher. */
+    /** id -> encoded record applied here that MapDB has not committed yet. */
     private final Map<String, byte[]> recent = new ConcurrentHashMap<>();
+    /** Records MapDB has committed, as far as they fit. */
+    private final RecordCache cache;
 
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private MapDbFlusher flusher;
@@ -76,7 +82,9 @@ final class MapDbIndex implements AutoCloseable {
     private long lastChange;
     private long documentCount;
 
-    MapDbIndex(Path file) {
+    /** @param cacheBytes how much memory the {@link RecordCache} of committed records may use */
+    MapDbIndex(Path file, long cacheBytes) {
+        this.cache = new RecordCache(cacheBytes);
         this.db = DBMaker.fileDB(file.toFile())
                 .transactionEnable()
                 .fileMmapEnableIfSupported()
@@ -145,7 +153,12 @@ final class MapDbIndex implements AutoCloseable {
     void replay(List<LogEntry> entries) {
         assert flusher == null : "replay after the flusher started";
         for (LogEntry entry : entries) {
-            persist(applyToMemory(entry));
+            Object item = applyToMemory(entry);
+            persist(item);
+            if (item instanceof PendingRecord p) {
+                // No reader runs yet, and recovery ends with a commit.
+                recent.remove(p.id(), p.record());
+            }
         }
     }
 
@@ -176,7 +189,7 @@ final class MapDbIndex implements AutoCloseable {
 
     /**
      * Updates the in-memory layer for one entry and returns what MapDB must receive: for a put or
-     * delete the encoded record (also kept in {@code recent} until MapDB has it), else the entry.
+     * delete the encoded record (also kept in {@code recent} until MapDB committed it), else the entry.
      */
     private Object applyToMemory(LogEntry entry) {
         if (entry instanceof LogEntry.Put put) {
@@ -218,12 +231,22 @@ final class MapDbIndex implements AutoCloseable {
             if (p.collection() != null && !knownCollectionRecords.contains(p.collection())) {
                 knownCollectionRecords.add(p.collection());
             }
-            // MapDB has it now; a newer version applied meanwhile stays in recent.
-            recent.remove(p.id(), p.record());
         } else if (item instanceof LogEntry.ReserveIds reserve) {
             idSequenceRecords.put(reserve.collection(), reserve.last());
         } else if (item instanceof LogEntry.SourceProgress progress) {
             sourceProgressRecords.put(progress.source(), encodeEtag(progress.lastApplied()));
+        }
+    }
+
+    /**
+     * After a MapDB commit that covers {@code records}: they move from {@code recent} to the cache
+     * (in that order, so a reader always finds the record in one of them). A newer version applied
+     * meanwhile stays in {@code recent}. Flusher thread.
+     */
+    void committed(List<PendingRecord> records) {
+        for (PendingRecord p : records) {
+            cache.offer(p.id(), p.record());
+            recent.remove(p.id(), p.record());
         }
     }
 
@@ -281,26 +304,98 @@ final class MapDbIndex implements AutoCloseable {
         return header == null || header.tombstone() ? null : header.etag();
     }
 
-    /** The encoded current record of {@code id}: the one not yet in MapDB first. */
+    /**
+     * The encoded current record of {@code id}: the one not yet in MapDB first. Under the read lock
+     * only as the last resort of {@link #rawRecords}: a MapDB read may wait for a MapDB commit.
+     */
     private byte[] raw(String id) {
         byte[] raw = recent.get(id);
         return raw != null ? raw : documents.get(id);
     }
 
-    DocumentRecord record(String id) {
-        byte[] raw = read(() -> raw(id));
-        return raw == null ? null : DocumentRecord.decode(raw);
+    /**
+     * Where the current record of an id is, as seen under the read lock: its bytes when they are in
+     * memory, else the etag MapDB's copy must carry; neither when there is no record.
+     */
+    private record Located(byte[] inMemory, Etag inMapDb) {
+        static final Located NONE = new Located(null, null);
     }
 
-    List<DocumentRecord> records(List<String> ids) {
+    /** Under the read lock. */
+    private Located locate(String id) {
+        byte[] raw = recent.get(id);
+        if (raw != null) {
+            return new Located(raw, null);
+        }
+        DocumentRecord.Header header = headers.get(id);
+        if (header == null) {
+            return Located.NONE;
+        }
+        byte[] cached = cache.get(id);
+        return cached != null && DocumentRecord.hasEtag(cached, header.etag())
+                ? new Located(cached, null) : new Located(null, header.etag());
+    }
+
+    /**
+     * The current records of {@code ids} (null where there is none), all as of one point between
+     * write groups.
+     *
+     * <p>MapDB is read outside the index lock, because a MapDB read waits while the flusher commits
+     * (tens to hundreds of milliseconds under load), and a reader holding the read lock would hold
+     * up the writer, and with it every write and replicated change. So the ids are located under
+     * the lock, and the records only MapDB holds are read after it and checked against the etag
+     * the lock saw: a record the flusher replaced meanwhile (the document changed since) makes the
+     * whole read start over. After {@value #OPTIMISTIC_READS} such attempts, a read that keeps
+     * losing the race reads under the lock.
+     */
+    private List<byte[]> rawRecords(Supplier<List<String>> idsUnderLock) {
+        for (int attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
+            List<String> ids = new ArrayList<>();
+            List<Located> located = read(() -> {
+                ids.addAll(idsUnderLock.get());
+                List<Located> out = new ArrayList<>(ids.size());
+                for (String id : ids) {
+                    out.add(locate(id));
+                }
+                return out;
+            });
+            List<byte[]> out = new ArrayList<>(ids.size());
+            for (int i = 0; i < ids.size(); i++) {
+                Located at = located.get(i);
+                byte[] raw = at.inMemory();
+                if (at.inMapDb() != null) {
+                    raw = documents.get(ids.get(i));
+                    if (raw == null || !DocumentRecord.hasEtag(raw, at.inMapDb())) {
+                        break;
+                    }
+                    cache.offer(ids.get(i), raw);
+                }
+                out.add(raw);
+            }
+            if (out.size() == ids.size()) {
+                return out;
+            }
+        }
         return read(() -> {
-            List<DocumentRecord> out = new ArrayList<>(ids.size());
-            for (String id : ids) {
-                byte[] raw = raw(id);
-                out.add(raw == null ? null : DocumentRecord.decode(raw));
+            List<byte[]> out = new ArrayList<>();
+            for (String id : idsUnderLock.get()) {
+                out.add(raw(id));
             }
             return out;
         });
+    }
+
+    DocumentRecord record(String id) {
+        return records(List.of(id)).get(0);
+    }
+
+    List<DocumentRecord> records(List<String> ids) {
+        List<byte[]> raws = rawRecords(() -> ids);
+        List<DocumentRecord> out = new ArrayList<>(raws.size());
+        for (byte[] raw : raws) {
+            out.add(raw == null ? null : DocumentRecord.decode(raw));
+        }
+        return out;
     }
 
     /** The last master etag applied from {@code source}, or null when none was. Any thread. */
@@ -319,15 +414,20 @@ final class MapDbIndex implements AutoCloseable {
     }
 
     List<Change> changesAfter(long change, int limit) {
-        return read(() -> {
-            List<Change> out = new ArrayList<>(Math.min(limit, 1024));
-            Iterator<Map.Entry<Long, String>> it = byChange.tailMap(change, false).entrySet().iterator();
-            while (out.size() < limit && it.hasNext()) {
-                String id = it.next().getValue();
-                out.add(DocumentRecord.decode(raw(id)).toChange(id));
+        List<String> ids = new ArrayList<>();
+        List<byte[]> raws = rawRecords(() -> {
+            ids.clear();
+            Iterator<String> it = byChange.tailMap(change, false).values().iterator();
+            while (ids.size() < limit && it.hasNext()) {
+                ids.add(it.next());
             }
-            return out;
+            return ids;
         });
+        List<Change> out = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            out.add(DocumentRecord.decode(raws.get(i)).toChange(ids.get(i)));
+        }
+        return out;
     }
 
     /**
@@ -355,17 +455,20 @@ final class MapDbIndex implements AutoCloseable {
 
     /** The live documents of a collection, in id order, read at one point in time. */
     List<StoredDocument> collection(String collection) {
-        return read(() -> {
-            Set<String> ids = collections.get(collection);
-            if (ids == null) {
-                return List.of();
+        List<String> ids = new ArrayList<>();
+        List<byte[]> raws = rawRecords(() -> {
+            ids.clear();
+            Set<String> members = collections.get(collection);
+            if (members != null) {
+                ids.addAll(members);
             }
-            List<StoredDocument> out = new ArrayList<>(ids.size());
-            for (String id : ids) {
-                out.add(DocumentRecord.decode(raw(id)).toDocument(id));
-            }
-            return out;
+            return ids;
         });
+        List<StoredDocument> out = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            out.add(DocumentRecord.decode(raws.get(i)).toDocument(ids.get(i)));
+        }
+        return out;
     }
 
     private <T> T read(Supplier<T> reader) {

@@ -63,7 +63,7 @@ public final class MapDbStorage implements Storage {
         try {
             Path dir = Files.createDirectories(options.dataDirectory());
             long started = System.nanoTime();
-            index = new MapDbIndex(dir.resolve("index.db"));
+            index = new MapDbIndex(dir.resolve("index.db"), options.cacheBytes());
             long indexLoaded = System.nanoTime();
             wal = new WriteAheadLog(dir.resolve("wal"), options.logSegmentBytes());
             int nodeTag = index.nodeTag();

@@ -10,11 +10,15 @@ import java.nio.file.Path;
  *                         (default {@value #DEFAULT_MAX_DOCUMENT_BYTES}, 4 MiB)
  * @param logSegmentBytes  the size write-ahead log segments are preallocated to; a checkpoint is
  *                         taken when one fills (default {@value #DEFAULT_LOG_SEGMENT_BYTES}, 16 MiB)
+ * @param cacheBytes       how much heap the cache of committed document records may use, so that
+ *                         reads seldom go to MapDB (default {@value #DEFAULT_CACHE_BYTES}, 64 MiB;
+ *                         0 turns it off)
  */
-public record StorageOptions(Path dataDirectory, int maxDocumentBytes, long logSegmentBytes) {
+public record StorageOptions(Path dataDirectory, int maxDocumentBytes, long logSegmentBytes, long cacheBytes) {
 
     public static final int DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 16L * 1024 * 1024;
+    public static final long DEFAULT_CACHE_BYTES = 64L * 1024 * 1024;
 
     public StorageOptions {
         if (dataDirectory == null) {
@@ -26,6 +30,13 @@ public record StorageOptions(Path dataDirectory, int maxDocumentBytes, long logS
         if (logSegmentBytes < 64 * 1024) {
             throw new IllegalArgumentException("logSegmentBytes must be at least 64 KiB, was " + logSegmentBytes);
         }
+        if (cacheBytes < 0) {
+            throw new IllegalArgumentException("cacheBytes must not be negative, was " + cacheBytes);
+        }
+    }
+
+    public StorageOptions(Path dataDirectory, int maxDocumentBytes, long logSegmentBytes) {
+        this(dataDirectory, maxDocumentBytes, logSegmentBytes, DEFAULT_CACHE_BYTES);
     }
 
     public StorageOptions(Path dataDirectory, int maxDocumentBytes) {

@@ -280,6 +280,78 @@ class MapDbStorageTest {
         assertEquals(threads * perThread, storage.changesAfter(Etag.EMPTY, 10_000).size());
     }
 
+    /**
+     * Readers run while a writer updates two documents in one batch each time, MapDB commits every
+     * few milliseconds and a record cache far too small for the data keeps dropping records: so
+     * reads come from every layer (uncommitted, cached, MapDB) and race the flusher. Every read must
+     * see both documents of one batch, and never an older batch than a read before it.
+     */
+    @Test
+    void reads_seeWholeBatches_inOrder_whileMapDbCommitsAndTheCacheDropsRecords() throws Exception {
+        storage.close();
+        GroupCommitWriter.CheckpointPolicy often = new GroupCommitWriter.CheckpointPolicy(40, 128 * 1024, 5, 2);
+        storage = MapDbStorage.open(new StorageOptions(dir, StorageOptions.DEFAULT_MAX_DOCUMENT_BYTES, 128 * 1024, 8 * 1024),
+                often);
+        String padding = "p".repeat(600);
+        for (int i = 0; i < 200; i++) {
+            put("filler/" + i, "{\"pad\":\"" + padding + "\"}", Etag.EMPTY);
+        }
+        int writes = 1_500;
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            Future<?> writer = pool.submit(() -> {
+                for (int n = 1; n <= writes; n++) {
+                    String body = "{\"n\":" + n + ",\"pad\":\"" + padding + "\"}";
+                    storage.write(WriteBatch.builder()
+                            .put("pair/a", "{}", body, null)
+                            .put("pair/b", "{}", body, null)
+                            .put("filler/" + n % 200, "{}", body, null)
+                            .build());
+                }
+                return null;
+            });
+            List<Future<Integer>> readers = new ArrayList<>();
+            for (int r = 0; r < 3; r++) {
+                readers.add(pool.submit(() -> {
+                    int last = 0;
+                    int reads = 0;
+                    while (last < writes) {
+                        List<Optional<StoredDocument>> pair = storage.getAll(List.of("pair/a", "filler/7", "pair/b"));
+                        if (pair.get(0).isEmpty()) {
+                            assertTrue(pair.get(2).isEmpty(), "pair/b without pair/a");
+                            continue;
+                        }
+                        int a = counter(pair.get(0).orElseThrow());
+                        int b = counter(pair.get(2).orElseThrow());
+                        assertEquals(a, b, "one read saw two different batches");
+                        assertTrue(a >= last, "read batch " + a + " after batch " + last);
+                        assertTrue(pair.get(1).isPresent());
+                        last = a;
+                        reads++;
+                    }
+                    return reads;
+                }));
+            }
+            writer.get();
+            for (Future<Integer> reader : readers) {
+                assertTrue(reader.get() > 0);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<Change> feed = storage.changesAfter(Etag.EMPTY, 10_000);
+        assertEquals(202, feed.size());
+        for (int i = 1; i < feed.size(); i++) {
+            assertTrue(feed.get(i).etag().compareTo(feed.get(i - 1).etag()) > 0);
+        }
+    }
+
+    private static int counter(StoredDocument doc) {
+        String body = doc.bodyJson();
+        int start = body.indexOf("\"n\":") + 4;
+        return Integer.parseInt(body.substring(start, body.indexOf(',', start)));
+    }
+
     @Test
     void badInput_isRejected_andChangesNothing() {
         assertThrows(BadRequestException.class, () -> put("", "{}", null));
