@@ -2,7 +2,9 @@ package dev.corvid.node.storage;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that writes MapDB: it takes what the storage writer applied (already durable in
- * the write-ahead log), in log order, puts it into MapDB and commits every so often. After a
+ * the write-ahead log), in log order, and at each commit puts the latest of it into MapDB. After a
  * commit, the log segments it covers are recycled. So a MapDB commit — tens of milliseconds for a
  * few thousand documents — never stalls a write; it only decides how much log a restart replays.
  *
@@ -41,8 +43,11 @@ final class MapDbFlusher {
     private long flushedChange;
     private int sinceCommit;
     private long lastCommitNanos = System.nanoTime();
-    /** Records put into MapDB since its last commit. */
-    private final List<MapDbIndex.PendingRecord> uncommitted = new ArrayList<>();
+    /**
+     * What MapDB receives at the next commit: the latest item per document, id sequence and
+     * replication source. A document saved ten times between two commits is written to MapDB once.
+     */
+    private final Map<Object, Object> dirty = new LinkedHashMap<>();
 
     MapDbFlusher(MapDbIndex index, WriteAheadLog wal, GroupCommitWriter.CheckpointPolicy policy, long checkpointSeq) {
         this.index = index;
@@ -100,10 +105,9 @@ final class MapDbFlusher {
                     return;
                 }
                 for (Object item : next.items()) {
-                    index.persist(item);
+                    dirty.put(key(item), item);
                     if (item instanceof MapDbIndex.PendingRecord p) {
                         flushedChange = Math.max(flushedChange, p.change());
-                        uncommitted.add(p);
                     }
                 }
                 assert next.seq() > flushedSeq : next.seq() + " <= " + flushedSeq;
@@ -128,15 +132,34 @@ final class MapDbFlusher {
         }
     }
 
+    /** Items with equal keys replace each other in MapDB, so only the later one is written. */
+    private static Object key(Object item) {
+        if (item instanceof MapDbIndex.PendingRecord p) {
+            return p.id();
+        } else if (item instanceof LogEntry.ReserveIds r) {
+            return List.of("id-sequence", r.collection());
+        } else if (item instanceof LogEntry.SourceProgress p) {
+            return List.of("source-progress", p.source());
+        }
+        return item;
+    }
+
     private void commit() throws IOException {
         long started = System.nanoTime();
+        List<MapDbIndex.PendingRecord> records = new ArrayList<>(dirty.size());
+        for (Object item : dirty.values()) {
+            index.persist(item);
+            if (item instanceof MapDbIndex.PendingRecord p) {
+                records.add(p);
+            }
+        }
         index.checkpoint(flushedSeq, flushedChange);
-        index.committed(uncommitted);
-        uncommitted.clear();
+        index.committed(records);
+        dirty.clear();
         wal.retireSegmentsUpTo(flushedSeq);
         wal.prepareSpare();
-        log.debug("MapDB commit of {} entries up to log record {} took {} ms", sinceCommit, flushedSeq,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        log.debug("MapDB commit of {} entries ({} distinct) up to log record {} took {} ms", sinceCommit,
+                records.size(), flushedSeq, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         sinceCommit = 0;
         lastCommitNanos = System.nanoTime();
     }

@@ -401,6 +401,23 @@ class MapDbStorageTest {
     }
 
     @Test
+    void documentSavedManyTimesBetweenCommits_reopensAtItsLatestVersion() {
+        for (int n = 1; n <= 300; n++) {
+            put("hot/1", "{\"n\":" + n + "}", null);
+            put("hot/2", "{\"n\":" + n + "}", null);
+        }
+        storage.reserveIds("People", 5);
+        storage.reserveIds("People", 7);
+        Etag last = storage.get("hot/2").orElseThrow().etag();
+        storage.close();
+        storage = MapDbStorage.open(small(dir));
+        assertEquals("{\"n\":300}", storage.get("hot/1").orElseThrow().bodyJson());
+        assertEquals(last, storage.get("hot/2").orElseThrow().etag());
+        assertEquals(2, storage.changesAfter(Etag.EMPTY, 10).size());
+        assertEquals(new IdRange(13, 13), storage.reserveIds("People", 1));
+    }
+
+    @Test
     void writes_afterClose_areRefused() {
         storage.close();
         assertThrows(StorageUnavailableException.class, () -> put("people/1", "{}", null));
