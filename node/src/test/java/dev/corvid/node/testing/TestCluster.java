@@ -99,6 +99,16 @@ public final class TestCluster implements AutoCloseable {
         return dir.resolve(node + ".log");
     }
 
+    /** The last {@code lines} lines of the node's log, or why they cannot be read. */
+    public String logTail(String node, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log(node));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(log " + log(node) + " unreadable: " + e + ")";
+        }
+    }
+
     /** {@code kill -9}: no shutdown hook, no flush, nothing. */
     public void kill(String node) {
         Process p = processes.remove(node);
@@ -163,7 +173,12 @@ public final class TestCluster implements AutoCloseable {
             await("node " + node + " healthy (log: " + log(node) + ")")
                     .atMost(START_DEADLINE)
                     .pollInterval(Duration.ofMillis(50))
-                    .failFast("node " + node + " exited; see " + log(node), () -> !isRunning(node))
+                    .failFast(() -> {
+                        if (!isRunning(node)) {
+                            // The test's directory is gone by the time anyone reads the report.
+                            throw new AssertionError("node " + node + " exited; its log ends with:\n" + logTail(node, 40));
+                        }
+                    })
                     .ignoreExceptions()
                     .until(() -> {
                         // Poll at once after the port opens, not after gRPC's growing reconnect backoff.
