@@ -23,6 +23,7 @@ public final class Etag implements Comparable<Etag> {
 
     static final int TYPE_DOCUMENT = 1;
     private static final int TEXT_LENGTH = 36;
+    private static final char[] HEX_DIGITS = "0123456789ABCDEF".toCharArray();
 
     private final long high;
     private final long low;
@@ -121,11 +122,21 @@ public final class Etag implements Comparable<Etag> {
         return Long.hashCode(high) * 31 + Long.hashCode(low);
     }
 
+    /**
+     * The text form, upper-case hex. Written by hand: it runs for every document sent or
+     * replicated, where {@code String.format} cost a few percent of a node's CPU.
+     */
     @Override
     public String toString() {
-        String h = String.format(Locale.ROOT, "%016X", high);
-        String l = String.format(Locale.ROOT, "%016X", low);
-        return h.substring(0, 8) + '-' + h.substring(8, 12) + '-' + h.substring(12, 16) + '-'
-                + l.substring(0, 4) + '-' + l.substring(4, 16);
+        char[] text = new char[TEXT_LENGTH];
+        int at = 0;
+        for (int digit = 0; digit < 32; digit++) {
+            if (digit == 8 || digit == 12 || digit == 16 || digit == 20) {
+                text[at++] = '-';
+            }
+            long word = digit < 16 ? high : low;
+            text[at++] = HEX_DIGITS[(int) (word >>> (60 - 4 * (digit & 15))) & 0xF];
+        }
+        return new String(text);
     }
 }

@@ -3,13 +3,12 @@ package dev.corvid.node.storage;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -63,8 +62,8 @@ final class MapDbIndex implements AutoCloseable {
 
     /** id -> etag, tombstone flag and collection of its current record. */
     private final Map<String, DocumentRecord.Header> headers = new ConcurrentHashMap<>();
-    /** change counter of the etag -> id; holds each id once, at its latest change. */
-    private final ConcurrentSkipListMap<Long, String> byChange = new ConcurrentSkipListMap<>();
+    /** Each id once, at the change counter of its current record. Guarded by {@link #lock}. */
+    private final ChangeOrder changeOrder;
     /** collection -> ids of its live documents. */
     private final Map<String, Set<String>> collections = new ConcurrentHashMap<>();
     private final Set<String> knownCollections = ConcurrentHashMap.newKeySet();
@@ -101,11 +100,14 @@ final class MapDbIndex implements AutoCloseable {
         this.lastChangeVar = db.atomicLong("last-change").createOrOpen();
         this.checkpointSeqVar = db.atomicLong("checkpoint-seq").createOrOpen();
         this.lastChange = lastChangeVar.get();
+        List<ChangeOrder.Entry> order = new ArrayList<>();
         for (Map.Entry<String, byte[]> e : documents.getEntries()) {
             DocumentRecord.Header header = DocumentRecord.header(e.getValue());
-            index(e.getKey(), header);
+            indexLookups(e.getKey(), header);
+            order.add(new ChangeOrder.Entry(header.etag().change(), e.getKey()));
             lastChange = Math.max(lastChange, header.etag().change());
         }
+        this.changeOrder = ChangeOrder.of(order);
         knownCollections.addAll(knownCollectionRecords);
         idSequences.putAll(idSequenceRecords);
         sourceProgressRecords.forEach((source, etag) -> sourceProgress.put(source, decodeEtag(etag)));
@@ -250,25 +252,39 @@ final class MapDbIndex implements AutoCloseable {
         }
     }
 
-    /** Points the in-memory lookups at the new current record of {@code id}. */
+    /** Points the in-memory lookups and the change order at the new current record of {@code id}. */
     private void index(String id, DocumentRecord.Header header) {
-        DocumentRecord.Header old = headers.put(id, header);
+        DocumentRecord.Header old = indexLookups(id, header);
         if (old != null) {
-            byChange.remove(old.etag().change());
-            if (!old.tombstone()) {
-                documentCount--;
-                if (old.collection() != null) {
-                    collections.get(old.collection()).remove(id);
-                }
+            boolean removed = changeOrder.remove(old.etag().change());
+            assert removed : "change " + old.etag().change() + " of '" + id + "' was not in the change order";
+        }
+        changeOrder.append(header.etag().change(), id);
+    }
+
+    /**
+     * Puts {@code header} in {@code headers} and updates the document count and the collection
+     * sets. A document that stays live in the same collection (an update) leaves its collection's
+     * set alone.
+     *
+     * @return the header {@code header} replaced, or null
+     */
+    private DocumentRecord.Header indexLookups(String id, DocumentRecord.Header header) {
+        DocumentRecord.Header old = headers.put(id, header);
+        boolean wasLive = old != null && !old.tombstone();
+        boolean isLive = !header.tombstone();
+        String before = wasLive ? old.collection() : null;
+        String after = isLive ? header.collection() : null;
+        documentCount += (isLive ? 1 : 0) - (wasLive ? 1 : 0);
+        if (!Objects.equals(before, after)) {
+            if (before != null) {
+                collections.get(before).remove(id);
+            }
+            if (after != null) {
+                collections.computeIfAbsent(after, c -> new ConcurrentSkipListSet<>()).add(id);
             }
         }
-        byChange.put(header.etag().change(), id);
-        if (!header.tombstone()) {
-            documentCount++;
-            if (header.collection() != null) {
-                collections.computeIfAbsent(header.collection(), c -> new ConcurrentSkipListSet<>()).add(id);
-            }
-        }
+        return old;
     }
 
     /**
@@ -405,7 +421,7 @@ final class MapDbIndex implements AutoCloseable {
 
     /** How many entries of the change feed come after {@code change}: O(n), for stats only. */
     long countChangesAfter(long change) {
-        return read(() -> (long) byChange.tailMap(change, false).size());
+        return read(() -> changeOrder.countAfter(change));
     }
 
     long lastReservedId(String collection) {
@@ -417,10 +433,7 @@ final class MapDbIndex implements AutoCloseable {
         List<String> ids = new ArrayList<>();
         List<byte[]> raws = rawRecords(() -> {
             ids.clear();
-            Iterator<String> it = byChange.tailMap(change, false).values().iterator();
-            while (ids.size() < limit && it.hasNext()) {
-                ids.add(it.next());
-            }
+            changeOrder.idsAfter(change, limit, ids);
             return ids;
         });
         List<Change> out = new ArrayList<>(ids.size());
@@ -437,13 +450,10 @@ final class MapDbIndex implements AutoCloseable {
      */
     ContentScan contentScan(String source) {
         return read(() -> {
-            List<ContentScan.Entry> entries = new ArrayList<>(headers.size());
-            Map.Entry<Long, String> last = null;
-            for (Map.Entry<Long, String> e : byChange.entrySet()) {
-                entries.add(new ContentScan.Entry(e.getValue(), e.getKey()));
-                last = e;
-            }
-            Etag lastEtag = last == null ? null : headers.get(last.getValue()).etag();
+            List<ContentScan.Entry> entries = new ArrayList<>(changeOrder.count());
+            changeOrder.forEach((change, id) -> entries.add(new ContentScan.Entry(id, change)));
+            ChangeOrder.Entry last = changeOrder.last();
+            Etag lastEtag = last == null ? null : headers.get(last.id()).etag();
             Etag applied = source == null ? null : sourceProgress.get(source);
             return new ContentScan(lastEtag, applied, entries.toArray(ContentScan.Entry[]::new), this::records);
         });

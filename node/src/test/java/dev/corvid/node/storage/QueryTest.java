@@ -79,6 +79,27 @@ class QueryTest {
         assertEquals(4, storage.query(q).totalResults());
     }
 
+    /** Updates keep a document in its collection; a move, a delete and a re-creation change it, also after reopening. */
+    @Test
+    void collectionMembership_followsUpdatesMovesDeletesAndReopen() {
+        storage.write(WriteBatch.builder()
+                .put("people/1", "{\"@collection\":\"People\"}", "{\"name\":\"Ayende\",\"age\":99}", null)
+                .put("people/2", "{\"@collection\":\"Products\"}", "{\"name\":\"Oren\"}", null)
+                .put("people/3", "{}", "{\"name\":\"Itamar\"}", null)
+                .delete("people/4", null)
+                .build());
+        storage.write(WriteBatch.builder().put("people/4", "{\"@collection\":\"People\"}", "{\"name\":\"Tal\"}", null).build());
+        Query people = new Query("People", List.of(), List.of(), 0, 10);
+        Query products = new Query("Products", List.of(), List.of(), 0, 10);
+        assertEquals(List.of("people/1", "people/4", "people/5"), ids(people));
+        assertEquals(List.of("people/2", "products/1"), ids(products));
+        storage.close();
+        storage = MapDbStorage.open(StorageOptions.of(dir));
+        assertEquals(List.of("people/1", "people/4", "people/5"), ids(people));
+        assertEquals(List.of("people/2", "products/1"), ids(products));
+        assertEquals(6, storage.documentCount()); // people/3 is live, in no collection
+    }
+
     @Test
     void unknownCollection_isAClearError() {
         UnknownCollectionException e = assertThrows(UnknownCollectionException.class,
