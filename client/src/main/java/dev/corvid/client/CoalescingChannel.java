@@ -43,6 +43,10 @@ import java.util.function.Consumer;
  * their own status and trailers. A merged Get that fails for a reason other than "node down" is
  * sent again one call per caller, so one caller's bad id fails only that caller; a merged Batch
  * is re-sent alone only when the node does not know {@code BatchMany} (nothing was written).
+ *
+ * <p>Given an {@link ExchangeStream}, the Gets, Batches and BatchManys this channel sends (merged
+ * or alone) travel as calls of the node's one long-lived Exchange stream instead of RPCs of their
+ * own, with the same answers, deadlines and "provably unsent" semantics.
  */
 final class CoalescingChannel extends Channel {
 
@@ -56,11 +60,20 @@ final class CoalescingChannel extends Channel {
     static final int MAX_MERGED_BATCH_BYTES = 1 << 20;
 
     private final Channel delegate;
+    /** Carries the RPCs of both lanes when set; else each is a unary RPC of its own. */
+    private final ExchangeStream exchange;
     private final Lane<GetRequest, GetResponse> gets = new GetLane();
     private final Lane<BatchRequest, WriteResponse> batches = new BatchLane();
 
+    /** Sends every RPC as a unary call of its own. */
     CoalescingChannel(Channel delegate) {
+        this(delegate, null);
+    }
+
+    /** Sends Gets and Batches over {@code exchange} (while the node knows it), the rest as unary calls. */
+    CoalescingChannel(Channel delegate, ExchangeStream exchange) {
         this.delegate = delegate;
+        this.exchange = exchange;
     }
 
     @Override
@@ -311,8 +324,18 @@ final class CoalescingChannel extends Channel {
         void ended(Status status, A answer, Metadata trailers);
     }
 
-    /** Starts a unary RPC on the node; {@code end} runs on the transport thread. */
+    /**
+     * Starts one RPC on the node, over the Exchange stream when there is one; {@code end} runs on
+     * the transport thread.
+     */
     private <Q, A> void unary(MethodDescriptor<Q, A> method, CallOptions options, Metadata headers, Q request, UnaryEnd<A> end) {
+        if (exchange == null
+                || !exchange.offer(method, options, request, end::ended, () -> unaryCall(method, options, headers, request, end))) {
+            unaryCall(method, options, headers, request, end);
+        }
+    }
+
+    private <Q, A> void unaryCall(MethodDescriptor<Q, A> method, CallOptions options, Metadata headers, Q request, UnaryEnd<A> end) {
         ClientCall<Q, A> call = delegate.newCall(method, options);
         call.start(new ClientCall.Listener<>() {
             private A answer;

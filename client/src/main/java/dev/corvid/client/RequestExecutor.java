@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,6 +50,10 @@ final class RequestExecutor implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     /** The channel calls go through, per node: it merges concurrent Gets (see {@link CoalescingChannel}). */
     private final Map<String, CoalescingChannel> callChannels = new ConcurrentHashMap<>();
+    /** The stream that carries a node's Gets and Batches (see {@link ExchangeStream}). */
+    private final Map<String, ExchangeStream> exchanges = new ConcurrentHashMap<>();
+    /** Expires the calls of the Exchange streams. */
+    private final ScheduledThreadPoolExecutor deadlines;
     private final AtomicInteger stripes = new AtomicInteger();
     private final Object lifecycle = new Object();
     /** Guarded by {@link #lifecycle}. */
@@ -58,6 +63,12 @@ final class RequestExecutor implements AutoCloseable {
         this.selector = selector;
         this.timeout = timeout;
         this.channelFactory = channelFactory;
+        this.deadlines = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "corvid-client-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        deadlines.setRemoveOnCancelPolicy(true); // most calls end long before their deadline
     }
 
     NodeSelector selector() {
@@ -179,7 +190,10 @@ final class RequestExecutor implements AutoCloseable {
 
     private CoalescingChannel callChannel(String address) {
         CoalescingChannel channel = callChannels.get(address);
-        return channel != null ? channel : callChannels.computeIfAbsent(address, a -> new CoalescingChannel(channel(a)));
+        return channel != null ? channel : callChannels.computeIfAbsent(address, a -> {
+            ManagedChannel transport = channel(a);
+            return new CoalescingChannel(transport, exchanges.computeIfAbsent(a, x -> new ExchangeStream(transport, deadlines)));
+        });
     }
 
     /** Shuts every channel down, waiting briefly for calls in flight. Idempotent. */
@@ -191,6 +205,7 @@ final class RequestExecutor implements AutoCloseable {
             }
             closed = true;
         }
+        exchanges.values().forEach(ExchangeStream::close);
         channels.values().forEach(ManagedChannel::shutdown);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_GRACE_MILLIS);
         for (ManagedChannel channel : channels.values()) {
@@ -206,5 +221,7 @@ final class RequestExecutor implements AutoCloseable {
         }
         channels.clear();
         callChannels.clear();
+        exchanges.clear();
+        deadlines.shutdownNow();
     }
 }

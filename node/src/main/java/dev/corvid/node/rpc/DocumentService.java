@@ -22,6 +22,8 @@ import dev.corvid.proto.DeleteRequest;
 import dev.corvid.proto.DigestPage;
 import dev.corvid.proto.DigestRequest;
 import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.ExchangeRequest;
+import dev.corvid.proto.ExchangeResponse;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResponse;
 import dev.corvid.proto.NodeStats;
@@ -45,6 +47,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -59,6 +62,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     /** A get of more ids than this runs on the blocking executor. */
     private static final int DIRECT_GET_IDS = 16;
+    /** Calls of one Exchange stream answered at a time; more fail with RESOURCE_EXHAUSTED. */
+    static final int MAX_EXCHANGE_CALLS = 1_024;
 
     private final Storage storage;
     private final ClusterConfig cluster;
@@ -130,10 +135,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
                 @Override
                 public void onError(Throwable t) {
-                    com.google.rpc.Status status = StatusProto.fromThrowable(t);
-                    outcome.complete(BatchOutcome.newBuilder().setError(status != null ? status
-                            : com.google.rpc.Status.newBuilder().setCode(Status.Code.INTERNAL.value()).setMessage(String.valueOf(t)).build())
-                            .build());
+                    outcome.complete(BatchOutcome.newBuilder().setError(rpcStatus(t)).build());
                 }
 
                 @Override
@@ -148,6 +150,128 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
             out.onNext(response.build());
             out.onCompleted();
         });
+    }
+
+    /** The status a unary RPC failing with {@code t} sends, details included, as a message. */
+    private static com.google.rpc.Status rpcStatus(Throwable t) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(t);
+        return status != null ? status
+                : com.google.rpc.Status.newBuilder().setCode(Status.Code.INTERNAL.value()).setMessage(String.valueOf(t)).build();
+    }
+
+    @Override
+    public StreamObserver<ExchangeRequest> exchange(StreamObserver<ExchangeResponse> responses) {
+        return new Exchange((ServerCallStreamObserver<ExchangeResponse>) responses);
+    }
+
+    /**
+     * One Exchange stream: each call goes exactly where its unary RPC would go (so it is answered
+     * on the same thread, with the same result), and its answer comes back tagged with its id.
+     */
+    private final class Exchange implements StreamObserver<ExchangeRequest> {
+
+        private final ServerCallStreamObserver<ExchangeResponse> out;
+        private final Object lock = new Object();
+        /** Guarded by {@link #lock}: calls taken and not answered yet. */
+        private int open;
+        /** Guarded by {@link #lock}: the client sends no more calls. */
+        private boolean halfClosed;
+        /** Guarded by {@link #lock}: the stream is over (cancelled, failed or completed). */
+        private boolean ended;
+
+        Exchange(ServerCallStreamObserver<ExchangeResponse> out) {
+            this.out = out;
+            out.setOnCancelHandler(() -> {
+                synchronized (lock) {
+                    ended = true;
+                }
+            });
+        }
+
+        @Override
+        public void onNext(ExchangeRequest request) {
+            long id = request.getCallId();
+            synchronized (lock) {
+                if (open >= MAX_EXCHANGE_CALLS) {
+                    send(ExchangeResponse.newBuilder().setCallId(id).setError(rpcStatus(Status.RESOURCE_EXHAUSTED
+                            .withDescription("more than " + MAX_EXCHANGE_CALLS + " calls of one Exchange stream at once")
+                            .asRuntimeException())).build());
+                    return;
+                }
+                open++;
+            }
+            switch (request.getCallCase()) {
+                case GET -> get(request.getGet(), answer(id, ExchangeResponse.Builder::setGet));
+                case BATCH -> batch(request.getBatch(), answer(id, ExchangeResponse.Builder::setWrite));
+                case BATCH_MANY -> batchMany(request.getBatchMany(), answer(id, ExchangeResponse.Builder::setBatchMany));
+                default -> answer(id, (b, ignored) -> b).onError(Status.INVALID_ARGUMENT
+                        .withDescription("an Exchange request needs a get, batch or batch_many call").asRuntimeException());
+            }
+        }
+
+        /** Where the unary handler of call {@code id} answers: into one tagged response. */
+        private <A> StreamObserver<A> answer(long id, BiFunction<ExchangeResponse.Builder, A, ExchangeResponse.Builder> set) {
+            return new StreamObserver<>() {
+                private A answer;
+
+                @Override
+                public void onNext(A value) {
+                    answer = value;
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    finish(ExchangeResponse.newBuilder().setCallId(id).setError(rpcStatus(t)).build());
+                }
+
+                @Override
+                public void onCompleted() {
+                    finish(set.apply(ExchangeResponse.newBuilder().setCallId(id), answer).build());
+                }
+            };
+        }
+
+        private void finish(ExchangeResponse response) {
+            synchronized (lock) {
+                open--;
+                send(response);
+                if (halfClosed && open == 0) {
+                    end();
+                }
+            }
+        }
+
+        /** Guarded by {@link #lock}: responses of different threads go out one at a time. */
+        private void send(ExchangeResponse response) {
+            if (!ended) {
+                out.onNext(response);
+            }
+        }
+
+        /** Guarded by {@link #lock}. */
+        private void end() {
+            if (!ended) {
+                ended = true;
+                out.onCompleted();
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            synchronized (lock) {
+                ended = true; // the client cancelled: nobody reads the answers still owed
+            }
+        }
+
+        @Override
+        public void onCompleted() {
+            synchronized (lock) {
+                halfClosed = true;
+                if (open == 0) {
+                    end();
+                }
+            }
+        }
     }
 
     /**

@@ -15,6 +15,8 @@ import dev.corvid.proto.ConcurrencyViolation;
 import dev.corvid.proto.DeleteCommand;
 import dev.corvid.proto.DeleteRequest;
 import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.ExchangeRequest;
+import dev.corvid.proto.ExchangeResponse;
 import dev.corvid.proto.FieldFilter;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResponse;
@@ -43,6 +45,7 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,6 +135,56 @@ class DocumentServiceTest {
         assertEquals("{\"v\":3}", now.getResults(0).getDocument().getBodyJson());
         assertTrue(now.getResults(1).getFound());
         assertFalse(now.getResults(2).getFound(), "the failed batch left nothing behind");
+    }
+
+    /** Calls over one Exchange stream get what their unary RPCs would, tagged with their ids. */
+    @Test
+    void exchange_answersEachCallAsItsUnaryRpcWould_taggedWithItsId() throws Exception {
+        String current = put(put("rpc/ex/1", "{\"v\":1}", "")).getResults(0).getEtag();
+        LinkedBlockingQueue<ExchangeResponse> answers = new LinkedBlockingQueue<>();
+        CompletableFuture<Status> ended = new CompletableFuture<>();
+        StreamObserver<ExchangeRequest> calls = DocumentsGrpc.newStub(channel).exchange(new StreamObserver<>() {
+            @Override
+            public void onNext(ExchangeResponse value) {
+                answers.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                ended.complete(Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                ended.complete(Status.OK);
+            }
+        });
+        calls.onNext(ExchangeRequest.newBuilder().setCallId(7)
+                .setGet(GetRequest.newBuilder().addIds("rpc/ex/1").addIds("rpc/ex/none")).build());
+        calls.onNext(ExchangeRequest.newBuilder().setCallId(8).setBatch(BatchRequest.newBuilder()
+                .addCommands(Command.newBuilder().setPut(put("rpc/ex/1", "{\"v\":2}", current)))).build());
+        calls.onNext(ExchangeRequest.newBuilder().setCallId(9).setBatch(BatchRequest.newBuilder()
+                .addCommands(Command.newBuilder().setPut(put("rpc/ex/1", "{\"v\":3}", current)))).build());
+        calls.onNext(ExchangeRequest.newBuilder().setCallId(10).setBatchMany(BatchManyRequest.newBuilder()
+                .addBatches(BatchRequest.newBuilder().addCommands(Command.newBuilder().setPut(put("rpc/ex/2", "{}", ""))))).build());
+        calls.onNext(ExchangeRequest.newBuilder().setCallId(11).build());
+        calls.onNext(ExchangeRequest.newBuilder().setCallId(12).setGet(GetRequest.newBuilder().addIds(" bad id ")).build());
+        calls.onCompleted();
+
+        assertEquals(Status.OK, ended.get(30, TimeUnit.SECONDS), "the node ends the stream once every call is answered");
+        java.util.Map<Long, ExchangeResponse> byId = new java.util.HashMap<>();
+        answers.forEach(a -> byId.put(a.getCallId(), a));
+        assertEquals(java.util.Set.of(7L, 8L, 9L, 10L, 11L, 12L), byId.keySet());
+        assertTrue(byId.get(7L).getGet().getResults(0).getFound());
+        assertFalse(byId.get(7L).getGet().getResults(1).getFound());
+        assertEquals("rpc/ex/1", byId.get(8L).getWrite().getResults(0).getId());
+        StatusRuntimeException conflict = StatusProto.toStatusRuntimeException(byId.get(9L).getError());
+        assertEquals(Status.Code.ABORTED, conflict.getStatus().getCode());
+        assertEquals(current, violation(conflict).getExpectedEtag(), "the details travel with the answer");
+        assertTrue(byId.get(10L).getBatchMany().getOutcomes(0).hasResponse());
+        assertEquals(Status.Code.INVALID_ARGUMENT.value(), byId.get(11L).getError().getCode());
+        assertEquals(Status.Code.INVALID_ARGUMENT.value(), byId.get(12L).getError().getCode());
+        assertEquals("{\"v\":2}", docs.get(GetRequest.newBuilder().addIds("rpc/ex/1").build()).getResults(0).getDocument().getBodyJson());
     }
 
     @Test
