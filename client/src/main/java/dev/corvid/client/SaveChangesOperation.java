@@ -42,9 +42,12 @@ final class SaveChangesOperation {
 
     /** True when {@code info}'s entity or metadata differs from what was loaded or saved. */
     static boolean hasChanged(DocumentInfo info, EntityConverter converter) {
-        return info.isNew()
-                || !converter.snapshot(info.entity).equals(info.original)
-                || !Metadata.stored(info.metadata).equals(info.originalMetadata);
+        return info.isNew() || differs(info, converter.snapshot(info.entity));
+    }
+
+    /** Whether an entity whose JSON is now {@code current}, or its metadata, differs from what was loaded or saved. */
+    private static boolean differs(DocumentInfo info, ObjectNode current) {
+        return !current.equals(info.original) || !Metadata.stored(info.metadata).equals(info.originalMetadata);
     }
 
     /** Sends the batch, if there is anything to send, and updates the session after success. */
@@ -68,24 +71,37 @@ final class SaveChangesOperation {
             batch.add(Command.newBuilder().setDelete(commands.deleteCommand(delete.getKey(), expected)).build());
             deletedIds.add(delete.getKey());
         }
+        Listeners listeners = converter.listeners();
+        boolean plain = listeners.conversion().isEmpty() && listeners.store().isEmpty();
         for (DocumentInfo info : unitOfWork.tracked()) {
-            if (!hasChanged(info, converter)) {
+            ObjectNode current = info.isNew() && !plain ? null : converter.snapshot(info.entity);
+            if (!info.isNew() && !differs(info, current)) {
                 continue;
             }
-            ObjectNode document = converter.toDocument(info.id, info.entity, info.metadata);
-            boolean convertAgain = false;
-            for (DocumentStoreListener l : converter.listeners().store()) {
-                ObjectNode original = info.original == null ? null : info.original.deepCopy();
-                convertAgain |= l.beforeStore(info.id, info.entity, info.metadata, original);
-            }
-            if (convertAgain) {
+            ObjectNode document;
+            ObjectNode snapshot;
+            if (plain) {
+                // Nothing can change the entity or its document from here on: one conversion
+                // serves as the document sent and as the snapshot the next comparison uses.
+                document = current;
+                snapshot = current;
+            } else {
                 document = converter.toDocument(info.id, info.entity, info.metadata);
+                boolean convertAgain = false;
+                for (DocumentStoreListener l : listeners.store()) {
+                    ObjectNode original = info.original == null ? null : info.original.deepCopy();
+                    convertAgain |= l.beforeStore(info.id, info.entity, info.metadata, original);
+                }
+                if (convertAgain) {
+                    document = converter.toDocument(info.id, info.entity, info.metadata);
+                }
+                snapshot = converter.snapshot(info.entity);
             }
             ObjectNode storedMetadata = Metadata.stored(info.metadata);
             Etag expected = checkable(info, info.expectedEtagForPut(useOptimisticConcurrency));
             batch.add(Command.newBuilder()
                     .setPut(commands.putCommand(info.id, expected, document, storedMetadata)).build());
-            puts.add(new Put(info, converter.snapshot(info.entity), storedMetadata));
+            puts.add(new Put(info, snapshot, storedMetadata));
         }
     }
 

@@ -51,13 +51,16 @@ class MapDbStorageTest {
     }
 
     @Test
-    void put_thenGet_returnsBodyMetadataAndEtag() {
+    void put_thenGet_returnsBodyMetadataAndEtag() throws Exception {
+        java.time.Instant before = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         Etag etag = put("people/1", "{\"name\":\"Oren\"}", null);
         StoredDocument doc = storage.get("people/1").orElseThrow();
         assertEquals(etag, doc.etag());
         assertEquals("{\"name\":\"Oren\"}", doc.bodyJson());
         assertTrue(doc.metadataJson().contains("\"@collection\":\"People\""), doc.metadataJson());
-        assertTrue(doc.metadataJson().contains("@last-modified"), doc.metadataJson());
+        java.time.Instant modified = java.time.Instant.parse(
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(doc.metadataJson()).get("@last-modified").asText());
+        assertTrue(!modified.isBefore(before) && !modified.isAfter(java.time.Instant.now()), modified + " is not the time of the put");
         assertEquals(1, storage.documentCount());
         assertEquals(etag, storage.lastEtag());
     }
