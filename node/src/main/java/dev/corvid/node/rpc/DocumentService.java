@@ -43,8 +43,10 @@ import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiFunction;
@@ -72,6 +74,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private final Supplier<String> address;
     private final ReplicationStatus replication;
     private final Executor blocking;
+    /** The Exchange streams open now. */
+    private final Set<Exchange> exchanges = ConcurrentHashMap.newKeySet();
 
     DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
                     Supplier<String> address, ReplicationStatus replication, Executor blocking) {
@@ -161,7 +165,17 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public StreamObserver<ExchangeRequest> exchange(StreamObserver<ExchangeResponse> responses) {
-        return new Exchange((ServerCallStreamObserver<ExchangeResponse>) responses);
+        Exchange exchange = new Exchange((ServerCallStreamObserver<ExchangeResponse>) responses);
+        exchanges.add(exchange);
+        return exchange;
+    }
+
+    /**
+     * The node is stopping: every Exchange stream answers the calls it has taken, answers new ones
+     * UNAVAILABLE without running them, and then ends UNAVAILABLE, so its client fails over.
+     */
+    void stopExchanges() {
+        exchanges.forEach(Exchange::stop);
     }
 
     /**
@@ -176,6 +190,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         private int open;
         /** Guarded by {@link #lock}: the client sends no more calls. */
         private boolean halfClosed;
+        /** Guarded by {@link #lock}: the node is stopping; the stream ends once its calls are answered. */
+        private boolean stopping;
         /** Guarded by {@link #lock}: the stream is over (cancelled, failed or completed). */
         private boolean ended;
 
@@ -185,13 +201,28 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                 synchronized (lock) {
                     ended = true;
                 }
+                exchanges.remove(this);
             });
+        }
+
+        void stop() {
+            synchronized (lock) {
+                stopping = true;
+                if (open == 0) {
+                    end();
+                }
+            }
         }
 
         @Override
         public void onNext(ExchangeRequest request) {
             long id = request.getCallId();
             synchronized (lock) {
+                if (stopping) {
+                    send(ExchangeResponse.newBuilder().setCallId(id).setError(rpcStatus(Status.UNAVAILABLE
+                            .withDescription("node is stopping; the call was not run").asRuntimeException())).build());
+                    return;
+                }
                 if (open >= MAX_EXCHANGE_CALLS) {
                     send(ExchangeResponse.newBuilder().setCallId(id).setError(rpcStatus(Status.RESOURCE_EXHAUSTED
                             .withDescription("more than " + MAX_EXCHANGE_CALLS + " calls of one Exchange stream at once")
@@ -235,7 +266,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
             synchronized (lock) {
                 open--;
                 send(response);
-                if (halfClosed && open == 0) {
+                if ((halfClosed || stopping) && open == 0) {
                     end();
                 }
             }
@@ -248,11 +279,16 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
             }
         }
 
-        /** Guarded by {@link #lock}. */
+        /** Guarded by {@link #lock}: completes the stream, or fails it UNAVAILABLE when the node is stopping. */
         private void end() {
             if (!ended) {
                 ended = true;
-                out.onCompleted();
+                exchanges.remove(this);
+                if (stopping) {
+                    out.onError(Status.UNAVAILABLE.withDescription("node is stopping").asRuntimeException());
+                } else {
+                    out.onCompleted();
+                }
             }
         }
 
@@ -261,6 +297,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
             synchronized (lock) {
                 ended = true; // the client cancelled: nobody reads the answers still owed
             }
+            exchanges.remove(this);
         }
 
         @Override

@@ -40,6 +40,7 @@ public final class NodeServer {
     private final NodeConfig self;
     /** Queries, large gets, id reservations, stats, topology: calls that may scan or wait. */
     private final ExecutorService blocking;
+    private final DocumentService documents;
     private volatile String address;
 
     /**
@@ -57,10 +58,11 @@ public final class NodeServer {
             t.setDaemon(true);
             return t;
         });
+        this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication, blocking);
         this.server = builder
                 .directExecutor()
                 .maxInboundMessageSize(cluster.limits().maxRequestBytes())
-                .addService(new DocumentService(storage, cluster, self, counters, () -> address, replication, blocking))
+                .addService(documents)
                 .addService(new ReplicationService(inbound))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -99,11 +101,13 @@ public final class NodeServer {
 
     /**
      * Stops gracefully: health turns NOT_SERVING, new calls are refused, calls in flight get up to
-     * {@code drain} to finish, then the rest are cancelled.
+     * {@code drain} to finish, then the rest are cancelled. Exchange streams answer the calls they
+     * have taken, refuse new ones and end, so that they do not hold the drain up.
      */
     public void shutdown(Duration drain) {
         health.enterTerminalState();
         server.shutdown();
+        documents.stopExchanges();
         try {
             if (!server.awaitTermination(drain.toMillis(), TimeUnit.MILLISECONDS)) {
                 log.warn("calls still running after {} ms; cancelling them", drain.toMillis());

@@ -137,28 +137,40 @@ class DocumentServiceTest {
         assertFalse(now.getResults(2).getFound(), "the failed batch left nothing behind");
     }
 
+    /** One client's Exchange stream: where to send calls, the answers so far, and how the stream ended. */
+    private record ExchangeClient(StreamObserver<ExchangeRequest> calls, LinkedBlockingQueue<ExchangeResponse> answers,
+                                  CompletableFuture<Status> ended) {
+        static ExchangeClient open(ManagedChannel to) {
+            LinkedBlockingQueue<ExchangeResponse> answers = new LinkedBlockingQueue<>();
+            CompletableFuture<Status> ended = new CompletableFuture<>();
+            StreamObserver<ExchangeRequest> calls = DocumentsGrpc.newStub(to).exchange(new StreamObserver<>() {
+                @Override
+                public void onNext(ExchangeResponse value) {
+                    answers.add(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    ended.complete(Status.fromThrowable(t));
+                }
+
+                @Override
+                public void onCompleted() {
+                    ended.complete(Status.OK);
+                }
+            });
+            return new ExchangeClient(calls, answers, ended);
+        }
+    }
+
     /** Calls over one Exchange stream get what their unary RPCs would, tagged with their ids. */
     @Test
     void exchange_answersEachCallAsItsUnaryRpcWould_taggedWithItsId() throws Exception {
         String current = put(put("rpc/ex/1", "{\"v\":1}", "")).getResults(0).getEtag();
-        LinkedBlockingQueue<ExchangeResponse> answers = new LinkedBlockingQueue<>();
-        CompletableFuture<Status> ended = new CompletableFuture<>();
-        StreamObserver<ExchangeRequest> calls = DocumentsGrpc.newStub(channel).exchange(new StreamObserver<>() {
-            @Override
-            public void onNext(ExchangeResponse value) {
-                answers.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                ended.complete(Status.fromThrowable(t));
-            }
-
-            @Override
-            public void onCompleted() {
-                ended.complete(Status.OK);
-            }
-        });
+        ExchangeClient exchange = ExchangeClient.open(channel);
+        StreamObserver<ExchangeRequest> calls = exchange.calls();
+        LinkedBlockingQueue<ExchangeResponse> answers = exchange.answers();
+        CompletableFuture<Status> ended = exchange.ended();
         calls.onNext(ExchangeRequest.newBuilder().setCallId(7)
                 .setGet(GetRequest.newBuilder().addIds("rpc/ex/1").addIds("rpc/ex/none")).build());
         calls.onNext(ExchangeRequest.newBuilder().setCallId(8).setBatch(BatchRequest.newBuilder()
@@ -185,6 +197,31 @@ class DocumentServiceTest {
         assertEquals(Status.Code.INVALID_ARGUMENT.value(), byId.get(11L).getError().getCode());
         assertEquals(Status.Code.INVALID_ARGUMENT.value(), byId.get(12L).getError().getCode());
         assertEquals("{\"v\":2}", docs.get(GetRequest.newBuilder().addIds("rpc/ex/1").build()).getResults(0).getDocument().getBodyJson());
+    }
+
+    /** A client's long-lived Exchange stream must not hold a graceful stop up for the whole drain. */
+    @Test
+    void gracefulStop_endsExchangeStreamsUnavailable_withoutWaitingOutTheDrain(@TempDir Path own) throws Exception {
+        CorvidNode stopping = CorvidNode.standalone(own);
+        ManagedChannel toStopping = NettyChannelBuilder.forTarget(stopping.address()).usePlaintext().build();
+        try {
+            ExchangeClient exchange = ExchangeClient.open(toStopping);
+            StreamObserver<ExchangeRequest> calls = exchange.calls();
+            LinkedBlockingQueue<ExchangeResponse> answers = exchange.answers();
+            CompletableFuture<Status> ended = exchange.ended();
+            calls.onNext(ExchangeRequest.newBuilder().setCallId(1).setGet(GetRequest.newBuilder().addIds("rpc/stop/1")).build());
+            ExchangeResponse answer = answers.poll(30, TimeUnit.SECONDS);
+            assertTrue(answer != null && answer.hasGet(), "the stream is open and answering: " + answer);
+
+            long started = System.nanoTime();
+            stopping.close();
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertEquals(Status.Code.UNAVAILABLE, ended.get(5, TimeUnit.SECONDS).getCode());
+            assertTrue(tookMillis < CorvidNode.DRAIN.toMillis() / 2, "the stop took " + tookMillis + " ms");
+        } finally {
+            toStopping.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            stopping.close();
+        }
     }
 
     @Test
