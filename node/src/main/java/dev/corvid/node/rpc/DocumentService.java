@@ -219,14 +219,12 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
             long id = request.getCallId();
             synchronized (lock) {
                 if (stopping) {
-                    send(ExchangeResponse.newBuilder().setCallId(id).setError(rpcStatus(Status.UNAVAILABLE
-                            .withDescription("node is stopping; the call was not run").asRuntimeException())).build());
+                    refuse(id, Status.UNAVAILABLE.withDescription("node is stopping; the call was not run"));
                     return;
                 }
                 if (open >= MAX_EXCHANGE_CALLS) {
-                    send(ExchangeResponse.newBuilder().setCallId(id).setError(rpcStatus(Status.RESOURCE_EXHAUSTED
-                            .withDescription("more than " + MAX_EXCHANGE_CALLS + " calls of one Exchange stream at once")
-                            .asRuntimeException())).build());
+                    refuse(id, Status.RESOURCE_EXHAUSTED.withDescription(
+                            "more than " + MAX_EXCHANGE_CALLS + " calls of one Exchange stream at once"));
                     return;
                 }
                 open++;
@@ -270,6 +268,12 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                     end();
                 }
             }
+        }
+
+        /** Guarded by {@link #lock}: answers call {@code id} with {@code status} without running it. */
+        private void refuse(long id, Status status) {
+            send(ExchangeResponse.newBuilder().setCallId(id).setError(com.google.rpc.Status.newBuilder()
+                    .setCode(status.getCode().value()).setMessage(status.getDescription())).build());
         }
 
         /** Guarded by {@link #lock}: responses of different threads go out one at a time. */
