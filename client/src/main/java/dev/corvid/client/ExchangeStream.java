@@ -50,6 +50,12 @@ import java.util.function.Function;
  */
 final class ExchangeStream {
 
+    /**
+     * Larger requests go as RPCs of their own: a message over the node's request limit fails the
+     * whole stream it travels on, and with it every other caller's call.
+     */
+    static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
     /** The end of one call: its status, its answer (null unless OK) and its trailers. */
     @FunctionalInterface
     interface End<A> {
@@ -80,7 +86,8 @@ final class ExchangeStream {
      */
     @SuppressWarnings("unchecked")
     <Q, A> boolean offer(MethodDescriptor<Q, A> method, CallOptions options, Q request, End<A> end, Runnable unary) {
-        if (unsupported) {
+        if (unsupported || !(request instanceof com.google.protobuf.MessageLite message)
+                || message.getSerializedSize() > MAX_REQUEST_BYTES) {
             return false;
         }
         ExchangeRequest.Builder call = ExchangeRequest.newBuilder();

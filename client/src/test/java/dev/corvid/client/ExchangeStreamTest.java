@@ -59,6 +59,7 @@ class ExchangeStreamTest {
     private final LinkedBlockingQueue<Held> held = new LinkedBlockingQueue<>();
     private final AtomicInteger streamsOpened = new AtomicInteger();
     private final AtomicInteger unaryGets = new AtomicInteger();
+    private final AtomicInteger unaryBatches = new AtomicInteger();
     private final ExecutorService callers = Executors.newCachedThreadPool();
     private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1);
     private final List<Server> servers = new ArrayList<>();
@@ -106,6 +107,14 @@ class ExchangeStreamTest {
             public void get(GetRequest request, StreamObserver<GetResponse> out) {
                 unaryGets.incrementAndGet();
                 out.onNext(found(request));
+                out.onCompleted();
+            }
+
+            @Override
+            public void batch(BatchRequest request, StreamObserver<WriteResponse> out) {
+                unaryBatches.incrementAndGet();
+                out.onNext(WriteResponse.newBuilder().addResults(WriteResult.newBuilder()
+                        .setId(request.getCommands(0).getPut().getId())).build());
                 out.onCompleted();
             }
         }).build().start());
@@ -191,6 +200,18 @@ class ExchangeStreamTest {
         call.answer(ExchangeResponse.newBuilder().setGet(found(call.request().getGet())));
         assertEquals("next", next.get(10, TimeUnit.SECONDS).getResults(0).getDocument().getId());
         assertEquals(1, streamsOpened.get(), "the stream outlives a call that ran out of time");
+    }
+
+    /** A message over the node's request limit would fail the stream, and every call on it. */
+    @Test
+    void aLargeRequest_goesAsAnRpcOfItsOwn() throws Exception {
+        CoalescingChannel channel = channelToNode(true);
+        String body = "{\"b\":\"" + "x".repeat(ExchangeStream.MAX_REQUEST_BYTES) + "\"}";
+        WriteResponse answer = stub(channel, new SendTracker(), 10_000).batch(BatchRequest.newBuilder()
+                .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("big").setBodyJson(body))).build());
+        assertEquals("big", answer.getResults(0).getId());
+        assertEquals(1, unaryBatches.get());
+        assertEquals(0, streamsOpened.get(), "no Exchange stream carried it");
     }
 
     @Test

@@ -66,6 +66,11 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private static final int DIRECT_GET_IDS = 16;
     /** Calls of one Exchange stream answered at a time; more fail with RESOURCE_EXHAUSTED. */
     static final int MAX_EXCHANGE_CALLS = 1_024;
+    /**
+     * A larger answer fails its call RESOURCE_EXHAUSTED instead: a message over the client's
+     * limit would fail the whole stream, and every other call on it.
+     */
+    static final int MAX_EXCHANGE_ANSWER_BYTES = 16 * 1024 * 1024;
 
     private final Storage storage;
     private final ClusterConfig cluster;
@@ -261,6 +266,12 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         }
 
         private void finish(ExchangeResponse response) {
+            if (response.getSerializedSize() > MAX_EXCHANGE_ANSWER_BYTES) {
+                response = ExchangeResponse.newBuilder().setCallId(response.getCallId()).setError(refusal(
+                        Status.RESOURCE_EXHAUSTED.withDescription("the answer (" + response.getSerializedSize()
+                                + " bytes) is larger than an Exchange stream carries (" + MAX_EXCHANGE_ANSWER_BYTES
+                                + "); ask for fewer documents at once"))).build();
+            }
             synchronized (lock) {
                 open--;
                 send(response);
@@ -272,8 +283,11 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
         /** Guarded by {@link #lock}: answers call {@code id} with {@code status} without running it. */
         private void refuse(long id, Status status) {
-            send(ExchangeResponse.newBuilder().setCallId(id).setError(com.google.rpc.Status.newBuilder()
-                    .setCode(status.getCode().value()).setMessage(status.getDescription())).build());
+            send(ExchangeResponse.newBuilder().setCallId(id).setError(refusal(status)).build());
+        }
+
+        private static com.google.rpc.Status refusal(Status status) {
+            return com.google.rpc.Status.newBuilder().setCode(status.getCode().value()).setMessage(status.getDescription()).build();
         }
 
         /** Guarded by {@link #lock}: responses of different threads go out one at a time. */

@@ -199,6 +199,28 @@ class DocumentServiceTest {
         assertEquals("{\"v\":2}", docs.get(GetRequest.newBuilder().addIds("rpc/ex/1").build()).getResults(0).getDocument().getBodyJson());
     }
 
+    /** An answer too large for the stream fails its own call, not the stream and the calls beside it. */
+    @Test
+    void exchange_anAnswerTooLargeForTheStream_failsOnlyItsCall() throws Exception {
+        String bio = "x".repeat(3_500_000);
+        GetRequest.Builder big = GetRequest.newBuilder();
+        for (int i = 0; i < 5; i++) {
+            put(put("rpc/big/" + i, "{\"bio\":\"" + bio + "\"}", ""));
+            big.addIds("rpc/big/" + i);
+        }
+        ExchangeClient exchange = ExchangeClient.open(channel);
+        exchange.calls().onNext(ExchangeRequest.newBuilder().setCallId(1).setGet(big).build());
+        ExchangeResponse refused = exchange.answers().poll(30, TimeUnit.SECONDS);
+        assertTrue(refused != null && refused.hasError(), "expected an error answer, got " + refused);
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED.value(), refused.getError().getCode());
+
+        exchange.calls().onNext(ExchangeRequest.newBuilder().setCallId(2).setGet(GetRequest.newBuilder().addIds("rpc/big/0")).build());
+        ExchangeResponse one = exchange.answers().poll(30, TimeUnit.SECONDS);
+        assertTrue(one != null && one.hasGet() && one.getGet().getResults(0).getFound(), "the stream still answers: " + one);
+        exchange.calls().onCompleted();
+        assertEquals(Status.OK, exchange.ended().get(30, TimeUnit.SECONDS));
+    }
+
     /** A client's long-lived Exchange stream must not hold a graceful stop up for the whole drain. */
     @Test
     void gracefulStop_endsExchangeStreamsUnavailable_withoutWaitingOutTheDrain(@TempDir Path own) throws Exception {
