@@ -94,6 +94,13 @@ final class CoalescingChannel extends Channel {
         return delegate.authority();
     }
 
+    /** Ends the Exchange stream, if there is one; the channel underneath is the caller's to shut down. */
+    void close() {
+        if (exchange != null) {
+            exchange.close();
+        }
+    }
+
     /** Calls waiting for a slot (Gets and Batches), for tests. */
     int waiting() {
         return gets.waitingCount() + batches.waitingCount();

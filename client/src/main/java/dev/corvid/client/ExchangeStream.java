@@ -168,11 +168,15 @@ final class ExchangeStream {
         }
 
         void ended(Status status, Object answer, Metadata trailers) {
+            cancelExpiry();
+            end.ended(status, answer, trailers);
+        }
+
+        void cancelExpiry() {
             ScheduledFuture<?> timer = expiry;
             if (timer != null) {
                 timer.cancel(false);
             }
-            end.ended(status, answer, trailers);
         }
 
         /** Tells the caller's {@link SendTracker} (and any other stream tracer) that the call may have been sent. */
@@ -272,10 +276,7 @@ final class ExchangeStream {
         /** Ends a call the ended stream will not answer, as {@link #ended} says. */
         void fail(Call call) {
             if (endStatus.getCode() == Status.Code.UNIMPLEMENTED) {
-                ScheduledFuture<?> timer = call.expiry;
-                if (timer != null) {
-                    timer.cancel(false);
-                }
+                call.cancelExpiry();
                 call.unary.run(); // the node ran none of the calls: it does not know Exchange
                 return;
             }

@@ -50,8 +50,6 @@ final class RequestExecutor implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     /** The channel calls go through, per node: it merges concurrent Gets (see {@link CoalescingChannel}). */
     private final Map<String, CoalescingChannel> callChannels = new ConcurrentHashMap<>();
-    /** The stream that carries a node's Gets and Batches (see {@link ExchangeStream}). */
-    private final Map<String, ExchangeStream> exchanges = new ConcurrentHashMap<>();
     /** Expires the calls of the Exchange streams. */
     private final ScheduledThreadPoolExecutor deadlines;
     private final AtomicInteger stripes = new AtomicInteger();
@@ -192,7 +190,7 @@ final class RequestExecutor implements AutoCloseable {
         CoalescingChannel channel = callChannels.get(address);
         return channel != null ? channel : callChannels.computeIfAbsent(address, a -> {
             ManagedChannel transport = channel(a);
-            return new CoalescingChannel(transport, exchanges.computeIfAbsent(a, x -> new ExchangeStream(transport, deadlines)));
+            return new CoalescingChannel(transport, new ExchangeStream(transport, deadlines));
         });
     }
 
@@ -205,7 +203,7 @@ final class RequestExecutor implements AutoCloseable {
             }
             closed = true;
         }
-        exchanges.values().forEach(ExchangeStream::close);
+        callChannels.values().forEach(CoalescingChannel::close);
         channels.values().forEach(ManagedChannel::shutdown);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_GRACE_MILLIS);
         for (ManagedChannel channel : channels.values()) {
@@ -221,7 +219,6 @@ final class RequestExecutor implements AutoCloseable {
         }
         channels.clear();
         callChannels.clear();
-        exchanges.clear();
         deadlines.shutdownNow();
     }
 }
