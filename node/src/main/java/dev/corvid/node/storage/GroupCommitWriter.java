@@ -21,8 +21,11 @@ import org.slf4j.LoggerFactory;
  * answers the callers. So throughput grows with the number of concurrent writers instead of being
  * capped at one sync per write, and no caller hears "done" before its batch is on disk.
  *
- * <p>Invariants: etags are issued in strictly increasing order; a batch's log record is synced
- * before its changes are visible to readers; a rejected batch leaves no trace.
+ * <p>Invariants: etags are issued in strictly increasing order; no caller hears "done", no commit
+ * listener hears of a change and MapDB receives nothing before the log record is synced; a
+ * rejected batch leaves no trace. Readers see a batch's changes after the sync too, except when
+ * every batch of the group is {@linkplain Pending#visibleBeforeSync visible before its sync}: then
+ * they see them just before it (a replica's replicated changes, already durable on the master).
  */
 final class GroupCommitWriter implements AutoCloseable {
 
@@ -201,19 +204,33 @@ final class GroupCommitWriter implements AutoCloseable {
             if (indexFailure != null) {
                 throw new IOException("the MapDB index cannot be written: " + indexFailure, indexFailure);
             }
-            wal.sync();
+            boolean showFirst = group.stream().allMatch(Pending::visibleBeforeSync);
+            List<MapDbIndex.Shown> shown = showFirst ? show(committed, view) : null;
             long t2 = System.nanoTime();
-            syncNanos += t2 - t1;
-            index.apply(committed);
-            applyNanos += System.nanoTime() - t2;
+            wal.sync();
+            long t3 = System.nanoTime();
+            syncNanos += t3 - t2;
+            if (!showFirst) {
+                shown = show(committed, view);
+            }
+            index.persist(shown);
+            applyNanos += (t2 - t1) + (System.nanoTime() - t3);
             if (view.lastIssued != null) {
-                lastEtag = view.lastIssued;
                 notifyCommitted(view.lastIssued);
             }
         }
         for (Pending<?> pending : group) {
             pending.complete();
         }
+    }
+
+    /** Makes a group's log records visible to readers. */
+    private List<MapDbIndex.Shown> show(List<MapDbIndex.Committed> committed, GroupView view) {
+        List<MapDbIndex.Shown> shown = index.show(committed);
+        if (view.lastIssued != null) {
+            lastEtag = view.lastIssued;
+        }
+        return shown;
     }
 
     private void notifyCommitted(Etag last) {
@@ -353,6 +370,14 @@ final class GroupCommitWriter implements AutoCloseable {
 
         /** The caller's answer once the entries are durable. */
         abstract T result();
+
+        /**
+         * Whether readers may see this write's changes while its log record is being synced. The
+         * caller still hears "done" only after the sync. False unless a subclass says otherwise.
+         */
+        boolean visibleBeforeSync() {
+            return false;
+        }
 
         private void complete() {
             if (rejection != null) {

@@ -34,8 +34,10 @@ import org.mapdb.Serializer;
  * in log order, off the writers' path; a commit records the log sequence number it covers, so
  * the log before it can be recycled and a restart replays only what comes after.
  *
- * <p>Changes reach this index only after the write-ahead log made them durable. The storage
- * writer applies a group of batches under the write lock, so readers never see part of a batch.
+ * <p>Changes reach MapDB only after the write-ahead log made them durable; they reach readers
+ * after that too, except a replica's replicated changes (see {@link GroupCommitWriter}). The
+ * storage writer applies a group of batches under the write lock, so readers never see part of a
+ * batch.
  */
 final class MapDbIndex implements AutoCloseable {
 
@@ -170,10 +172,14 @@ final class MapDbIndex implements AutoCloseable {
     }
 
     /**
-     * Applies the entries of committed log records, in order, invisible to readers until all are
-     * in, and queues them for MapDB. Blocks when MapDB is far behind (back-pressure). Writer thread.
+     * Makes the entries of log records visible to readers, all at once, without queueing them for
+     * MapDB: {@link #persist} does that once the log records are durable, since a MapDB commit
+     * must never cover a record the log may still lose. Writer thread.
+     *
+     * @return what {@link #persist} hands to MapDB, in the same order
      */
-    void apply(List<Committed> batches) throws InterruptedException {
+    List<Shown> show(List<Committed> batches) {
+        List<Shown> shown = new ArrayList<>(batches.size());
         lock.writeLock().lock();
         try {
             for (Committed batch : batches) {
@@ -181,12 +187,27 @@ final class MapDbIndex implements AutoCloseable {
                 for (LogEntry entry : batch.entries()) {
                     persisted.add(applyToMemory(entry));
                 }
-                flusher.stage(batch.seq(), persisted);
+                shown.add(new Shown(batch.seq(), persisted));
             }
         } finally {
             lock.writeLock().unlock();
         }
+        return shown;
+    }
+
+    /**
+     * Queues what {@link #show} returned for MapDB, once its log records are durable. Blocks when
+     * MapDB is far behind (back-pressure). Writer thread.
+     */
+    void persist(List<Shown> shown) throws InterruptedException {
+        for (Shown batch : shown) {
+            flusher.stage(batch.seq(), batch.items());
+        }
         flusher.awaitRoom();
+    }
+
+    /** A log record made visible: its sequence number and what MapDB must receive for it. */
+    record Shown(long seq, List<Object> items) {
     }
 
     /**

@@ -97,6 +97,11 @@ public final class MapDbStorage implements Storage {
         }
     }
 
+    /** Tests only: runs on the writer thread just before each sync forces the log to disk. */
+    void beforeLogSync(Runnable hook) {
+        wal.beforeForce = hook;
+    }
+
     private static Etag lastEtagOf(MapDbIndex index) {
         List<Change> last = index.changesAfter(index.lastChange() - 1, 1);
         return last.isEmpty() ? null : last.get(0).etag();

@@ -192,8 +192,12 @@ final class WriteAheadLog implements AutoCloseable {
     /** Writes buffered records and forces them to disk. */
     void sync() throws IOException {
         flushBuffer();
+        beforeForce.run();
         current.force(false);
     }
+
+    /** Tests only: runs on the writer thread just before each sync forces the log to disk. */
+    volatile Runnable beforeForce = () -> { };
 
     /** Bytes of records in the current segment, synced or not. */
     long currentSegmentBytes() {

@@ -1,6 +1,7 @@
 package dev.corvid.node.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +12,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,6 +103,82 @@ class ReplicatedWriteTest {
             assertEquals(0, replica.documentCount());
             assertEquals(2, replica.lastEtag().change(), "one local put, one tombstone; none for people/2");
             assertEquals(feed.get(feed.size() - 1).etag(), replica.lastAppliedFrom("A"));
+        }
+    }
+
+    @Test
+    void applyReplicated_isReadableWhileItsLogSyncRuns_butConfirmedOnlyAfterIt() throws Exception {
+        Etag masterEtag = masterPut("people/1", "{\"name\":\"Oren\"}");
+        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+            SyncGate gate = new SyncGate();
+            replica.beforeLogSync(gate);
+            CompletableFuture<Etag> applied = replica.applyReplicatedAsync("A", master.changesAfter(Etag.EMPTY, 10));
+            try {
+                gate.awaitSync();
+                assertEquals("{\"name\":\"Oren\"}", replica.get("people/1").orElseThrow().bodyJson(),
+                        "already durable on the master: readable while the replica syncs");
+                assertFalse(applied.isDone(), "confirmed before the replica's log record was synced");
+            } finally {
+                gate.open();
+            }
+            assertEquals(masterEtag, applied.get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void applyReplicated_inAGroupWithAClientWrite_waitsForTheSyncLikeIt() throws Exception {
+        masterPut("people/1", "{}");
+        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+            SyncGate gate = new SyncGate();
+            replica.beforeLogSync(gate);
+            CompletableFuture<?> first = replica.writeAsync(WriteBatch.builder().put("local/1", null, "{}", null).build());
+            CompletableFuture<?> local;
+            CompletableFuture<Etag> replicated;
+            try {
+                gate.awaitSync();
+                assertTrue(replica.get("local/1").isEmpty(), "a client write was readable before its sync");
+                // Both wait behind the first sync, so the writer takes them as one group.
+                local = replica.writeAsync(WriteBatch.builder().put("local/2", null, "{}", null).build());
+                replicated = replica.applyReplicatedAsync("A", master.changesAfter(Etag.EMPTY, 10));
+                gate.releaseOne();
+                gate.awaitSync();
+                assertTrue(replica.get("local/1").isPresent());
+                assertTrue(replica.get("local/2").isEmpty(), "a client write was readable before its sync");
+                assertTrue(replica.get("people/1").isEmpty(), "part of a group was readable before the rest");
+            } finally {
+                gate.open();
+            }
+            first.get(10, TimeUnit.SECONDS);
+            local.get(10, TimeUnit.SECONDS);
+            replicated.get(10, TimeUnit.SECONDS);
+            assertTrue(replica.get("people/1").isPresent());
+            assertTrue(replica.get("local/2").isPresent());
+        }
+    }
+
+    /** Holds each log sync of a storage until the test lets it go. */
+    private static final class SyncGate implements Runnable {
+        private final Semaphore entered = new Semaphore(0);
+        private final Semaphore permits = new Semaphore(0);
+
+        @Override
+        public void run() {
+            entered.release();
+            permits.acquireUninterruptibly();
+        }
+
+        /** Waits until the writer is about to force the log to disk. */
+        void awaitSync() throws InterruptedException {
+            assertTrue(entered.tryAcquire(10, TimeUnit.SECONDS), "no log sync began within 10 s");
+        }
+
+        void releaseOne() {
+            permits.release();
+        }
+
+        /** Lets this and every later sync run. */
+        void open() {
+            permits.release(Integer.MAX_VALUE / 2);
         }
     }
 
