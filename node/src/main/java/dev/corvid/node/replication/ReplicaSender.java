@@ -16,8 +16,10 @@ import io.grpc.stub.ClientResponseObserver;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +29,11 @@ import org.slf4j.LoggerFactory;
  * or slow delays nothing but itself.
  *
  * <p>A connection: handshake, the replica answers the last master etag it has applied, then batches
- * of changes after it, in master etag order, with at most {@link #WINDOW} batches unconfirmed. New
- * commits wake the thread ({@link #wake}), so they ship within milliseconds. When the stream fails
- * the sender reconnects with backoff and resumes from what the replica says it has: a batch lost
- * with a connection is sent again, and the replica skips what it already applied.
+ * of changes after it, in master etag order, with at most {@link #WINDOW} batches and
+ * {@link #WINDOW_BYTES} unconfirmed. New commits wake the thread ({@link #wake}), so they ship
+ * within milliseconds. When the stream fails the sender reconnects with backoff and resumes from
+ * what the replica says it has: a batch lost with a connection is sent again, and the replica
+ * skips what it already applied.
  *
  * <p>Invariants: {@link #confirmed} only grows; a batch's changes have strictly increasing etags,
  * all after those of the batch before on the same stream.
@@ -43,8 +46,14 @@ final class ReplicaSender implements AutoCloseable {
     static final int MAX_BATCH_CHANGES = 256;
     /** A batch stops growing past this many bytes of JSON (it always holds at least one change). */
     static final long MAX_BATCH_BYTES = 1024 * 1024;
-    /** Batches sent and not yet confirmed, per stream: overlaps the replica's disk sync with sending. */
-    static final int WINDOW = 4;
+    /**
+     * Batches sent and not yet confirmed, per stream. A replica confirms a batch after its disk
+     * sync, but shows it to readers before, so a full window would hold changes back from readers
+     * for a sync or more: the window is wide, and bounded in bytes too ({@link #WINDOW_BYTES}).
+     */
+    static final int WINDOW = 64;
+    /** Bytes of JSON sent and not yet confirmed, per stream: what a replica may have queued. */
+    static final long WINDOW_BYTES = 8 * 1024 * 1024;
     private static final long HANDSHAKE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long IDLE_PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -160,7 +169,7 @@ final class ReplicaSender implements AutoCloseable {
             log.info("replicating to {} at {} after master etag {}", replica.name(), replica.address(), sent);
             while (running) {
                 s.throwIfEnded();
-                List<Change> changes = s.inFlight.get() < WINDOW ? storage.changesAfter(sent, MAX_BATCH_CHANGES) : List.of();
+                List<Change> changes = s.hasRoom() ? storage.changesAfter(sent, MAX_BATCH_CHANGES) : List.of();
                 if (changes.isEmpty()) {
                     LockSupport.parkNanos(this, IDLE_PARK_NANOS);
                     continue;
@@ -192,7 +201,7 @@ final class ReplicaSender implements AutoCloseable {
             bytes += size;
             last = c.etag();
         }
-        s.inFlight.incrementAndGet();
+        s.sent(bytes);
         s.requests.onNext(ReplicationMessage.newBuilder().setBatch(batch).build());
         return last;
     }
@@ -238,7 +247,9 @@ final class ReplicaSender implements AutoCloseable {
     /** One replication stream; its callbacks run on gRPC threads and only record and wake. */
     private final class Stream implements ClientResponseObserver<ReplicationMessage, ReplicationAck> {
         private ClientCallStreamObserver<ReplicationMessage> requests;
-        private final AtomicInteger inFlight = new AtomicInteger();
+        /** The JSON bytes of each batch sent and not yet confirmed, oldest first. */
+        private final Queue<Long> inFlight = new ConcurrentLinkedQueue<>();
+        private final AtomicLong inFlightBytes = new AtomicLong();
         private volatile Etag answer;
         private volatile boolean answered;
         private volatile Throwable ended;
@@ -263,7 +274,10 @@ final class ReplicaSender implements AutoCloseable {
                 answered = true;
             } else {
                 confirm(etag);
-                inFlight.decrementAndGet();
+                Long bytes = inFlight.poll();
+                if (bytes != null) {
+                    inFlightBytes.addAndGet(-bytes);
+                }
             }
             wake();
         }
@@ -278,6 +292,15 @@ final class ReplicaSender implements AutoCloseable {
         public void onCompleted() {
             ended = new IllegalStateException("the replica ended the stream");
             wake();
+        }
+
+        boolean hasRoom() {
+            return inFlight.size() < WINDOW && inFlightBytes.get() < WINDOW_BYTES;
+        }
+
+        void sent(long bytes) {
+            inFlightBytes.addAndGet(bytes);
+            inFlight.add(bytes);
         }
 
         void throwIfEnded() {
