@@ -27,7 +27,8 @@ Benchmark options (defaults in brackets):
                                      lost (counters on the master and on every replica)
                        replica-read  sessions striped over the replicas, each loading a random document
                        lag           during cas, a marker written every 50 ms; both replicas polled
-                                     every 1 ms until it appears (p50/p99/max from the acknowledgement)
+                                     every 1 ms, each from its own thread, until it appears
+                                     (p50/p90/p99/max from the acknowledgement)
                        failover      kill -9 of the master while 4 threads read (a read every 0.5 ms in all):
                                      time to the first replica read; restart: time until the master
                                      answers again (restart script + JVM start + recovery), then
