@@ -127,8 +127,8 @@ public final class DatabaseCommands {
         return PutCommand.newBuilder()
                 .setId(DocumentIds.check(id))
                 .setExpectedEtag(Etag.toWire(expectedEtag))
-                .setBodyJson(Metadata.toJson(mapper, body))
-                .setMetadataJson(Metadata.toJson(mapper, storedMetadata))
+                .setBodyJson(Metadata.toUtf8(mapper, body))
+                .setMetadataJson(Metadata.toUtf8(mapper, storedMetadata))
                 .build();
     }
 

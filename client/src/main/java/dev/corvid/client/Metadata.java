@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
 
 /**
  * Metadata keys and the conversions between the metadata an application sees and the metadata a
@@ -60,18 +63,18 @@ final class Metadata {
         }
     }
 
-    /** Parses a JSON object sent by a node (or by the application through raw commands). */
-    static ObjectNode parseObject(ObjectMapper mapper, String json, String what) {
-        if (json == null || json.isEmpty()) {
+    /** Parses a JSON object a node sent (UTF-8). */
+    static ObjectNode parseObject(ObjectMapper mapper, ByteString json, String what) {
+        if (json.isEmpty()) {
             return mapper.createObjectNode();
         }
         try {
-            JsonNode node = mapper.readTree(json);
+            JsonNode node = mapper.readTree(json.newInput());
             if (node instanceof ObjectNode object) {
                 return object;
             }
             throw new CorvidException(what + " is not a JSON object: " + abbreviate(json));
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) {
             throw new CorvidException(what + " is not valid JSON: " + abbreviate(json), e);
         }
     }
@@ -85,7 +88,16 @@ final class Metadata {
         }
     }
 
-    private static String abbreviate(String json) {
-        return json.length() <= 80 ? json : json.substring(0, 80) + "...";
+    /** The JSON of a node in UTF-8, for the wire, without a copy. */
+    static ByteString toUtf8(ObjectMapper mapper, JsonNode node) {
+        try {
+            return UnsafeByteOperations.unsafeWrap(mapper.writeValueAsBytes(node));
+        } catch (JsonProcessingException e) {
+            throw new BadRequestException("cannot write JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String abbreviate(ByteString json) {
+        return json.size() <= 80 ? json.toStringUtf8() : json.substring(0, 80).toStringUtf8() + "...";
     }
 }

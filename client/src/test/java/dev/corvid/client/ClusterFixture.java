@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.NodeStats;
@@ -208,8 +209,8 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
         body.remove("id");
         ObjectNode metadata = JSON.createObjectNode().put("@collection", collection)
                 .put("@java-type", entity.getClass().getName());
-        PutCommand put = PutCommand.newBuilder().setId(id).setBodyJson(body.toString())
-                .setMetadataJson(metadata.toString()).build();
+        PutCommand put = PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8(body.toString()))
+                .setMetadataJson(ByteString.copyFromUtf8(metadata.toString())).build();
         String masterEtag = DocumentsGrpc.newBlockingStub(shared.channel(A)).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .put(PutRequest.newBuilder().setPut(put).build()).getResults(0).getEtag();
         Map<String, Etag> etags = new LinkedHashMap<>();
@@ -222,7 +223,7 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
                     .atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(10))
                     .until(() -> replicaCopy(replica, id),
-                            d -> d != null && d.getMetadataJson().contains("\"@source-etag\":\"" + masterEtag + "\""));
+                            d -> d != null && d.getMetadataJson().toStringUtf8().contains("\"@source-etag\":\"" + masterEtag + "\""));
             etags.put(replica, Etag.parse(copy.getEtag()));
         }
         return etags;

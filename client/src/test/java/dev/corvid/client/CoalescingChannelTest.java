@@ -20,6 +20,7 @@ import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.WriteResponse;
 import dev.corvid.proto.WriteResult;
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -108,7 +109,7 @@ class CoalescingChannelTest {
 
     private CompletableFuture<WriteResponse> batch(String id) {
         BatchRequest request = BatchRequest.newBuilder()
-                .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId(id).setBodyJson("{}"))).build();
+                .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8("{}")))).build();
         return CompletableFuture.supplyAsync(() -> stub().batch(request), callers);
     }
 

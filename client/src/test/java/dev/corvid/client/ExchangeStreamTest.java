@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.ConcurrencyViolation;
@@ -164,10 +165,10 @@ class ExchangeStreamTest {
         CompletableFuture<GetResponse> first = async(() -> stub(channel, new SendTracker(), 10_000).get(get("a")));
         Held a = next();
         CompletableFuture<WriteResponse> second = async(() -> stub(channel, new SendTracker(), 10_000).batch(BatchRequest.newBuilder()
-                .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("b").setBodyJson("{}"))).build()));
+                .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("b").setBodyJson(ByteString.copyFromUtf8("{}")))).build()));
         Held b = next();
         CompletableFuture<WriteResponse> third = async(() -> stub(channel, new SendTracker(), 10_000).batch(BatchRequest.newBuilder()
-                .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("c").setBodyJson("{}"))).build()));
+                .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("c").setBodyJson(ByteString.copyFromUtf8("{}")))).build()));
         Held c = next();
         assertEquals(1, streamsOpened.get(), "one stream carries every call");
 
@@ -208,7 +209,7 @@ class ExchangeStreamTest {
         CoalescingChannel channel = channelToNode(true);
         String body = "{\"b\":\"" + "x".repeat(ExchangeStream.MAX_REQUEST_BYTES) + "\"}";
         WriteResponse answer = stub(channel, new SendTracker(), 10_000).batch(BatchRequest.newBuilder()
-                .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("big").setBodyJson(body))).build());
+                .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("big").setBodyJson(ByteString.copyFromUtf8(body)))).build());
         assertEquals("big", answer.getResults(0).getId());
         assertEquals(1, unaryBatches.get());
         assertEquals(0, streamsOpened.get(), "no Exchange stream carried it");
@@ -247,7 +248,7 @@ class ExchangeStreamTest {
         SendTracker tracker = new SendTracker();
         StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
                 () -> stub(channel, tracker, 10_000).batch(BatchRequest.newBuilder()
-                        .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("a").setBodyJson("{}"))).build()));
+                        .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("a").setBodyJson(ByteString.copyFromUtf8("{}")))).build()));
         assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
         assertTrue(tracker.provablyUnsent(error));
     }

@@ -147,7 +147,7 @@ class ReplicationConsistencyTest {
             Map<String, JsonNode> out = new HashMap<>();
             for (int i = 0; i < ids.size(); i++) {
                 if (results.get(i).getFound()) {
-                    out.put(ids.get(i), JSON.readTree(results.get(i).getDocument().getBodyJson()));
+                    out.put(ids.get(i), JSON.readTree(results.get(i).getDocument().getBodyJson().toStringUtf8()));
                 }
             }
             return out;

@@ -1,5 +1,6 @@
 package dev.corvid.node;
 
+import com.google.protobuf.ByteString;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,7 +54,7 @@ class NodeCrashTest {
                         String id = "crash/" + writer + "-" + i;
                         try {
                             String etag = docs.withDeadlineAfter(10, TimeUnit.SECONDS).put(PutRequest.newBuilder()
-                                    .setPut(PutCommand.newBuilder().setId(id).setBodyJson(body)
+                                    .setPut(PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8(body))
                                             .setExpectedEtag(Etag.EMPTY.toString())).build())
                                     .getResults(0).getEtag();
                             acknowledged.put(id, Etag.parse(etag));
@@ -87,7 +88,7 @@ class NodeCrashTest {
                 }
                 Etag highest = acknowledged.values().stream().max(Etag::compareTo).orElseThrow();
                 Etag next = Etag.parse(docs.put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
-                        .setId("after/crash").setBodyJson("{}")).build()).getResults(0).getEtag());
+                        .setId("after/crash").setBodyJson(ByteString.copyFromUtf8("{}"))).build()).getResults(0).getEtag());
                 assertTrue(next.compareTo(highest) > 0, next + " <= " + highest);
                 System.out.printf("crash test: %d writes acknowledged before kill -9, all present after restart%n",
                         acknowledged.size());

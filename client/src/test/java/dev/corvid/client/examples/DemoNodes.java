@@ -89,7 +89,7 @@ final class DemoNodes implements AutoCloseable {
         try {
             GetResult r = DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
                     .get(GetRequest.newBuilder().addIds(id).build()).getResults(0);
-            return r.getFound() && r.getDocument().getMetadataJson().contains("\"@source-etag\":\"" + masterEtag + "\"");
+            return r.getFound() && r.getDocument().getMetadataJson().toStringUtf8().contains("\"@source-etag\":\"" + masterEtag + "\"");
         } catch (StatusRuntimeException e) {
             return true; // a node that is down is not waited for
         }

@@ -188,7 +188,7 @@ final class ReplicaSender implements AutoCloseable {
         long bytes = 0;
         Etag last = null;
         for (Change c : changes) {
-            long size = c.deleted() ? 0 : c.metadataJson().length() + c.bodyJson().length();
+            long size = c.deleted() ? 0 : c.metadataJson().size() + c.bodyJson().size();
             if (last != null && bytes + size > MAX_BATCH_BYTES) {
                 break;
             }

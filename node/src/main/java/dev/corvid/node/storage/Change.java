@@ -1,5 +1,7 @@
 package dev.corvid.node.storage;
 
+import com.google.protobuf.ByteString;
+
 /**
  * One entry of the change feed: the current version of a document, or its tombstone.
  * The feed holds each id once, at the etag of its latest change.
@@ -7,8 +9,8 @@ package dev.corvid.node.storage;
  * @param id           the document id
  * @param etag         the etag of the change
  * @param deleted      true for a tombstone (then metadata and body are null)
- * @param metadataJson the metadata of a put
- * @param bodyJson     the body of a put
+ * @param metadataJson the metadata of a put, a JSON object in UTF-8
+ * @param bodyJson     the body of a put, a JSON object in UTF-8
  */
-public record Change(String id, Etag etag, boolean deleted, String metadataJson, String bodyJson) {
+public record Change(String id, Etag etag, boolean deleted, ByteString metadataJson, ByteString bodyJson) {
 }

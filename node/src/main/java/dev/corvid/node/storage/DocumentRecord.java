@@ -1,5 +1,6 @@
 package dev.corvid.node.storage;
 
+import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -81,15 +82,15 @@ record DocumentRecord(boolean tombstone, Etag etag, String collection, byte[] me
         return new Header(etag, tombstone, collection);
     }
 
+    // The JSON is handed out without a copy: a record's arrays are never written after it is built.
+
     StoredDocument toDocument(String id) {
         assert !tombstone : "tombstone of " + id;
-        return new StoredDocument(id, etag, new String(metadata, StandardCharsets.UTF_8),
-                new String(body, StandardCharsets.UTF_8));
+        return new StoredDocument(id, etag, UnsafeByteOperations.unsafeWrap(metadata), UnsafeByteOperations.unsafeWrap(body));
     }
 
     Change toChange(String id) {
         return tombstone ? new Change(id, etag, true, null, null)
-                : new Change(id, etag, false, new String(metadata, StandardCharsets.UTF_8),
-                        new String(body, StandardCharsets.UTF_8));
+                : new Change(id, etag, false, UnsafeByteOperations.unsafeWrap(metadata), UnsafeByteOperations.unsafeWrap(body));
     }
 }

@@ -1,8 +1,8 @@
 package dev.corvid.node.storage;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -44,8 +44,8 @@ final class QueryEngine {
 
     private static JsonNode parse(StoredDocument doc) {
         try {
-            return WriteBatch.JSON.readTree(doc.bodyJson());
-        } catch (JsonProcessingException e) {
+            return WriteBatch.JSON.readTree(doc.bodyJson().newInput());
+        } catch (IOException e) {
             throw new IllegalStateException("stored body of '" + doc.id() + "' does not parse", e);
         }
     }

@@ -3,7 +3,7 @@ package dev.corvid.node.storage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -72,7 +72,7 @@ final class ReplicatedWrite extends GroupCommitWriter.Pending<Etag> {
         String collection = coll != null && coll.isTextual() ? coll.asText() : null;
         try {
             return new Prepared(c.id(), c.etag(), false, collection, WriteBatch.JSON.writeValueAsBytes(metadata),
-                    c.bodyJson().getBytes(StandardCharsets.UTF_8));
+                    c.bodyJson().toByteArray());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
         }
@@ -82,14 +82,14 @@ final class ReplicatedWrite extends GroupCommitWriter.Pending<Etag> {
         if (c.bodyJson() == null) {
             throw new IllegalArgumentException("replicated put of '" + c.id() + "' has no body");
         }
-        if (c.metadataJson() == null || c.metadataJson().isBlank()) {
+        if (c.metadataJson() == null || c.metadataJson().isEmpty()) {
             return WriteBatch.JSON.createObjectNode();
         }
         try {
-            if (WriteBatch.JSON.readTree(c.metadataJson()) instanceof ObjectNode object) {
+            if (WriteBatch.JSON.readTree(c.metadataJson().newInput()) instanceof ObjectNode object) {
                 return object;
             }
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) {
             // reported below
         }
         throw new IllegalArgumentException("replicated metadata of '" + c.id() + "' is not a JSON object");

@@ -1,15 +1,15 @@
 package dev.corvid.node.storage;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,13 +90,13 @@ public final class WriteBatch {
         /**
          * Adds a put.
          *
-         * @param metadataJson a JSON object, or null/blank for none; {@code @collection} must be a string
-         * @param bodyJson     a JSON object
+         * @param metadataJson a JSON object in UTF-8, or null/blank for none; {@code @collection} must be a string
+         * @param bodyJson     a JSON object in UTF-8, stored exactly as sent
          * @param expected     null for no check, {@link Etag#EMPTY} for "must not exist", else the current etag
          */
-        public Builder put(String id, String metadataJson, String bodyJson, Etag expected) {
+        public Builder put(String id, ByteString metadataJson, ByteString bodyJson, Etag expected) {
             DocumentIds.checkId(id);
-            ObjectNode metadata = metadataJson == null || metadataJson.isBlank()
+            ObjectNode metadata = metadataJson == null || isBlank(metadataJson)
                     ? JSON.createObjectNode() : parseObject(id, "metadata", metadataJson);
             byte[] body = checkObject(id, bodyJson);
             MetadataKeys.DERIVED.forEach(metadata::remove);
@@ -114,6 +114,12 @@ public final class WriteBatch {
             }
             mutations.add(new Mutation(Mutation.Kind.PUT, id, expected, collection, bytes(metadata), body));
             return this;
+        }
+
+        /** Adds a put of JSON text; see {@link #put(String, ByteString, ByteString, Etag)}. */
+        public Builder put(String id, String metadataJson, String bodyJson, Etag expected) {
+            return put(id, metadataJson == null ? null : ByteString.copyFromUtf8(metadataJson),
+                    bodyJson == null ? null : ByteString.copyFromUtf8(bodyJson), expected);
         }
 
         /**
@@ -136,15 +142,16 @@ public final class WriteBatch {
         }
 
         /**
-         * Checks that {@code json} is one JSON object (no duplicate keys, nothing after it) by
-         * streaming over it, without building a tree, and returns it as UTF-8 as sent: the body is
-         * stored exactly as the client wrote it.
+         * Checks that {@code json} is one JSON object in UTF-8 (no duplicate keys, nothing after
+         * it) by streaming over it, without building a tree, and returns its bytes as sent: the
+         * body is stored exactly as the client wrote it.
          */
-        private static byte[] checkObject(String id, String json) {
-            if (json == null || json.isBlank()) {
+        private static byte[] checkObject(String id, ByteString json) {
+            if (json == null || isBlank(json)) {
                 throw new BadRequestException("body of '" + id + "' is empty; it must be a JSON object");
             }
-            try (JsonParser parser = JSON.getFactory().createParser(json)) {
+            checkUtf8(id, "body", json);
+            try (JsonParser parser = JSON.getFactory().createParser(json.newInput())) {
                 JsonToken first = parser.nextToken();
                 if (first != JsonToken.START_OBJECT) {
                     throw new BadRequestException("body of '" + id + "' must be a JSON object, was "
@@ -159,7 +166,35 @@ public final class WriteBatch {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return json.getBytes(StandardCharsets.UTF_8);
+            return json.toByteArray();
+        }
+
+        /**
+         * Rejects anything but well-formed UTF-8. The JSON parser would guess UTF-16 or UTF-32
+         * from zero bytes among the first four (those encodings of an ASCII character have one;
+         * a JSON text in UTF-8 never starts with one), so those are refused too.
+         */
+        private static void checkUtf8(String id, String what, ByteString json) {
+            boolean zeroAtStart = false;
+            for (int i = 0; i < Math.min(4, json.size()); i++) {
+                zeroAtStart |= json.byteAt(i) == 0;
+            }
+            if (zeroAtStart || !json.isValidUtf8()) {
+                throw new BadRequestException(what + " of '" + id + "' is not valid JSON: not UTF-8 text");
+            }
+        }
+
+        private static boolean isBlank(ByteString json) {
+            for (int i = 0; i < json.size(); i++) {
+                if (!isJsonWhitespace(json.byteAt(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static boolean isJsonWhitespace(byte b) {
+            return b == ' ' || b == '\t' || b == '\n' || b == '\r';
         }
 
         private static String describe(JsonToken token) {
@@ -173,15 +208,15 @@ public final class WriteBatch {
             };
         }
 
-        private static ObjectNode parseObject(String id, String what, String json) {
-            if (json == null || json.isBlank()) {
-                throw new BadRequestException(what + " of '" + id + "' is empty; it must be a JSON object");
-            }
+        private static ObjectNode parseObject(String id, String what, ByteString json) {
+            checkUtf8(id, what, json);
             JsonNode node;
             try {
-                node = JSON.readTree(json);
+                node = JSON.readTree(json.newInput());
             } catch (JsonProcessingException e) {
                 throw new BadRequestException(what + " of '" + id + "' is not valid JSON: " + e.getOriginalMessage());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             if (!(node instanceof ObjectNode object)) {
                 throw new BadRequestException(what + " of '" + id + "' must be a JSON object, was " + node.getNodeType());

@@ -1,5 +1,6 @@
 package dev.corvid.node.cli;
 
+import com.google.protobuf.ByteString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,7 +38,7 @@ class ConsistencyCheckTest {
     }
 
     private static PutCommand put(String id, String body) {
-        return PutCommand.newBuilder().setId(id).setMetadataJson("{\"@collection\":\"Things\"}").setBodyJson(body).build();
+        return PutCommand.newBuilder().setId(id).setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"Things\"}")).setBodyJson(ByteString.copyFromUtf8(body)).build();
     }
 
     @Test

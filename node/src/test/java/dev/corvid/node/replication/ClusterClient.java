@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.BatchRequest;
@@ -60,7 +61,7 @@ final class ClusterClient implements AutoCloseable {
         BatchRequest.Builder batch = BatchRequest.newBuilder();
         for (int i = from; i < from + count; i++) {
             batch.addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId(prefix + "/" + i)
-                    .setMetadataJson("{\"@collection\":\"Replicated\"}").setBodyJson(bodyJson)
+                    .setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"Replicated\"}")).setBodyJson(ByteString.copyFromUtf8(bodyJson))
                     .setExpectedEtag(Etag.EMPTY.toString())));
         }
         return docs("A").batch(batch.build()).getResultsList().stream().map(r -> Etag.parse(r.getEtag())).toList();
@@ -100,7 +101,7 @@ final class ClusterClient implements AutoCloseable {
 
     static JsonNode metadata(GetResult result) {
         try {
-            return JSON.readTree(result.getDocument().getMetadataJson());
+            return JSON.readTree(result.getDocument().getMetadataJson().toStringUtf8());
         } catch (java.io.IOException e) {
             throw new UncheckedIOException(e);
         }

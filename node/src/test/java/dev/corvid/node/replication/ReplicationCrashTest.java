@@ -1,5 +1,6 @@
 package dev.corvid.node.replication;
 
+import com.google.protobuf.ByteString;
 import static dev.corvid.node.replication.ClusterClient.sourceEtag;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -168,7 +169,7 @@ class ReplicationCrashTest {
                         String id = prefix + "/" + writer + "-" + next[writer].get();
                         try {
                             String etag = docs.withDeadlineAfter(10, TimeUnit.SECONDS).put(PutRequest.newBuilder()
-                                    .setPut(PutCommand.newBuilder().setId(id).setBodyJson(body)
+                                    .setPut(PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8(body))
                                             .setExpectedEtag(Etag.EMPTY.toString())).build())
                                     .getResults(0).getEtag();
                             acknowledged.put(id, Etag.parse(etag));

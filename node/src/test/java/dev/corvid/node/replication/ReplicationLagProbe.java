@@ -1,5 +1,6 @@
 package dev.corvid.node.replication;
 
+import com.google.protobuf.ByteString;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
@@ -74,7 +75,7 @@ public final class ReplicationLagProbe {
                 var docs = DocumentsGrpc.newBlockingStub(writeChannels.get(writer % writeChannels.size()));
                 for (long i = 0; !stop.get(); i++) {
                     docs.withDeadlineAfter(30, TimeUnit.SECONDS).put(PutRequest.newBuilder().setPut(PutCommand
-                            .newBuilder().setId("load/" + writer + "-" + (i % 5000)).setBodyJson(body)).build());
+                            .newBuilder().setId("load/" + writer + "-" + (i % 5000)).setBodyJson(ByteString.copyFromUtf8(body))).build());
                     written.increment();
                 }
                 return null;
@@ -100,7 +101,7 @@ public final class ReplicationLagProbe {
             String id = "probe/" + probe[0]++;
             long sent = System.nanoTime();
             DocumentsGrpc.newBlockingStub(byNode.get("A")).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId(id).setBodyJson("{}")).build());
+                    .put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8("{}"))).build());
             long acked = System.nanoTime();
             boolean measure = acked > warmupEnd;
             if (measure) {

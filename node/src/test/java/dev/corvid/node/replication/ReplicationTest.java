@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.ClusterTopology;
@@ -75,11 +76,11 @@ class ReplicationTest {
     void putUpdateDelete_onMaster_reachBothReplicas_stampedWithTheirOwnEtags() {
         String id = "people/1";
         Etag first = Etag.parse(client.docs("A").put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
-                .setId(id).setMetadataJson("{\"@collection\":\"People\"}").setBodyJson("{\"name\":\"Ayende\"}"))
+                .setId(id).setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"People\"}")).setBodyJson(ByteString.copyFromUtf8("{\"name\":\"Ayende\"}")))
                 .build()).getResults(0).getEtag());
         for (String replica : REPLICAS) {
             GetResult doc = awaitOn(replica, id, GetResult::getFound);
-            assertEquals("{\"name\":\"Ayende\"}", doc.getDocument().getBodyJson());
+            assertEquals("{\"name\":\"Ayende\"}", doc.getDocument().getBodyJson().toStringUtf8());
             assertEquals(first, sourceEtag(doc));
             assertEquals("A", metadata(doc).path("@replication-source").asText());
             assertEquals("People", metadata(doc).path("@collection").asText());
@@ -87,12 +88,12 @@ class ReplicationTest {
         }
 
         Etag second = Etag.parse(client.docs("A").put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
-                .setId(id).setBodyJson("{\"name\":\"Oren\"}").setExpectedEtag(first.toString())).build())
+                .setId(id).setBodyJson(ByteString.copyFromUtf8("{\"name\":\"Oren\"}")).setExpectedEtag(first.toString())).build())
                 .getResults(0).getEtag());
         List<Etag> replicaEtags = new ArrayList<>();
         for (String replica : REPLICAS) {
             GetResult doc = awaitOn(replica, id, r -> r.getFound() && sourceEtag(r).equals(second));
-            assertEquals("{\"name\":\"Oren\"}", doc.getDocument().getBodyJson());
+            assertEquals("{\"name\":\"Oren\"}", doc.getDocument().getBodyJson().toStringUtf8());
             replicaEtags.add(Etag.parse(doc.getDocument().getEtag()));
         }
         assertNotEquals(replicaEtags.get(0), replicaEtags.get(1), "B and C issue different etags");
@@ -135,7 +136,7 @@ class ReplicationTest {
 
     @Test
     void replica_refusesAClientWrite_withTheMastersAddress_butRecordsAFailoverWrite() throws Exception {
-        PutCommand put = PutCommand.newBuilder().setId("failover/1").setBodyJson("{}").build();
+        PutCommand put = PutCommand.newBuilder().setId("failover/1").setBodyJson(ByteString.copyFromUtf8("{}")).build();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> client.docs("B").put(PutRequest.newBuilder().setPut(put).build()));
         assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
@@ -152,7 +153,7 @@ class ReplicationTest {
         assertTrue(client.docs("C").put(PutRequest.newBuilder().setPut(put)
                 .setOptions(WriteOptions.newBuilder().setFailoverWrite(true)).build()).getWrittenToReplica());
         GetResult written = client.get("C", List.of("failover/1")).get(0);
-        assertTrue(metadata(written).path("@failover-write").asBoolean(), written.getDocument().getMetadataJson());
+        assertTrue(metadata(written).path("@failover-write").asBoolean(), written.getDocument().getMetadataJson().toStringUtf8());
         assertEquals(before + 1, client.stats("C").getFailoverWritesAccepted());
         assertEquals(0, client.stats("A").getFailoverWritesAccepted());
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import dev.corvid.node.CorvidNode;
 import dev.corvid.proto.BatchManyRequest;
 import dev.corvid.proto.BatchManyResponse;
@@ -14,6 +15,7 @@ import dev.corvid.proto.Command;
 import dev.corvid.proto.ConcurrencyViolation;
 import dev.corvid.proto.DeleteCommand;
 import dev.corvid.proto.DeleteRequest;
+import dev.corvid.proto.Document;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.ExchangeRequest;
 import dev.corvid.proto.ExchangeResponse;
@@ -42,6 +44,7 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -75,8 +78,8 @@ class DocumentServiceTest {
     }
 
     private static PutCommand put(String id, String body, String etag) {
-        return PutCommand.newBuilder().setId(id).setMetadataJson("{\"@collection\":\"People\"}")
-                .setBodyJson(body).setExpectedEtag(etag).build();
+        return PutCommand.newBuilder().setId(id).setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"People\"}"))
+                .setBodyJson(ByteString.copyFromUtf8(body)).setExpectedEtag(etag).build();
     }
 
     private static WriteResponse put(PutCommand command) {
@@ -95,8 +98,8 @@ class DocumentServiceTest {
         GetResponse got = docs.get(GetRequest.newBuilder().addIds("rpc/1").addIds("rpc/missing").build());
         assertTrue(got.getResults(0).getFound());
         assertEquals(etag, got.getResults(0).getDocument().getEtag());
-        assertEquals("{\"name\":\"Oren\"}", got.getResults(0).getDocument().getBodyJson());
-        assertTrue(got.getResults(0).getDocument().getMetadataJson().contains("\"@collection\":\"People\""));
+        assertEquals("{\"name\":\"Oren\"}", got.getResults(0).getDocument().getBodyJson().toStringUtf8());
+        assertTrue(got.getResults(0).getDocument().getMetadataJson().toStringUtf8().contains("\"@collection\":\"People\""));
         assertFalse(got.getResults(1).getFound());
 
         WriteResponse deleted = docs.delete(DeleteRequest.newBuilder()
@@ -132,7 +135,7 @@ class DocumentServiceTest {
         assertTrue(answer.getOutcomes(3).hasResponse());
 
         GetResponse now = docs.get(GetRequest.newBuilder().addIds("rpc/many/1").addIds("rpc/many/2").addIds("rpc/many/3").build());
-        assertEquals("{\"v\":3}", now.getResults(0).getDocument().getBodyJson());
+        assertEquals("{\"v\":3}", now.getResults(0).getDocument().getBodyJson().toStringUtf8());
         assertTrue(now.getResults(1).getFound());
         assertFalse(now.getResults(2).getFound(), "the failed batch left nothing behind");
     }
@@ -196,7 +199,7 @@ class DocumentServiceTest {
         assertTrue(byId.get(10L).getBatchMany().getOutcomes(0).hasResponse());
         assertEquals(Status.Code.INVALID_ARGUMENT.value(), byId.get(11L).getError().getCode());
         assertEquals(Status.Code.INVALID_ARGUMENT.value(), byId.get(12L).getError().getCode());
-        assertEquals("{\"v\":2}", docs.get(GetRequest.newBuilder().addIds("rpc/ex/1").build()).getResults(0).getDocument().getBodyJson());
+        assertEquals("{\"v\":2}", docs.get(GetRequest.newBuilder().addIds("rpc/ex/1").build()).getResults(0).getDocument().getBodyJson().toStringUtf8());
     }
 
     /** An answer too large for the stream fails its own call, not the stream and the calls beside it. */
@@ -293,7 +296,7 @@ class DocumentServiceTest {
     void query_filtersOrdersAndPages() {
         for (int i = 0; i < 5; i++) {
             docs.put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId("dogs/" + i)
-                    .setMetadataJson("{\"@collection\":\"Dogs\"}").setBodyJson("{\"age\":" + i + "}")).build());
+                    .setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"Dogs\"}")).setBodyJson(ByteString.copyFromUtf8("{\"age\":" + i + "}"))).build());
         }
         QueryResponse result = docs.query(QueryRequest.newBuilder().setCollection("Dogs")
                 .addFilters(FieldFilter.newBuilder().setField("age").setOp(FieldFilter.Op.GTE).setValueJson("1"))
@@ -346,7 +349,7 @@ class DocumentServiceTest {
         fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "[1]", "")));
         fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "{\"a\":", "")));
         fails(Status.Code.INVALID_ARGUMENT, () -> put(PutCommand.newBuilder().setId("rpc/bad")
-                .setMetadataJson("[]").setBodyJson("{}").build()));
+                .setMetadataJson(ByteString.copyFromUtf8("[]")).setBodyJson(ByteString.copyFromUtf8("{}")).build()));
         StatusRuntimeException big = fails(Status.Code.INVALID_ARGUMENT,
                 () -> put(put("rpc/bad", "{\"s\":\"" + "x".repeat(4 * 1024 * 1024) + "\"}", "")));
         assertTrue(big.getStatus().getDescription().contains("limit is 4194304"));
@@ -363,6 +366,34 @@ class DocumentServiceTest {
                 .setTake(100_000).build()));
         assertFalse(docs.get(GetRequest.newBuilder().addIds("rpc/bad").build()).getResults(0).getFound());
         assertEquals(writes, docs.stats(StatsRequest.getDefaultInstance()).getWritesServed());
+    }
+
+    @Test
+    void jsonThatIsNotUtf8_isInvalidArgument_andChangesNothing() {
+        long writes = docs.stats(StatsRequest.getDefaultInstance()).getWritesServed();
+        // "{"a":"<0xC3 alone>"}": a lead byte without its continuation byte.
+        ByteString truncated = ByteString.copyFrom(new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '"', '}'});
+        // The same as UTF-16: the JSON parser would decode it if it were let through.
+        ByteString utf16 = ByteString.copyFrom("{\"a\":1}", StandardCharsets.UTF_16LE);
+        for (ByteString body : List.of(truncated, utf16)) {
+            StatusRuntimeException e = fails(Status.Code.INVALID_ARGUMENT, () -> put(PutCommand.newBuilder()
+                    .setId("rpc/not-utf8").setBodyJson(body).build()));
+            assertTrue(e.getStatus().getDescription().contains("not UTF-8"), e.getStatus().getDescription());
+        }
+        StatusRuntimeException metadata = fails(Status.Code.INVALID_ARGUMENT, () -> put(PutCommand.newBuilder()
+                .setId("rpc/not-utf8").setMetadataJson(utf16).setBodyJson(ByteString.copyFromUtf8("{}")).build()));
+        assertTrue(metadata.getStatus().getDescription().contains("metadata of 'rpc/not-utf8'"),
+                metadata.getStatus().getDescription());
+        assertFalse(docs.get(GetRequest.newBuilder().addIds("rpc/not-utf8").build()).getResults(0).getFound());
+        assertEquals(writes, docs.stats(StatsRequest.getDefaultInstance()).getWritesServed());
+    }
+
+    @Test
+    void body_isServedExactlyAsSent_multiByteCharactersAndSpacingIncluded() {
+        String text = "{ \"name\" : \"Zoë Ångström\", \"note\":\"✓ 😀\" }";
+        put(put("rpc/unicode", text, ""));
+        Document got = docs.get(GetRequest.newBuilder().addIds("rpc/unicode").build()).getResults(0).getDocument();
+        assertEquals(ByteString.copyFromUtf8(text), got.getBodyJson());
     }
 
     @Test

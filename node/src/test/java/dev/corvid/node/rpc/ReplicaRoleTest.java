@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import dev.corvid.node.CorvidNode;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.Limits;
@@ -45,7 +46,7 @@ class ReplicaRoleTest {
             try {
                 DocumentsGrpc.DocumentsBlockingStub docs = DocumentsGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(30, TimeUnit.SECONDS);
-                PutCommand put = PutCommand.newBuilder().setId("people/1").setBodyJson("{}").build();
+                PutCommand put = PutCommand.newBuilder().setId("people/1").setBodyJson(ByteString.copyFromUtf8("{}")).build();
                 StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                         () -> docs.put(PutRequest.newBuilder().setPut(put).build()));
                 assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());

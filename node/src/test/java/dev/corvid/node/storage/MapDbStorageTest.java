@@ -56,10 +56,10 @@ class MapDbStorageTest {
         Etag etag = put("people/1", "{\"name\":\"Oren\"}", null);
         StoredDocument doc = storage.get("people/1").orElseThrow();
         assertEquals(etag, doc.etag());
-        assertEquals("{\"name\":\"Oren\"}", doc.bodyJson());
-        assertTrue(doc.metadataJson().contains("\"@collection\":\"People\""), doc.metadataJson());
+        assertEquals("{\"name\":\"Oren\"}", doc.bodyJson().toStringUtf8());
+        assertTrue(doc.metadataJson().toStringUtf8().contains("\"@collection\":\"People\""), doc.metadataJson().toStringUtf8());
         java.time.Instant modified = java.time.Instant.parse(
-                new com.fasterxml.jackson.databind.ObjectMapper().readTree(doc.metadataJson()).get("@last-modified").asText());
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(doc.metadataJson().toStringUtf8()).get("@last-modified").asText());
         assertTrue(!modified.isBefore(before) && !modified.isAfter(java.time.Instant.now()), modified + " is not the time of the put");
         assertEquals(1, storage.documentCount());
         assertEquals(etag, storage.lastEtag());
@@ -75,7 +75,7 @@ class MapDbStorageTest {
         Etag first = put("people/1", "{\"v\":1}", null);
         Etag second = put("people/1", "{\"v\":2}", null);
         assertTrue(second.compareTo(first) > 0);
-        assertEquals("{\"v\":2}", storage.get("people/1").orElseThrow().bodyJson());
+        assertEquals("{\"v\":2}", storage.get("people/1").orElseThrow().bodyJson().toStringUtf8());
     }
 
     @Test
@@ -92,7 +92,7 @@ class MapDbStorageTest {
         assertEquals(Etag.EMPTY, e.expected());
         assertEquals(current, e.actual());
         assertEquals(ConcurrencyViolationException.Operation.PUT, e.operation());
-        assertEquals("{}", storage.get("people/1").orElseThrow().bodyJson());
+        assertEquals("{}", storage.get("people/1").orElseThrow().bodyJson().toStringUtf8());
     }
 
     @Test
@@ -112,7 +112,7 @@ class MapDbStorageTest {
                 e.getMessage());
         assertEquals(loaded, e.expected());
         assertEquals(current, e.actual());
-        assertEquals("{\"v\":2}", storage.get("people/1").orElseThrow().bodyJson());
+        assertEquals("{\"v\":2}", storage.get("people/1").orElseThrow().bodyJson().toStringUtf8());
     }
 
     @Test
@@ -235,7 +235,7 @@ class MapDbStorageTest {
         put("people/1", "{\"v\":2}", null);
         List<Change> all = storage.changesAfter(Etag.EMPTY, 100);
         assertEquals(List.of("people/2", "people/1"), all.stream().map(Change::id).toList());
-        assertEquals("{\"v\":2}", all.get(1).bodyJson());
+        assertEquals("{\"v\":2}", all.get(1).bodyJson().toStringUtf8());
         assertEquals(List.of("people/1"), storage.changesAfter(two, 100).stream().map(Change::id).toList());
         assertEquals(1, storage.changesAfter(Etag.EMPTY, 1).size());
     }
@@ -350,7 +350,7 @@ class MapDbStorageTest {
     }
 
     private static int counter(StoredDocument doc) {
-        String body = doc.bodyJson();
+        String body = doc.bodyJson().toStringUtf8();
         int start = body.indexOf("\"n\":") + 4;
         return Integer.parseInt(body.substring(start, body.indexOf(',', start)));
     }
@@ -414,7 +414,7 @@ class MapDbStorageTest {
         Etag last = storage.get("hot/2").orElseThrow().etag();
         storage.close();
         storage = MapDbStorage.open(small(dir));
-        assertEquals("{\"n\":300}", storage.get("hot/1").orElseThrow().bodyJson());
+        assertEquals("{\"n\":300}", storage.get("hot/1").orElseThrow().bodyJson().toStringUtf8());
         assertEquals(last, storage.get("hot/2").orElseThrow().etag());
         assertEquals(2, storage.changesAfter(Etag.EMPTY, 10).size());
         assertEquals(new IdRange(13, 13), storage.reserveIds("People", 1));
@@ -431,7 +431,7 @@ class MapDbStorageTest {
         storage.write(WriteBatch.builder().put("people/1",
                 "{\"@replication-source\":\"A\",\"@source-etag\":\"x\",\"@failover-write\":true,\"k\":1}", "{}", null)
                 .build());
-        String metadata = storage.get("people/1").orElseThrow().metadataJson();
+        String metadata = storage.get("people/1").orElseThrow().metadataJson().toStringUtf8();
         assertFalse(metadata.contains("@replication-source") || metadata.contains("@source-etag")
                 || metadata.contains("@failover-write"), metadata);
         assertTrue(metadata.contains("\"k\":1"), metadata);
@@ -440,7 +440,7 @@ class MapDbStorageTest {
     @Test
     void failoverBuilder_marksEachPut() {
         storage.write(WriteBatch.failoverBuilder().put("people/1", null, "{}", null).delete("people/2", null).build());
-        String metadata = storage.get("people/1").orElseThrow().metadataJson();
+        String metadata = storage.get("people/1").orElseThrow().metadataJson().toStringUtf8();
         assertTrue(metadata.contains("\"@failover-write\":true"), metadata);
     }
 }

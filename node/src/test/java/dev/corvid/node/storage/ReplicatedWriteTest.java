@@ -62,10 +62,10 @@ class ReplicatedWriteTest {
             StoredDocument doc = replica.get("people/1").orElseThrow();
             assertNotEquals(masterEtag, doc.etag());
             assertEquals(replica.nodeTag(), doc.etag().nodeTag());
-            assertEquals("{\"name\":\"Oren\"}", doc.bodyJson());
-            assertTrue(doc.metadataJson().contains("\"@replication-source\":\"A\""), doc.metadataJson());
-            assertTrue(doc.metadataJson().contains("\"@source-etag\":\"" + masterEtag + "\""), doc.metadataJson());
-            assertTrue(doc.metadataJson().contains("\"@collection\":\"People\""), doc.metadataJson());
+            assertEquals("{\"name\":\"Oren\"}", doc.bodyJson().toStringUtf8());
+            assertTrue(doc.metadataJson().toStringUtf8().contains("\"@replication-source\":\"A\""), doc.metadataJson().toStringUtf8());
+            assertTrue(doc.metadataJson().toStringUtf8().contains("\"@source-etag\":\"" + masterEtag + "\""), doc.metadataJson().toStringUtf8());
+            assertTrue(doc.metadataJson().toStringUtf8().contains("\"@collection\":\"People\""), doc.metadataJson().toStringUtf8());
             assertEquals(masterEtag, replica.lastAppliedFrom("A"));
             assertEquals(1, replica.query(new Query("People", List.of(), List.of(), 0, 10)).totalResults());
         }
@@ -115,7 +115,7 @@ class ReplicatedWriteTest {
             CompletableFuture<Etag> applied = replica.applyReplicatedAsync("A", master.changesAfter(Etag.EMPTY, 10));
             try {
                 gate.awaitSync();
-                assertEquals("{\"name\":\"Oren\"}", replica.get("people/1").orElseThrow().bodyJson(),
+                assertEquals("{\"name\":\"Oren\"}", replica.get("people/1").orElseThrow().bodyJson().toStringUtf8(),
                         "already durable on the master: readable while the replica syncs");
                 assertFalse(applied.isDone(), "confirmed before the replica's log record was synced");
             } finally {
