@@ -58,6 +58,16 @@ class DatabaseCommandsTest {
     }
 
     @Test
+    void textBeyondAscii_roundTripsUnchanged() {
+        DatabaseCommands commands = NODE.store().getDatabaseCommands();
+        String name = "Zoë Ångström ✓ \uD83D\uDE00 \u0000 \"quoted\"";
+        commands.put("things/unicode", null, body(name), metadata().put("note", "naïve"));
+        JsonDocument document = commands.get("things/unicode");
+        assertEquals(name, document.getBody().get("name").asText());
+        assertEquals("naïve", document.getMetadata().get("note").asText());
+    }
+
+    @Test
     void get_severalIds_inOrder() {
         DatabaseCommands commands = NODE.store().getDatabaseCommands();
         commands.put("things/a", null, body("a"), metadata());

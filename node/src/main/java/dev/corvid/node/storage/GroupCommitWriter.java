@@ -34,13 +34,18 @@ final class GroupCommitWriter implements AutoCloseable {
 
     /**
      * When the log rolls over to a new segment ({@code maxLogBytes}) and when the index flusher
-     * commits MapDB: after {@code maxEntries} entries, {@code maxAgeMillis} of writes, or
-     * {@code idleMillis} without any.
+     * commits MapDB: after {@code maxEntries} entries, {@code maxAgeMillis} of writes,
+     * {@code idleMillis} without any, or when the distinct document records waiting for MapDB
+     * reach {@code maxDirtyBytes}.
      */
-    record CheckpointPolicy(int maxEntries, long maxLogBytes, long maxAgeMillis, long idleMillis) {
-        /** Commits every 20,000 entries, 2 s of writes or 200 ms idle; segments of the given size. */
+    record CheckpointPolicy(int maxEntries, long maxLogBytes, long maxAgeMillis, long idleMillis, long maxDirtyBytes) {
+        /**
+         * Commits every 100,000 entries, 10 s of writes, 200 ms idle or 64 MiB of distinct
+         * records; segments of the given size. A document saved many times within the window
+         * reaches MapDB once; a restart replays at most that window of log.
+         */
         static CheckpointPolicy forSegment(long segmentBytes) {
-            return new CheckpointPolicy(20_000, segmentBytes, 2_000, 200);
+            return new CheckpointPolicy(100_000, segmentBytes, 10_000, 200, 64L * 1024 * 1024);
         }
     }
 

@@ -48,6 +48,8 @@ final class MapDbFlusher {
      * replication source. A document saved ten times between two commits is written to MapDB once.
      */
     private final Map<Object, Object> dirty = new LinkedHashMap<>();
+    /** The bytes of the document records in {@link #dirty}. */
+    private long dirtyBytes;
 
     MapDbFlusher(MapDbIndex index, WriteAheadLog wal, GroupCommitWriter.CheckpointPolicy policy, long checkpointSeq) {
         this.index = index;
@@ -105,9 +107,13 @@ final class MapDbFlusher {
                     return;
                 }
                 for (Object item : next.items()) {
-                    dirty.put(key(item), item);
+                    Object replaced = dirty.put(key(item), item);
                     if (item instanceof MapDbIndex.PendingRecord p) {
                         flushedChange = Math.max(flushedChange, p.change());
+                        dirtyBytes += p.record().length;
+                    }
+                    if (replaced instanceof MapDbIndex.PendingRecord old) {
+                        dirtyBytes -= old.record().length;
                     }
                 }
                 assert next.seq() > flushedSeq : next.seq() + " <= " + flushedSeq;
@@ -118,7 +124,7 @@ final class MapDbFlusher {
                         room.notifyAll();
                     }
                 }
-                if (sinceCommit >= policy.maxEntries()
+                if (sinceCommit >= policy.maxEntries() || dirtyBytes >= policy.maxDirtyBytes()
                         || System.nanoTime() - lastCommitNanos >= TimeUnit.MILLISECONDS.toNanos(policy.maxAgeMillis())) {
                     commit();
                 }
@@ -156,6 +162,7 @@ final class MapDbFlusher {
         index.checkpoint(flushedSeq, flushedChange);
         index.committed(records);
         dirty.clear();
+        dirtyBytes = 0;
         wal.retireSegmentsUpTo(flushedSeq);
         wal.prepareSpare();
         log.debug("MapDB commit of {} entries ({} distinct) up to log record {} took {} ms", sinceCommit,

@@ -102,6 +102,11 @@ public final class MapDbStorage implements Storage {
         wal.beforeForce = hook;
     }
 
+    /** The log sequence number the last MapDB commit covers (0 before the first). */
+    long checkpointSeq() {
+        return index.checkpointSeq();
+    }
+
     private static Etag lastEtagOf(MapDbIndex index) {
         List<Change> last = index.changesAfter(index.lastChange() - 1, 1);
         return last.isEmpty() ? null : last.get(0).etag();

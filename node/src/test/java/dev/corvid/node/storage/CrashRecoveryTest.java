@@ -23,7 +23,7 @@ class CrashRecoveryTest {
 
     /** No checkpoints after open, so the index file is stable while the test copies it. */
     private static final GroupCommitWriter.CheckpointPolicy NEVER =
-            new GroupCommitWriter.CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+            new GroupCommitWriter.CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 
     @TempDir
     Path dir;

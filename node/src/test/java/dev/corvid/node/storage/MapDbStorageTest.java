@@ -1,5 +1,6 @@
 package dev.corvid.node.storage;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -284,6 +286,28 @@ class MapDbStorageTest {
     }
 
     /**
+     * With every other trigger off, MapDB commits once the distinct records waiting for it reach
+     * the byte limit: a document saved again replaces its waiting record instead of adding to it.
+     */
+    @Test
+    void mapDbCommits_whenTheDistinctRecordsWaitingForItReachTheByteLimit() {
+        storage.close();
+        GroupCommitWriter.CheckpointPolicy byBytes = new GroupCommitWriter.CheckpointPolicy(
+                Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 16 * 1024);
+        storage = MapDbStorage.open(small(dir), byBytes);
+        String body = "{\"pad\":\"" + "p".repeat(1000) + "\"}";
+        for (int i = 0; i < 100; i++) {
+            put("same", body, null); // 100 KB written, about 1 KB waiting
+        }
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> storage.checkpointSeq() == 0);
+
+        for (int i = 0; i < 20; i++) {
+            put("distinct/" + i, body, null);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.checkpointSeq() > 0);
+    }
+
+    /**
      * Readers run while a writer updates two documents in one batch each time, MapDB commits every
      * few milliseconds and a record cache far too small for the data keeps dropping records: so
      * reads come from every layer (uncommitted, cached, MapDB) and race the flusher. Every read must
@@ -292,7 +316,7 @@ class MapDbStorageTest {
     @Test
     void reads_seeWholeBatches_inOrder_whileMapDbCommitsAndTheCacheDropsRecords() throws Exception {
         storage.close();
-        GroupCommitWriter.CheckpointPolicy often = new GroupCommitWriter.CheckpointPolicy(40, 128 * 1024, 5, 2);
+        GroupCommitWriter.CheckpointPolicy often = new GroupCommitWriter.CheckpointPolicy(40, 128 * 1024, 5, 2, 64 * 1024);
         storage = MapDbStorage.open(new StorageOptions(dir, StorageOptions.DEFAULT_MAX_DOCUMENT_BYTES, 128 * 1024, 8 * 1024),
                 often);
         String padding = "p".repeat(600);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicatedWriteTest {
 
     private static final GroupCommitWriter.CheckpointPolicy NEVER =
-            new GroupCommitWriter.CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+            new GroupCommitWriter.CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 
     @TempDir
     Path dir;
