@@ -1,10 +1,7 @@
 package dev.corvid.node.storage;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,13 +40,8 @@ final class MapDbFlusher {
     private long flushedChange;
     private int sinceCommit;
     private long lastCommitNanos = System.nanoTime();
-    /**
-     * What MapDB receives at the next commit: the latest item per document, id sequence and
-     * replication source. A document saved ten times between two commits is written to MapDB once.
-     */
-    private final Map<Object, Object> dirty = new LinkedHashMap<>();
-    /** The bytes of the document records in {@link #dirty}. */
-    private long dirtyBytes;
+    /** What MapDB receives at the next commit. */
+    private final DirtyItems dirty = new DirtyItems();
 
     MapDbFlusher(MapDbIndex index, WriteAheadLog wal, GroupCommitWriter.CheckpointPolicy policy, long checkpointSeq) {
         this.index = index;
@@ -107,13 +99,9 @@ final class MapDbFlusher {
                     return;
                 }
                 for (Object item : next.items()) {
-                    Object replaced = dirty.put(key(item), item);
+                    dirty.add(item);
                     if (item instanceof MapDbIndex.PendingRecord p) {
                         flushedChange = Math.max(flushedChange, p.change());
-                        dirtyBytes += p.record().length;
-                    }
-                    if (replaced instanceof MapDbIndex.PendingRecord old) {
-                        dirtyBytes -= old.record().length;
                     }
                 }
                 assert next.seq() > flushedSeq : next.seq() + " <= " + flushedSeq;
@@ -124,7 +112,7 @@ final class MapDbFlusher {
                         room.notifyAll();
                     }
                 }
-                if (sinceCommit >= policy.maxEntries() || dirtyBytes >= policy.maxDirtyBytes()
+                if (sinceCommit >= policy.maxEntries() || dirty.recordBytes() >= policy.maxDirtyBytes()
                         || System.nanoTime() - lastCommitNanos >= TimeUnit.MILLISECONDS.toNanos(policy.maxAgeMillis())) {
                     commit();
                 }
@@ -138,31 +126,11 @@ final class MapDbFlusher {
         }
     }
 
-    /** Items with equal keys replace each other in MapDB, so only the later one is written. */
-    private static Object key(Object item) {
-        if (item instanceof MapDbIndex.PendingRecord p) {
-            return p.id();
-        } else if (item instanceof LogEntry.ReserveIds r) {
-            return List.of("id-sequence", r.collection());
-        } else if (item instanceof LogEntry.SourceProgress p) {
-            return List.of("source-progress", p.source());
-        }
-        return item;
-    }
-
     private void commit() throws IOException {
         long started = System.nanoTime();
-        List<MapDbIndex.PendingRecord> records = new ArrayList<>(dirty.size());
-        for (Object item : dirty.values()) {
-            index.persist(item);
-            if (item instanceof MapDbIndex.PendingRecord p) {
-                records.add(p);
-            }
-        }
+        List<MapDbIndex.PendingRecord> records = dirty.persistTo(index);
         index.checkpoint(flushedSeq, flushedChange);
         index.committed(records);
-        dirty.clear();
-        dirtyBytes = 0;
         wal.retireSegmentsUpTo(flushedSeq);
         wal.prepareSpare();
         log.debug("MapDB commit of {} entries ({} distinct) up to log record {} took {} ms", sinceCommit,

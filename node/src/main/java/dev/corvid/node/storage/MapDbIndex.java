@@ -78,6 +78,8 @@ final class MapDbIndex implements AutoCloseable {
 
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private MapDbFlusher flusher;
+    /** What recovery replayed from the log, until {@link #finishReplay} writes it to MapDB. */
+    private final DirtyItems replayed = new DirtyItems();
 
     // Mutated only by the writing thread (or recovery before it); read under the lock.
     private long lastChange;
@@ -157,13 +159,20 @@ final class MapDbIndex implements AutoCloseable {
     void replay(List<LogEntry> entries) {
         assert flusher == null : "replay after the flusher started";
         for (LogEntry entry : entries) {
-            Object item = applyToMemory(entry);
-            persist(item);
-            if (item instanceof PendingRecord p) {
-                // No reader runs yet, and recovery ends with a commit.
-                recent.remove(p.id(), p.record());
-            }
+            replayed.add(applyToMemory(entry));
         }
+    }
+
+    /**
+     * Ends recovery: writes what {@link #replay} applied to MapDB (each document once, however
+     * often the log changed it) and commits it as covering the log up to {@code seq}.
+     */
+    void finishReplay(long seq) {
+        assert flusher == null : "replay after the flusher started";
+        for (PendingRecord p : replayed.persistTo(this)) {
+            recent.remove(p.id(), p.record()); // no reader runs yet
+        }
+        checkpoint(seq);
     }
 
     /** Starts the flusher; from now on MapDB is written and committed by it alone. */
@@ -247,12 +256,19 @@ final class MapDbIndex implements AutoCloseable {
         return new PendingRecord(id, record, collection, lastChange);
     }
 
+    /** Records {@code collection} among the collections ever stored. Flusher thread (or recovery). */
+    void persistCollection(String collection) {
+        if (!knownCollectionRecords.contains(collection)) {
+            knownCollectionRecords.add(collection);
+        }
+    }
+
     /** Writes one staged item to MapDB. Flusher thread (or recovery before it starts). */
     void persist(Object item) {
         if (item instanceof PendingRecord p) {
             documents.put(p.id(), p.record());
-            if (p.collection() != null && !knownCollectionRecords.contains(p.collection())) {
-                knownCollectionRecords.add(p.collection());
+            if (p.collection() != null) {
+                persistCollection(p.collection());
             }
         } else if (item instanceof LogEntry.ReserveIds reserve) {
             idSequenceRecords.put(reserve.collection(), reserve.last());
@@ -319,7 +335,7 @@ final class MapDbIndex implements AutoCloseable {
     }
 
     /** {@link #checkpoint(long, long)} at open: everything replayed is in MapDB. */
-    void checkpoint(long seq) {
+    private void checkpoint(long seq) {
         checkpoint(seq, lastChange);
     }
 

@@ -75,7 +75,7 @@ public final class MapDbStorage implements Storage {
                 target.replay(LogEntry.decode(payload));
                 replayed[0]++;
             });
-            index.checkpoint(lastSeq);
+            index.finishReplay(lastSeq);
             wal.startSegment(lastSeq + 1);
             wal.retireSegmentsUpTo(lastSeq);
             wal.prepareSpare();

@@ -445,6 +445,16 @@ class MapDbStorageTest {
     }
 
     @Test
+    void documentThatChangedCollectionBetweenCommits_leavesBothCollectionsKnownAfterReopen() {
+        storage.write(WriteBatch.builder().put("moving/1", "{\"@collection\":\"Alphas\"}", "{}", null).build());
+        storage.write(WriteBatch.builder().put("moving/1", "{\"@collection\":\"Betas\"}", "{}", null).build());
+        storage.close();
+        storage = MapDbStorage.open(small(dir));
+        assertEquals(0, storage.query(new Query("Alphas", List.of(), List.of(), 0, 10)).totalResults());
+        assertEquals(1, storage.query(new Query("Betas", List.of(), List.of(), 0, 10)).totalResults());
+    }
+
+    @Test
     void writes_afterClose_areRefused() {
         storage.close();
         assertThrows(StorageUnavailableException.class, () -> put("people/1", "{}", null));
