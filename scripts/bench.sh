@@ -34,6 +34,8 @@ Benchmark options (defaults in brackets):
                                      answers again (restart script + JVM start + recovery), then
                                      until the client's reads are back on it
   --warmup S         untimed warm-up first, so the JIT has compiled client and nodes [60]
+                     (on two cores the compilers still take a sixth of the CPU in the first
+                     phase after 60 s; 150 measures a steadier state)
 
 Each phase prints one line:
   RESULT store=corvid phase=<phase> ops=<n> secs=<s> ops_per_s=<x> p50_ms=<x> p99_ms=<x> conflicts=<n> errors=<n> [more key=value]
