@@ -202,12 +202,15 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
         Exchange(ServerCallStreamObserver<ExchangeResponse> out) {
             this.out = out;
-            out.setOnCancelHandler(() -> {
-                synchronized (lock) {
-                    ended = true;
-                }
-                exchanges.remove(this);
-            });
+            out.setOnCancelHandler(this::abandon);
+        }
+
+        /** The client cancelled or the stream failed: nobody reads the answers still owed. */
+        private void abandon() {
+            synchronized (lock) {
+                ended = true;
+            }
+            exchanges.remove(this);
         }
 
         void stop() {
@@ -312,10 +315,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
         @Override
         public void onError(Throwable t) {
-            synchronized (lock) {
-                ended = true; // the client cancelled: nobody reads the answers still owed
-            }
-            exchanges.remove(this);
+            abandon();
         }
 
         @Override

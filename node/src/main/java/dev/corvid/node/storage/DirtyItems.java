@@ -16,22 +16,22 @@ final class DirtyItems {
 
     private final Map<Object, Object> latest = new LinkedHashMap<>();
     /**
-     * Collections of records replaced before they reached MapDB: a document that moved from one
-     * collection to another still leaves the first one among the collections ever stored.
+     * The collection of every record added, also of one a later record replaced: a document that
+     * moved from one collection to another leaves both among the collections ever stored.
      */
-    private final Set<String> displacedCollections = new LinkedHashSet<>();
+    private final Set<String> collections = new LinkedHashSet<>();
     private long recordBytes;
 
     void add(Object item) {
         Object replaced = latest.put(key(item), item);
         if (item instanceof MapDbIndex.PendingRecord p) {
             recordBytes += p.record().length;
+            if (p.collection() != null) {
+                collections.add(p.collection());
+            }
         }
         if (replaced instanceof MapDbIndex.PendingRecord old) {
             recordBytes -= old.record().length;
-            if (old.collection() != null) {
-                displacedCollections.add(old.collection());
-            }
         }
     }
 
@@ -47,7 +47,7 @@ final class DirtyItems {
      */
     List<MapDbIndex.PendingRecord> persistTo(MapDbIndex index) {
         List<MapDbIndex.PendingRecord> records = new ArrayList<>(latest.size());
-        for (String collection : displacedCollections) {
+        for (String collection : collections) {
             index.persistCollection(collection);
         }
         for (Object item : latest.values()) {
@@ -57,7 +57,7 @@ final class DirtyItems {
             }
         }
         latest.clear();
-        displacedCollections.clear();
+        collections.clear();
         recordBytes = 0;
         return records;
     }

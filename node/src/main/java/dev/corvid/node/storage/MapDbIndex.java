@@ -256,7 +256,7 @@ final class MapDbIndex implements AutoCloseable {
         return new PendingRecord(id, record, collection, lastChange);
     }
 
-    /** Records {@code collection} among the collections ever stored. Flusher thread (or recovery). */
+    /** Records {@code collection} among the collections ever stored. Flusher thread (or recovery before it starts). */
     void persistCollection(String collection) {
         if (!knownCollectionRecords.contains(collection)) {
             knownCollectionRecords.add(collection);
@@ -266,10 +266,7 @@ final class MapDbIndex implements AutoCloseable {
     /** Writes one staged item to MapDB. Flusher thread (or recovery before it starts). */
     void persist(Object item) {
         if (item instanceof PendingRecord p) {
-            documents.put(p.id(), p.record());
-            if (p.collection() != null) {
-                persistCollection(p.collection());
-            }
+            documents.put(p.id(), p.record()); // its collection: see DirtyItems
         } else if (item instanceof LogEntry.ReserveIds reserve) {
             idSequenceRecords.put(reserve.collection(), reserve.last());
         } else if (item instanceof LogEntry.SourceProgress progress) {
