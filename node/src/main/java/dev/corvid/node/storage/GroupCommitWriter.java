@@ -22,10 +22,14 @@ import org.slf4j.LoggerFactory;
  * capped at one sync per write, and no caller hears "done" before its batch is on disk.
  *
  * <p>Invariants: etags are issued in strictly increasing order; no caller hears "done", no commit
- * listener hears of a change and MapDB receives nothing before the log record is synced; a
- * rejected batch leaves no trace. Readers see a batch's changes after the sync too, except when
- * every batch of the group is {@linkplain Pending#visibleBeforeSync visible before its sync}: then
- * they see them just before it (a replica's replicated changes, already durable on the master).
+ * listener hears of a change and MapDB receives nothing before the log record is synced; callers
+ * hear "done" in the order their batches were taken; a rejected batch leaves no trace. Readers see
+ * a batch's changes after the sync too, except when every batch of the group is
+ * {@linkplain Pending#visibleBeforeSync visible before its sync} (a replica's replicated changes,
+ * already durable on the master): then the writer shows the group, hands its sync to the
+ * {@link LogSyncer} and goes on with the next group while the disk works, so a replicated change
+ * never waits behind the sync of the group before it. Any other group first waits until the
+ * syncer has finished, and is then committed and shown as above.
  */
 final class GroupCommitWriter implements AutoCloseable {
 
@@ -69,6 +73,7 @@ final class GroupCommitWriter implements AutoCloseable {
         }
     };
     private final Thread thread;
+    private final LogSyncer syncer;
 
     // Guarded by "this": once true, nothing more is queued.
     private boolean stopping;
@@ -89,6 +94,7 @@ final class GroupCommitWriter implements AutoCloseable {
         this.lastChange = index.lastChange();
         this.lastEtag = lastEtag;
         this.policy = policy;
+        this.syncer = new LogSyncer();
         this.thread = new Thread(this::run, "corvid-storage-writer");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -153,9 +159,11 @@ final class GroupCommitWriter implements AutoCloseable {
                 commitGroup(group);
                 group.clear();
                 if (stop) {
+                    syncer.awaitIdle();
                     return;
                 }
                 if (wal.currentSegmentBytes() >= policy.maxLogBytes()) {
+                    syncer.awaitIdle();
                     rollSegment();
                 }
             }
@@ -169,6 +177,9 @@ final class GroupCommitWriter implements AutoCloseable {
                 stopping = true;
             }
             queue.forEach(p -> p.future.completeExceptionally(error));
+            syncer.fail(error);
+        } finally {
+            syncer.stop();
         }
     }
 
@@ -180,6 +191,10 @@ final class GroupCommitWriter implements AutoCloseable {
     private long applyNanos;
 
     private void commitGroup(List<Pending<?>> group) throws IOException, InterruptedException {
+        if (group.isEmpty()) {
+            return;
+        }
+        syncer.checkHealthy();
         long t0 = System.nanoTime();
         groups++;
         batches += group.size();
@@ -204,29 +219,38 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         long t1 = System.nanoTime();
         prepareNanos += t1 - t0;
-        if (!committed.isEmpty()) {
-            Throwable indexFailure = index.flusherFailure();
-            if (indexFailure != null) {
-                throw new IOException("the MapDB index cannot be written: " + indexFailure, indexFailure);
+        if (committed.isEmpty()) {
+            // Nothing to log; still answered after the groups before it.
+            if (syncer.isIdle()) {
+                group.forEach(Pending::complete);
+            } else {
+                syncer.enqueue(new Synced(List.copyOf(group), List.of(), null));
             }
-            boolean showFirst = group.stream().allMatch(Pending::visibleBeforeSync);
-            List<MapDbIndex.Shown> shown = showFirst ? show(committed, view) : null;
-            long t2 = System.nanoTime();
-            wal.sync();
-            long t3 = System.nanoTime();
-            syncNanos += t3 - t2;
-            if (!showFirst) {
-                shown = show(committed, view);
-            }
-            index.persist(shown);
-            applyNanos += (t2 - t1) + (System.nanoTime() - t3);
-            if (view.lastIssued != null) {
-                notifyCommitted(view.lastIssued);
-            }
+            return;
         }
-        for (Pending<?> pending : group) {
-            pending.complete();
+        Throwable indexFailure = index.flusherFailure();
+        if (indexFailure != null) {
+            throw new IOException("the MapDB index cannot be written: " + indexFailure, indexFailure);
         }
+        if (group.stream().allMatch(Pending::visibleBeforeSync)) {
+            List<MapDbIndex.Shown> shown = show(committed, view);
+            wal.write();
+            applyNanos += System.nanoTime() - t1;
+            syncer.enqueue(new Synced(List.copyOf(group), shown, view.lastIssued));
+            return;
+        }
+        syncer.awaitIdle();
+        long t2 = System.nanoTime();
+        wal.sync();
+        long t3 = System.nanoTime();
+        syncNanos += t3 - t2;
+        List<MapDbIndex.Shown> shown = show(committed, view);
+        index.persist(shown);
+        applyNanos += (t2 - t1) + (System.nanoTime() - t3);
+        if (view.lastIssued != null) {
+            notifyCommitted(view.lastIssued);
+        }
+        group.forEach(Pending::complete);
     }
 
     /** Makes a group's log records visible to readers. */
@@ -245,6 +269,146 @@ final class GroupCommitWriter implements AutoCloseable {
             } catch (RuntimeException e) {
                 // A listener must never stop the writer; the group is committed either way.
                 log.warn("commit listener failed: {}", e.toString(), e);
+            }
+        }
+    }
+
+    /** A group the readers already see, waiting for the log sync that makes it durable. */
+    private record Synced(List<Pending<?>> group, List<MapDbIndex.Shown> shown, Etag lastIssued) {
+    }
+
+    /**
+     * The thread that syncs the log for groups shown before their sync, while the writer goes on:
+     * one force for every group waiting, then, in order, MapDB receives them, the commit
+     * listeners hear of them and their callers are answered. If the force fails, none of them is
+     * answered with success, nor is any later one; the writer stops at its next group.
+     */
+    private final class LogSyncer {
+        /** Queued by {@link #stop}, after everything else: the thread ends. */
+        private static final Synced END = new Synced(List.of(), List.of(), null);
+        private final BlockingQueue<Synced> waiting = new LinkedBlockingQueue<>();
+        private final Thread thread = new Thread(this::run, "corvid-log-syncer");
+        private final Object progress = new Object();
+        /** Groups handed over; writer thread only. */
+        private long handed;
+        /** Groups finished (answered, or failed). Guarded by {@link #progress}. */
+        private long finished;
+        /** What every group not yet answered, and every later one, fails with once a sync failed. */
+        private volatile StorageUnavailableException failure;
+
+        LogSyncer() {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** Writer thread. */
+        void enqueue(Synced synced) {
+            handed++;
+            waiting.add(synced);
+        }
+
+        /** Whether every group handed over is finished. Writer thread. */
+        boolean isIdle() {
+            synchronized (progress) {
+                return finished == handed;
+            }
+        }
+
+        /** Waits until every group handed over is durable and answered. Writer thread. */
+        void awaitIdle() throws IOException, InterruptedException {
+            synchronized (progress) {
+                while (finished < handed) {
+                    progress.wait();
+                }
+            }
+            checkHealthy();
+        }
+
+        /** Throws once a sync has failed. */
+        void checkHealthy() throws IOException {
+            StorageUnavailableException f = failure;
+            if (f != null) {
+                throw new IOException("the log sync failed: " + f.getCause(), f.getCause());
+            }
+        }
+
+        /** Fails every group not yet answered, and every later one. Writer thread, as it stops. */
+        void fail(StorageUnavailableException error) {
+            if (failure == null) {
+                failure = error;
+            }
+            List<Synced> left = new ArrayList<>();
+            waiting.drainTo(left);
+            finish(left, error);
+        }
+
+        /** Ends the thread once the groups handed over before are finished. */
+        void stop() {
+            waiting.add(END);
+        }
+
+        private void run() {
+            List<Synced> groups = new ArrayList<>();
+            boolean stop = false;
+            while (!stop) {
+                try {
+                    groups.add(waiting.take());
+                } catch (InterruptedException e) {
+                    // Nobody interrupts this thread; END ends it.
+                    continue;
+                }
+                waiting.drainTo(groups);
+                stop = groups.removeIf(g -> g == END);
+                StorageUnavailableException f = failure;
+                if (f != null) {
+                    finish(groups, f);
+                } else {
+                    try {
+                        commit(groups);
+                        finish(groups, null);
+                    } catch (Throwable t) {
+                        log.error("log sync failed; storage stops taking writes: {}", t.toString(), t);
+                        failure = new StorageUnavailableException("storage stopped after a failed disk sync ("
+                                + t + "); the write was not acknowledged", t);
+                        finish(groups, failure);
+                    }
+                }
+                groups.clear();
+            }
+        }
+
+        private void commit(List<Synced> groups) throws IOException, InterruptedException {
+            if (groups.stream().anyMatch(g -> !g.shown().isEmpty())) {
+                wal.force();
+            }
+            Etag last = null;
+            for (Synced g : groups) {
+                if (!g.shown().isEmpty()) {
+                    index.persist(g.shown());
+                }
+                if (g.lastIssued() != null) {
+                    last = g.lastIssued();
+                }
+            }
+            if (last != null) {
+                notifyCommitted(last);
+            }
+        }
+
+        /** Answers the groups (or fails them with {@code error}) and counts them finished. */
+        private void finish(List<Synced> groups, Throwable error) {
+            for (Synced g : groups) {
+                for (Pending<?> p : g.group()) {
+                    if (error == null) {
+                        p.complete();
+                    } else {
+                        p.future.completeExceptionally(error);
+                    }
+                }
+            }
+            synchronized (progress) {
+                finished += groups.size();
+                progress.notifyAll();
             }
         }
     }

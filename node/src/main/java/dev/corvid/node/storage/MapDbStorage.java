@@ -97,7 +97,7 @@ public final class MapDbStorage implements Storage {
         }
     }
 
-    /** Tests only: runs on the writer thread just before each sync forces the log to disk. */
+    /** Tests only: runs on the thread that forces the log to disk, just before each force. */
     void beforeLogSync(Runnable hook) {
         wal.beforeForce = hook;
     }

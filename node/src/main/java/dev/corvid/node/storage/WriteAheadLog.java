@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * disk. A recycled segment still holds old records, but their sequence numbers are all lower than
  * the segment's first, so replay stops at them.
  *
- * <p>Appending and syncing belong to the storage writer thread (and to {@code open} before it
- * starts); segment changes ({@link #startSegment}, {@link #retireSegmentsUpTo}, {@link #prepareSpare})
- * are synchronized, as the index flusher retires segments while the writer appends.
+ * <p>Appending and writing belong to the storage writer thread (and to {@code open} before it
+ * starts). {@link #force} may run on another thread while the writer appends and writes the next
+ * records, but never while the segment changes. Segment changes ({@link #startSegment},
+ * {@link #retireSegmentsUpTo}, {@link #prepareSpare}) are synchronized, as the index flusher
+ * retires segments while the writer appends.
  */
 final class WriteAheadLog implements AutoCloseable {
 
@@ -191,12 +193,25 @@ final class WriteAheadLog implements AutoCloseable {
 
     /** Writes buffered records and forces them to disk. */
     void sync() throws IOException {
+        write();
+        force();
+    }
+
+    /** Hands the buffered records to the file; they are durable only after the next {@link #force}. */
+    void write() throws IOException {
         flushBuffer();
+    }
+
+    /**
+     * Forces every record written so far to disk. May run concurrently with {@link #append} and
+     * {@link #write} of later records (which it may or may not cover), not with a segment change.
+     */
+    void force() throws IOException {
         beforeForce.run();
         current.force(false);
     }
 
-    /** Tests only: runs on the writer thread just before each sync forces the log to disk. */
+    /** Tests only: runs on the thread that forces the log, just before each force. */
     volatile Runnable beforeForce = () -> { };
 
     /** Bytes of records in the current segment, synced or not. */

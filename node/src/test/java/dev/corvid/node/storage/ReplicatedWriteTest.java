@@ -1,20 +1,27 @@
 package dev.corvid.node.storage;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +55,10 @@ class ReplicatedWriteTest {
                 .get(0).etag();
     }
 
+    private MapDbStorage openReplica() {
+        return MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")));
+    }
+
     private static Etag apply(Storage replica, List<Change> changes) {
         return replica.applyReplicatedAsync("A", changes).join();
     }
@@ -55,7 +66,7 @@ class ReplicatedWriteTest {
     @Test
     void applyReplicated_stampsOwnEtags_andRecordsSourceAndProgress() {
         Etag masterEtag = masterPut("people/1", "{\"name\":\"Oren\"}");
-        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+        try (MapDbStorage replica = openReplica()) {
             assertNull(replica.lastAppliedFrom("A"));
             assertEquals(masterEtag, apply(replica, master.changesAfter(Etag.EMPTY, 10)));
 
@@ -77,7 +88,7 @@ class ReplicatedWriteTest {
             masterPut("people/" + i, "{\"i\":" + i + "}");
         }
         List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
-        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+        try (MapDbStorage replica = openReplica()) {
             apply(replica, feed.subList(0, 2));
             Etag replicaLast = replica.lastEtag();
             assertEquals(feed.get(1).etag(), apply(replica, feed.subList(0, 2)));
@@ -94,7 +105,7 @@ class ReplicatedWriteTest {
         masterPut("people/1", "{}");
         master.write(WriteBatch.builder().delete("people/1", null).put("people/2", null, "{}", null).build());
         master.write(WriteBatch.builder().delete("people/2", null).build());
-        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+        try (MapDbStorage replica = openReplica()) {
             replica.write(WriteBatch.builder().put("people/1", null, "{}", null).build());
             List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
             assertTrue(feed.stream().allMatch(Change::deleted), feed.toString());
@@ -109,9 +120,8 @@ class ReplicatedWriteTest {
     @Test
     void applyReplicated_isReadableWhileItsLogSyncRuns_butConfirmedOnlyAfterIt() throws Exception {
         Etag masterEtag = masterPut("people/1", "{\"name\":\"Oren\"}");
-        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
-            SyncGate gate = new SyncGate();
-            replica.beforeLogSync(gate);
+        try (MapDbStorage replica = openReplica()) {
+            SyncGate gate = SyncGate.holdSyncsOf(replica);
             CompletableFuture<Etag> applied = replica.applyReplicatedAsync("A", master.changesAfter(Etag.EMPTY, 10));
             try {
                 gate.awaitSync();
@@ -128,9 +138,8 @@ class ReplicatedWriteTest {
     @Test
     void applyReplicated_inAGroupWithAClientWrite_waitsForTheSyncLikeIt() throws Exception {
         masterPut("people/1", "{}");
-        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
-            SyncGate gate = new SyncGate();
-            replica.beforeLogSync(gate);
+        try (MapDbStorage replica = openReplica()) {
+            SyncGate gate = SyncGate.holdSyncsOf(replica);
             CompletableFuture<?> first = replica.writeAsync(WriteBatch.builder().put("local/1", null, "{}", null).build());
             CompletableFuture<?> local;
             CompletableFuture<Etag> replicated;
@@ -156,15 +165,108 @@ class ReplicatedWriteTest {
         }
     }
 
+    @Test
+    void applyReplicated_nextBatchIsReadableWhileTheSyncBeforeItRuns_andConfirmationsKeepTheirOrder() throws Exception {
+        masterPut("people/1", "{}");
+        masterPut("people/2", "{}");
+        List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
+        try (MapDbStorage replica = openReplica()) {
+            SyncGate gate = SyncGate.holdSyncsOf(replica);
+            CompletableFuture<Etag> first = replica.applyReplicatedAsync("A", feed.subList(0, 1));
+            CompletableFuture<Etag> second;
+            try {
+                gate.awaitSync();
+                second = replica.applyReplicatedAsync("A", feed.subList(1, 2));
+                await().atMost(Duration.ofSeconds(10)).until(() -> replica.get("people/2").isPresent());
+                assertFalse(first.isDone(), "confirmed before the replica's log record was synced");
+                assertFalse(second.isDone(), "confirmed before the replica's log record was synced");
+                assertEquals(0, replica.checkpointSeq(), "MapDB received a record before its log sync");
+
+                gate.releaseOne();
+                assertEquals(feed.get(0).etag(), first.get(10, TimeUnit.SECONDS));
+                gate.awaitSync();
+                assertFalse(second.isDone(), "confirmed with the sync of the batch before, not its own");
+            } finally {
+                gate.open();
+            }
+            assertEquals(feed.get(1).etag(), second.get(10, TimeUnit.SECONDS));
+            assertEquals(feed.get(1).etag(), replica.lastAppliedFrom("A"));
+        }
+    }
+
+    @Test
+    void clientWrite_behindAReplicatedBatchStillSyncing_isSyncedOnlyAfterIt() throws Exception {
+        masterPut("people/1", "{}");
+        try (MapDbStorage replica = openReplica()) {
+            SyncGate gate = SyncGate.holdSyncsOf(replica);
+            CompletableFuture<Etag> replicated = replica.applyReplicatedAsync("A", master.changesAfter(Etag.EMPTY, 10));
+            CompletableFuture<?> local;
+            try {
+                gate.awaitSync();
+                local = replica.writeAsync(WriteBatch.builder().put("local/1", null, "{}", null).build());
+                await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                        .until(() -> gate.begun() == 1 && !local.isDone() && replica.get("local/1").isEmpty());
+
+                gate.releaseOne();
+                assertNotNull(replicated.get(10, TimeUnit.SECONDS));
+                gate.awaitSync();
+                assertTrue(replica.get("local/1").isEmpty(), "a client write was readable before its sync");
+                assertFalse(local.isDone(), "a client write was acknowledged before its sync");
+            } finally {
+                gate.open();
+            }
+            local.get(10, TimeUnit.SECONDS);
+            assertTrue(replica.get("local/1").isPresent());
+        }
+    }
+
+    @Test
+    void applyReplicated_whoseLogSyncFails_isNotConfirmed_andStorageStopsTakingWrites() {
+        masterPut("people/1", "{}");
+        masterPut("people/2", "{}");
+        List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
+        try (MapDbStorage replica = openReplica()) {
+            replica.beforeLogSync(() -> {
+                throw new UncheckedIOException(new IOException("disk unplugged"));
+            });
+            CompletableFuture<Etag> applied = replica.applyReplicatedAsync("A", feed.subList(0, 1));
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> applied.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(StorageUnavailableException.class, failed.getCause());
+
+            // Refused when queued, or failed by the stopped writer: either way, not confirmed.
+            Exception later = assertThrows(Exception.class,
+                    () -> replica.applyReplicatedAsync("A", feed.subList(1, 2)).get(10, TimeUnit.SECONDS));
+            assertInstanceOf(StorageUnavailableException.class, later instanceof ExecutionException ? later.getCause() : later);
+            assertThrows(StorageUnavailableException.class,
+                    () -> replica.write(WriteBatch.builder().put("local/1", null, "{}", null).build()));
+            assertTrue(replica.get("local/1").isEmpty());
+        }
+    }
+
     /** Holds each log sync of a storage until the test lets it go. */
     private static final class SyncGate implements Runnable {
         private final Semaphore entered = new Semaphore(0);
         private final Semaphore permits = new Semaphore(0);
 
+        private final AtomicInteger begun = new AtomicInteger();
+
+        /** A gate that holds every log sync of {@code storage} from now on. */
+        static SyncGate holdSyncsOf(MapDbStorage storage) {
+            SyncGate gate = new SyncGate();
+            storage.beforeLogSync(gate);
+            return gate;
+        }
+
         @Override
         public void run() {
+            begun.incrementAndGet();
             entered.release();
             permits.acquireUninterruptibly();
+        }
+
+        /** How many syncs have begun so far. */
+        int begun() {
+            return begun.get();
         }
 
         /** Waits until the writer is about to force the log to disk. */
@@ -187,7 +289,7 @@ class ReplicatedWriteTest {
         masterPut("a", "{}");
         masterPut("b", "{}");
         List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
-        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")))) {
+        try (MapDbStorage replica = openReplica()) {
             assertThrows(IllegalArgumentException.class,
                     () -> replica.applyReplicatedAsync("A", List.of(feed.get(1), feed.get(0))));
             assertThrows(IllegalArgumentException.class, () -> replica.applyReplicatedAsync("A", List.of()));
