@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -282,8 +284,14 @@ final class GroupCommitWriter implements AutoCloseable {
      * one force for every group waiting, then, in order, MapDB receives them, the commit
      * listeners hear of them and their callers are answered. If the force fails, none of them is
      * answered with success, nor is any later one; the writer stops at its next group.
+     *
+     * <p>Forces are at least {@link #MIN_FORCE_INTERVAL_NANOS} apart, the groups arriving meanwhile
+     * sharing the next one. Readers already see these groups and no client waits for their sync
+     * (only the master's confirmation does), while every force is a flush of the disk that the
+     * master's own syncs — which clients do wait for — queue behind when the nodes share a disk.
      */
     private final class LogSyncer {
+        static final long MIN_FORCE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
         /** Queued by {@link #stop}, after everything else: the thread ends. */
         private static final Synced END = new Synced(List.of(), List.of(), null);
         private final BlockingQueue<Synced> waiting = new LinkedBlockingQueue<>();
@@ -350,6 +358,7 @@ final class GroupCommitWriter implements AutoCloseable {
         private void run() {
             List<Synced> groups = new ArrayList<>();
             boolean stop = false;
+            long lastForce = System.nanoTime() - MIN_FORCE_INTERVAL_NANOS;
             while (!stop) {
                 try {
                     groups.add(waiting.take());
@@ -357,6 +366,11 @@ final class GroupCommitWriter implements AutoCloseable {
                     // Nobody interrupts this thread; END ends it.
                     continue;
                 }
+                long wait = lastForce + MIN_FORCE_INTERVAL_NANOS - System.nanoTime();
+                if (wait > 0 && groups.get(0) != END) {
+                    LockSupport.parkNanos(this, wait);
+                }
+                lastForce = System.nanoTime();
                 waiting.drainTo(groups);
                 stop = groups.removeIf(g -> g == END);
                 StorageUnavailableException f = failure;
