@@ -291,7 +291,7 @@ final class GroupCommitWriter implements AutoCloseable {
      * master's own syncs — which clients do wait for — queue behind when the nodes share a disk.
      */
     private final class LogSyncer {
-        static final long MIN_FORCE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+        private static final long MIN_FORCE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
         /** Queued by {@link #stop}, after everything else: the thread ends. */
         private static final Synced END = new Synced(List.of(), List.of(), null);
         private final BlockingQueue<Synced> waiting = new LinkedBlockingQueue<>();
