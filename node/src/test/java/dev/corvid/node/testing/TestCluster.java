@@ -54,6 +54,14 @@ public final class TestCluster implements AutoCloseable {
 
     /** Writes a config for {@code size} nodes named A, B, C... and starts them all. */
     public static TestCluster start(Path dir, int size) {
+        return start(dir, size, "");
+    }
+
+    /**
+     * {@link #start(Path, int)} with more top-level fields in the config, written as JSON members
+     * without the braces, e.g. {@code "\"limits\": {\"maxDocumentBytes\": 65536}"}; empty for none.
+     */
+    public static TestCluster start(Path dir, int size, String extraConfig) {
         Map<String, Integer> ports = new LinkedHashMap<>();
         List<String> nodes = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -64,8 +72,9 @@ public final class TestCluster implements AutoCloseable {
                     name, port, name, i == 0 ? "master" : "replica"));
         }
         String secret = UUID.randomUUID().toString();
-        String json = "{\"cluster\": \"" + NAME + "\", \"secret\": \"" + secret + "\", \"nodes\": [\n  "
-                + String.join(",\n  ", nodes) + "\n]}\n";
+        String json = "{\"cluster\": \"" + NAME + "\", \"secret\": \"" + secret + "\","
+                + (extraConfig.isBlank() ? "" : "\n" + extraConfig + ",")
+                + "\n\"nodes\": [\n  " + String.join(",\n  ", nodes) + "\n]}\n";
         try {
             Files.createDirectories(dir);
             Path config = Files.writeString(dir.resolve("cluster.json"), json);
@@ -93,6 +102,48 @@ public final class TestCluster implements AutoCloseable {
 
     public List<String> nodes() {
         return List.copyOf(ports.keySet());
+    }
+
+    /** The node's data directory, as the config names it. */
+    public Path dataDir(String node) {
+        return dir.resolve(node).resolve("data");
+    }
+
+    /** The process id of a running node. */
+    public long pid(String node) {
+        Process p = processes.get(node);
+        if (p == null) {
+            throw new IllegalStateException("node " + node + " is not running");
+        }
+        return p.pid();
+    }
+
+    /**
+     * Starts a stopped or killed node without waiting for it to become healthy, e.g. one expected
+     * to refuse to start; {@link #awaitExit} or {@link #awaitHealthy} then tells.
+     */
+    public void launchOnly(String node) {
+        stop(node);
+        launch(node);
+    }
+
+    /** Waits until a node started with {@link #launchOnly} has exited, and returns its exit code. */
+    public int awaitExit(String node, Duration deadline) {
+        Process p = processes.get(node);
+        if (p == null) {
+            throw new IllegalStateException("node " + node + " was not started");
+        }
+        try {
+            if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("node " + node + " still runs after " + deadline + "; its log ends with:\n"
+                        + logTail(node, 40));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        processes.remove(node);
+        return p.exitValue();
     }
 
     public Path log(String node) {
@@ -167,7 +218,8 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
-    private void awaitHealthy(String node) {
+    /** Waits until the node's health service answers SERVING. */
+    public void awaitHealthy(String node) {
         ManagedChannel channel = NettyChannelBuilder.forTarget(address(node)).usePlaintext().build();
         try {
             await("node " + node + " healthy (log: " + log(node) + ")")
