@@ -228,6 +228,15 @@ public final class MapDbStorage implements Storage {
     }
 
     @Override
+    public boolean canResumeFrom(Etag etag) {
+        if (etag.isEmpty()) {
+            return true;
+        }
+        Etag last = writer.lastEtag();
+        return etag.nodeTag() == nodeTag && last != null && etag.change() <= last.change();
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;

@@ -103,6 +103,15 @@ public interface Storage extends AutoCloseable {
     /** The last etag this node issued, or null when it never wrote. */
     Etag lastEtag();
 
+    /**
+     * Whether a replica that says it has applied this node's changes up to {@code etag} can be
+     * brought up to date from here: {@code etag} is {@link Etag#EMPTY}, or one of this node's own
+     * etags, not after its last one, and not among the etags a crash may have cut from the end of
+     * its log (a replica holding one of those has a version this node lost). False means the
+     * replica has diverged: sending it the changes after {@code etag} would not make it equal.
+     */
+    boolean canResumeFrom(Etag etag);
+
     /** Stops accepting writes, finishes those in flight, checkpoints and closes the files. */
     @Override
     void close();
