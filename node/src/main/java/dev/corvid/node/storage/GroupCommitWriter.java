@@ -57,6 +57,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private final MapDbIndex index;
     private final WriteAheadLog wal;
+    private final ChangeCounter counter;
     private final int nodeTag;
     private final int restart;
     private final CheckpointPolicy policy;
@@ -86,14 +87,15 @@ final class GroupCommitWriter implements AutoCloseable {
     private long lastChange;
     private long nextSeq;
 
-    GroupCommitWriter(MapDbIndex index, WriteAheadLog wal, int nodeTag, int restart, long nextSeq,
-                      Etag lastEtag, CheckpointPolicy policy) {
+    GroupCommitWriter(MapDbIndex index, WriteAheadLog wal, ChangeCounter counter, int nodeTag, int restart,
+                      long nextSeq, Etag lastEtag, CheckpointPolicy policy) {
         this.index = index;
         this.wal = wal;
+        this.counter = counter;
         this.nodeTag = nodeTag;
         this.restart = restart;
         this.nextSeq = nextSeq;
-        this.lastChange = index.lastChange();
+        this.lastChange = Math.max(index.lastChange(), counter.floor());
         this.lastEtag = lastEtag;
         this.policy = policy;
         this.syncer = new LogSyncer();
@@ -162,6 +164,7 @@ final class GroupCommitWriter implements AutoCloseable {
                 group.clear();
                 if (stop) {
                     syncer.awaitIdle();
+                    counter.closeCleanly(lastChange);
                     return;
                 }
                 if (wal.currentSegmentBytes() >= policy.maxLogBytes()) {
@@ -219,6 +222,8 @@ final class GroupCommitWriter implements AutoCloseable {
                 committed.add(new MapDbIndex.Committed(seq, pending.entries));
             }
         }
+        // Before any of the group's etags can reach a reader or the disk.
+        counter.ensureReserved(lastChange);
         long t1 = System.nanoTime();
         prepareNanos += t1 - t0;
         if (committed.isEmpty()) {

@@ -23,26 +23,30 @@ import org.slf4j.LoggerFactory;
  * every few thousand entries or seconds, off the callers' path. Opening after a crash replays the
  * log records after the last checkpoint.
  *
- * <p>Files in the data directory: {@code index.db} (MapDB, transactional) and {@code wal/}.
+ * <p>Files in the data directory: {@code index.db} (MapDB, transactional), {@code wal/} and
+ * {@value ChangeCounter#FILE} (see {@link ChangeCounter}).
  */
 public final class MapDbStorage implements Storage {
 
     private static final Logger log = LoggerFactory.getLogger(MapDbStorage.class);
     private static final long MAX_ID_RESERVATION = 1_000_000;
+    static final String INDEX_FILE = "index.db";
 
     private final StorageOptions options;
     private final MapDbIndex index;
     private final WriteAheadLog wal;
     private final GroupCommitWriter writer;
+    private final ChangeCounter counter;
     private final int nodeTag;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private MapDbStorage(StorageOptions options, MapDbIndex index, WriteAheadLog wal, GroupCommitWriter writer,
-                         int nodeTag) {
+                         ChangeCounter counter, int nodeTag) {
         this.options = options;
         this.index = index;
         this.wal = wal;
         this.writer = writer;
+        this.counter = counter;
         this.nodeTag = nodeTag;
     }
 
@@ -63,7 +67,7 @@ public final class MapDbStorage implements Storage {
         try {
             Path dir = Files.createDirectories(options.dataDirectory());
             long started = System.nanoTime();
-            index = new MapDbIndex(dir.resolve("index.db"), options.cacheBytes());
+            index = openIndex(dir.resolve(INDEX_FILE), options.cacheBytes());
             long indexLoaded = System.nanoTime();
             wal = new WriteAheadLog(dir.resolve("wal"), options.logSegmentBytes());
             int nodeTag = index.nodeTag();
@@ -71,29 +75,49 @@ public final class MapDbStorage implements Storage {
             long checkpointSeq = index.checkpointSeq();
             MapDbIndex target = index;
             int[] replayed = {0};
-            long lastSeq = wal.replay(checkpointSeq, (seq, payload) -> {
+            LogRecovery.Result recovered = wal.replay(checkpointSeq, (seq, payload) -> {
                 target.replay(LogEntry.decode(payload));
                 replayed[0]++;
             });
+            long lastSeq = recovered.lastSeq();
             index.finishReplay(lastSeq);
+            ChangeCounter counter = ChangeCounter.open(dir, index.lastChange());
             wal.startSegment(lastSeq + 1);
             wal.retireSegmentsUpTo(lastSeq);
             wal.prepareSpare();
             index.startFlusher(wal, policy);
             Etag lastEtag = index.lastChange() == 0 ? null : lastEtagOf(index);
             long opened = System.nanoTime();
-            log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed; "
+            log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed{}; "
                             + "{} ms to load the index, {} ms for the log",
                     dir, Etag.nodeTagText(nodeTag), restart, index.documentCount(), replayed[0],
+                    recovered.bytesCut() == 0 ? "" : ", a torn tail of " + recovered.bytesCut() + " bytes cut at record "
+                            + recovered.cutAtSeq(),
                     (indexLoaded - started) / 1_000_000, (opened - indexLoaded) / 1_000_000);
-            GroupCommitWriter writer = new GroupCommitWriter(index, wal, nodeTag, restart, lastSeq + 1, lastEtag, policy);
-            return new MapDbStorage(options, index, wal, writer, nodeTag);
+            GroupCommitWriter writer = new GroupCommitWriter(index, wal, counter, nodeTag, restart, lastSeq + 1,
+                    lastEtag, policy);
+            return new MapDbStorage(options, index, wal, writer, counter, nodeTag);
         } catch (IOException e) {
             closeQuietly(index, wal);
             throw new UncheckedIOException("cannot open storage in " + options.dataDirectory() + ": " + e, e);
         } catch (RuntimeException e) {
             closeQuietly(index, wal);
             throw e;
+        }
+    }
+
+    /**
+     * Opens MapDB, turning whatever it throws into an error that names the file and the cause: its
+     * own exceptions often carry no message.
+     */
+    private static MapDbIndex openIndex(Path file, long cacheBytes) {
+        try {
+            return new MapDbIndex(file, cacheBytes);
+        } catch (RuntimeException | AssertionError e) {
+            String cause = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            String advice = cause.contains("ocked") ? "Another process may hold it: is the node already running?"
+                    : "The index is the node's checkpoint and cannot be rebuilt from the log alone. " + LogRecovery.ADVICE;
+            throw new StorageOpenException(file, "cannot open the index " + file + " (" + cause + "). " + advice, e);
         }
     }
 
@@ -233,7 +257,8 @@ public final class MapDbStorage implements Storage {
             return true;
         }
         Etag last = writer.lastEtag();
-        return etag.nodeTag() == nodeTag && last != null && etag.change() <= last.change();
+        return etag.nodeTag() == nodeTag && last != null && etag.change() <= last.change()
+                && !counter.isLost(etag.change());
     }
 
     @Override

@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The append-only log that makes a batch durable before it is acknowledged. MapDB holds the same
@@ -25,16 +23,16 @@ import org.slf4j.LoggerFactory;
  *   long   sequence number (strictly increasing across segments)
  *   bytes  payload
  * </pre>
- * A record whose length, checksum or sequence is wrong marks a torn tail left by a crash: it and
- * everything after it are cut off on {@link #replay}. Only records that were synced were ever
- * acknowledged, so nothing acknowledged is cut.
+ * Only an incomplete or damaged last record of the last segment is taken for the torn tail of a
+ * crash and cut off on {@link #replay}; damage anywhere else refuses to open (see
+ * {@link LogRecovery}).
  *
  * <p>Segments are preallocated (written with zeros, or recycled from a segment a checkpoint made
  * redundant) and then overwritten in place. So a sync changes no file metadata: on ext4 it flushes
  * just this file's pages instead of waiting for a journal commit that also carries the index's
  * dirty data. That is the difference between about 3,000 and 9,000 syncs a second on this kind of
- * disk. A recycled segment still holds old records, but their sequence numbers are all lower than
- * the segment's first, so replay stops at them.
+ * disk. A recycled segment still holds old records after the new ones, but their sequence numbers
+ * are all lower than the segment's first, so replay never takes them for records of its own.
  *
  * <p>Appending and writing belong to the storage writer thread (and to {@code open} before it
  * starts). {@link #force} may run on another thread while the writer appends and writes the next
@@ -44,10 +42,9 @@ import org.slf4j.LoggerFactory;
  */
 final class WriteAheadLog implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(WriteAheadLog.class);
     private static final String SUFFIX = ".wal";
     private static final String SPARE = "spare.wal.tmp";
-    private static final int HEADER = 16;
+    static final int HEADER = 16;
     static final int MAX_RECORD = 512 * 1024 * 1024;
 
     /** Receives replayed records. */
@@ -71,64 +68,13 @@ final class WriteAheadLog implements AutoCloseable {
 
     /**
      * Feeds every intact record with a sequence number above {@code after} to {@code replayer}, in
-     * order, and cuts off a torn tail. Call once, before {@link #startSegment}.
+     * order, and cuts off a torn tail (see {@link LogRecovery} for what counts as one). Call once,
+     * before {@link #startSegment}.
      *
-     * @return the last sequence number found, or {@code after} when there is none past it
+     * @throws StorageOpenException when the log is corrupt, or records after {@code after} are missing
      */
-    long replay(long after, Replayer replayer) throws IOException {
-        long last = after;
-        List<Path> segments = segments();
-        for (int s = 0; s < segments.size(); s++) {
-            Path segment = segments.get(s);
-            long expectedNext = firstSeqOf(segment);
-            long validEnd = 0;
-            boolean torn = false;
-            try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
-                long size = ch.size();
-                ByteBuffer header = ByteBuffer.allocate(HEADER);
-                while (validEnd < size) {
-                    header.clear();
-                    if (!readFully(ch, header, validEnd)) {
-                        torn = true;
-                        break;
-                    }
-                    header.flip();
-                    int length = header.getInt();
-                    int crc = header.getInt();
-                    long seq = header.getLong();
-                    if (length < 0 || length > MAX_RECORD || validEnd + HEADER + length > size
-                            || seq != expectedNext) {
-                        torn = true;
-                        break;
-                    }
-                    ByteBuffer payload = ByteBuffer.allocate(length);
-                    if (!readFully(ch, payload, validEnd + HEADER) || crc != checksum(seq, payload.array())) {
-                        torn = true;
-                        break;
-                    }
-                    if (seq > after) {
-                        replayer.apply(seq, payload.array());
-                        last = seq;
-                    }
-                    expectedNext = seq + 1;
-                    validEnd += HEADER + length;
-                }
-            }
-            if (torn) {
-                log.info("write-ahead log {}: ends after byte {}; cutting off what follows (preallocated space, "
-                        + "or writes a crash kept from being acknowledged)", segment.getFileName(), validEnd);
-                try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
-                    ch.truncate(validEnd);
-                    ch.force(true);
-                }
-                for (Path later : segments.subList(s + 1, segments.size())) {
-                    log.warn("write-ahead log {}: follows a torn tail, deleting it", later.getFileName());
-                    Files.delete(later);
-                }
-                break;
-            }
-        }
-        return last;
+    LogRecovery.Result replay(long after, Replayer replayer) throws IOException {
+        return LogRecovery.replay(dir, segments(), after, replayer);
     }
 
     /**
@@ -259,7 +205,7 @@ final class WriteAheadLog implements AutoCloseable {
         buffer.clear();
     }
 
-    private static long firstSeqOf(Path segment) {
+    static long firstSeqOf(Path segment) {
         String name = segment.getFileName().toString();
         return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
     }
@@ -274,18 +220,6 @@ final class WriteAheadLog implements AutoCloseable {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         }
-    }
-
-    private static boolean readFully(FileChannel ch, ByteBuffer into, long position) throws IOException {
-        long pos = position;
-        while (into.hasRemaining()) {
-            int n = ch.read(into, pos);
-            if (n < 0) {
-                return false;
-            }
-            pos += n;
-        }
-        return true;
     }
 
     static int checksum(long seq, byte[] payload) {
