@@ -8,7 +8,6 @@ import dev.corvid.node.replication.Replicator;
 import dev.corvid.node.rpc.NodeServer;
 import dev.corvid.node.storage.MapDbStorage;
 import dev.corvid.node.storage.Storage;
-import dev.corvid.node.storage.StorageOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -57,7 +56,8 @@ public final class CorvidNode implements AutoCloseable {
      */
     public static CorvidNode start(ClusterConfig cluster, String nodeName) {
         NodeConfig self = cluster.node(nodeName);
-        Storage storage = MapDbStorage.open(new StorageOptions(self.dataDirectory(), cluster.limits().maxDocumentBytes()));
+        Storage storage = MapDbStorage.open(cluster.storage().options(self.dataDirectory(),
+                cluster.limits().maxDocumentBytes()));
         Replicator replicator = null;
         try {
             ReplicaApplier inbound = new ReplicaApplier(storage, cluster, self);

@@ -21,6 +21,18 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-n", "--node"}, required = true, description = "Name of this node in the config, e.g. A.")
     String node;
 
+    /** The message of {@code e} and of each cause it does not already include; the class where there is none. */
+    static String describe(Throwable e) {
+        StringBuilder text = new StringBuilder(e.getMessage() != null ? e.getMessage() : e.toString());
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            String part = c.getMessage() != null ? c.getMessage() : c.toString();
+            if (text.indexOf(part) < 0) {
+                text.append(" (caused by ").append(c.getClass().getSimpleName()).append(": ").append(part).append(')');
+            }
+        }
+        return text.toString();
+    }
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
     }
@@ -34,7 +46,7 @@ public final class Main implements Callable<Integer> {
             System.err.println("corvid-node: " + e.getMessage());
             return 2;
         } catch (RuntimeException e) {
-            System.err.println("corvid-node: node " + node + " failed to start: " + e.getMessage());
+            System.err.println("corvid-node: node " + node + " failed to start: " + describe(e));
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);

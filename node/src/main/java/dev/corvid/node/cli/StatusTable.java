@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
  * {@code corvid-admin status}: one line per node, as it reports itself: role, address, documents,
  * last etag, replication lag, and how long it has run and what it served. A replica's lag comes
  * from the master (changes it does not have yet, age of the oldest one); when the master is down
- * the replica's own last applied master etag is all there is.
+ * the replica's own last applied master etag is all there is. A node that is down, or up but
+ * NOT_SERVING (its storage failed), makes the command exit 3.
  */
 @Command(name = "status", description = "Prints a table of the nodes as they report themselves.")
 final class StatusTable extends Admin.ConfigCommand {
@@ -43,9 +44,14 @@ final class StatusTable extends Admin.ConfigCommand {
                 continue;
             }
             NodeStats n = s.get();
+            boolean serving = !n.getHealth().equals("NOT_SERVING");
+            if (!serving) {
+                down++;
+            }
             out.printf(FORMAT, node.name(), n.getRole(), node.address(), n.getDocumentCount(),
                     n.getLastEtag().isEmpty() ? "-" : n.getLastEtag(), lag(node, n, master),
-                    "up " + n.getUptimeMs() / 1000 + " s, " + n.getReadsServed() + " reads, "
+                    (serving ? "" : "NOT_SERVING (" + n.getHealthReason() + "), ")
+                            + "up " + n.getUptimeMs() / 1000 + " s, " + n.getReadsServed() + " reads, "
                             + n.getWritesServed() + " writes"
                             + (n.getFailoverWritesAccepted() > 0 ? ", " + n.getFailoverWritesAccepted()
                             + " failover writes" : ""));

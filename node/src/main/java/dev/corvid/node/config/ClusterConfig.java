@@ -27,22 +27,25 @@ import java.util.Set;
  *     {"name": "B", "host": "127.0.0.1", "port": 7002, "dataDir": "../run/B/data", "role": "replica"}
  *   ],
  *   "limits": {"maxDocumentBytes": 4194304},
+ *   "storage": {"logSegmentBytes": 16777216},
  *   "secret": "shared by the nodes of this cluster"
  * }
  * </pre>
  * Exactly one node is the master; names, addresses and data directories are unique; relative data
  * directories resolve against the folder of the config file. {@code limits} and each of its fields
- * are optional (see {@link Limits} for the defaults). {@code secret} is optional: when set, a
+ * are optional (see {@link Limits} for the defaults), and so are {@code storage} and its fields
+ * (see {@link StorageSettings}). {@code secret} is optional: when set, a
  * replica takes a replication stream only from a master that presents the same secret (it travels
  * in the clear on a plaintext channel, so it guards against mistakes, e.g. two clusters crossing,
  * not against an attacker on the network).
  *
  * @param name   the cluster's name
  * @param nodes  every node, master included, in the order written
- * @param limits request limits shared by all nodes
- * @param secret the replication secret, or null for none
+ * @param limits  request limits shared by all nodes
+ * @param secret  the replication secret, or null for none
+ * @param storage how every node tunes its storage
  */
-public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret) {
+public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret, StorageSettings storage) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -57,9 +60,9 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         }
     }
 
-    /** A cluster without a replication secret. */
+    /** A cluster without a replication secret, with the default storage settings. */
     public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) {
-        this(name, nodes, limits, null);
+        this(name, nodes, limits, null, StorageSettings.DEFAULT);
     }
 
     /** Reads and validates a config file. */
@@ -93,7 +96,9 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         try {
             List<NodeConfig> nodes = model.nodes.stream().map(n -> n.toConfig(base)).toList();
             Limits limits = model.limits == null ? Limits.DEFAULT : model.limits.toLimits();
-            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits, model.secret);
+            StorageSettings storage = model.storage == null ? StorageSettings.DEFAULT : model.storage.toSettings();
+            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits, model.secret,
+                    storage);
         } catch (ConfigException e) {
             throw new ConfigException("cluster config " + source + ": " + e.getMessage(), e);
         }
@@ -102,7 +107,7 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
     /** Like the record's, with the secret left out so it never reaches a log. */
     @Override
     public String toString() {
-        return "ClusterConfig[name=" + name + ", nodes=" + nodes + ", limits=" + limits
+        return "ClusterConfig[name=" + name + ", nodes=" + nodes + ", limits=" + limits + ", storage=" + storage
                 + ", secret=" + (secret == null ? "none" : "(set)") + "]";
     }
 
@@ -172,6 +177,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         @JsonProperty
         LimitsModel limits;
         @JsonProperty
+        StorageModel storage;
+        @JsonProperty
         String secret;
     }
 
@@ -210,6 +217,26 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
             }
             Path dir = base.resolve(dataDir).normalize();
             return new NodeConfig(name, host, port, dir, parsedRole);
+        }
+    }
+
+    private static final class StorageModel {
+        @JsonProperty
+        Long logSegmentBytes;
+        @JsonProperty
+        Integer checkpointEntries;
+        @JsonProperty
+        Long checkpointIntervalMillis;
+        @JsonProperty
+        Long cacheBytes;
+
+        StorageSettings toSettings() {
+            StorageSettings d = StorageSettings.DEFAULT;
+            return new StorageSettings(
+                    logSegmentBytes != null ? logSegmentBytes : d.logSegmentBytes(),
+                    checkpointEntries != null ? checkpointEntries : d.checkpointEntries(),
+                    checkpointIntervalMillis != null ? checkpointIntervalMillis : d.checkpointIntervalMillis(),
+                    cacheBytes != null ? cacheBytes : d.cacheBytes());
         }
     }
 

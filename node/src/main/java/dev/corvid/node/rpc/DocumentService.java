@@ -79,12 +79,14 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private final Supplier<String> address;
     private final ReplicationStatus replication;
     private final Executor blocking;
+    private final NodeHealth health;
     /** The Exchange streams open now. */
     private final Set<Exchange> exchanges = ConcurrentHashMap.newKeySet();
 
     DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
-                    Supplier<String> address, ReplicationStatus replication, Executor blocking) {
+                    Supplier<String> address, ReplicationStatus replication, Executor blocking, NodeHealth health) {
         this.blocking = blocking;
+        this.health = health;
         this.storage = storage;
         this.replication = replication;
         this.cluster = cluster;
@@ -424,6 +426,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                     .setUptimeMs(counters.uptimeMillis())
                     .setAddress(address.get())
                     .setFailoverWritesAccepted(counters.failoverWrites())
+                    .setHealth(health.isServing() ? "SERVING" : "NOT_SERVING")
+                    .setHealthReason(health.reason())
                     .build();
         });
     }

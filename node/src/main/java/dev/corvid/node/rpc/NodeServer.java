@@ -5,14 +5,10 @@ import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.storage.Storage;
-import dev.corvid.proto.DocumentsGrpc;
-import dev.corvid.proto.ReplicationGrpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.grpc.services.HealthStatusManager;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +32,7 @@ public final class NodeServer {
     private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
 
     private final Server server;
-    private final HealthStatusManager health = new HealthStatusManager();
+    private final NodeHealth health = new NodeHealth();
     private final NodeConfig self;
     /** Queries, large gets, id reservations, stats, topology: calls that may scan or wait. */
     private final ExecutorService blocking;
@@ -58,13 +54,18 @@ public final class NodeServer {
             t.setDaemon(true);
             return t;
         });
-        this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication, blocking);
+        this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication, blocking,
+                health);
+        storage.addFailureListener(cause -> {
+            log.error("node {} is NOT_SERVING: its storage takes no more writes ({})", self.name(), cause.toString());
+            health.notServing("storage stopped after a failed disk write: " + cause);
+        });
         this.server = builder
                 .directExecutor()
                 .maxInboundMessageSize(cluster.limits().maxRequestBytes())
                 .addService(documents)
                 .addService(new ReplicationService(inbound))
-                .addService(health.getHealthService())
+                .addService(health.manager().getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())
                 .build();
@@ -76,15 +77,16 @@ public final class NodeServer {
         return ProtoReflectionService.newInstance();
     }
 
-    /** Binds and starts serving; health reports SERVING from here on. */
+    /**
+     * Binds and starts serving; health reports SERVING from here on, until the node stops or its
+     * storage fails (then NOT_SERVING, with the reason in Stats).
+     */
     public NodeServer start() throws IOException {
         server.start();
         if (self.port() == 0 && server.getPort() > 0) {
             address = self.host() + ":" + server.getPort();
         }
-        health.setStatus("", ServingStatus.SERVING);
-        health.setStatus(DocumentsGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        health.setStatus(ReplicationGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        health.serving();
         log.info("node {} ({}) serving on {}", self.name(), self.role().wireName(), address);
         return this;
     }
@@ -105,7 +107,7 @@ public final class NodeServer {
      * have taken, refuse new ones and end, so that they do not hold the drain up.
      */
     public void shutdown(Duration drain) {
-        health.enterTerminalState();
+        health.stopping();
         server.shutdown();
         documents.stopExchanges();
         try {

@@ -37,6 +37,12 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
     private static final int MAX_GROUP = 1024;
+    /**
+     * What a write in flight when the disk failed hears: it reached the log file but not its sync,
+     * so a restart may or may not find it there.
+     */
+    private static final String UNKNOWN_OUTCOME = "storage stopped: the disk failed while this write was being made "
+            + "durable, so it was not acknowledged; after a restart it may or may not be there (";
 
     /**
      * When the log rolls over to a new segment ({@code maxLogBytes}) and when the index flusher
@@ -46,12 +52,13 @@ final class GroupCommitWriter implements AutoCloseable {
      */
     record CheckpointPolicy(int maxEntries, long maxLogBytes, long maxAgeMillis, long idleMillis, long maxDirtyBytes) {
         /**
-         * Commits every 100,000 entries, 10 s of writes, 200 ms idle or 64 MiB of distinct
-         * records; segments of the given size. A document saved many times within the window
+         * Commits after the options' entries or interval, 200 ms idle or 64 MiB of distinct
+         * records; segments of the options' size. A document saved many times within the window
          * reaches MapDB once; a restart replays at most that window of log.
          */
-        static CheckpointPolicy forSegment(long segmentBytes) {
-            return new CheckpointPolicy(100_000, segmentBytes, 10_000, 200, 64L * 1024 * 1024);
+        static CheckpointPolicy of(StorageOptions options) {
+            return new CheckpointPolicy(options.checkpointEntries(), options.logSegmentBytes(),
+                    options.checkpointIntervalMillis(), 200, 64L * 1024 * 1024);
         }
     }
 
@@ -63,6 +70,7 @@ final class GroupCommitWriter implements AutoCloseable {
     private final CheckpointPolicy policy;
     private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
     private final List<Consumer<Etag>> commitListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
     /** Queued by {@link #close}: the writer commits what came before it, checkpoints and ends. */
     private static final Pending<Void> STOP = new Pending<>() {
         @Override
@@ -113,6 +121,38 @@ final class GroupCommitWriter implements AutoCloseable {
         commitListeners.add(listener);
     }
 
+    /** See {@link Storage#addFailureListener}. */
+    void addFailureListener(Consumer<Throwable> listener) {
+        failureListeners.add(listener);
+        Throwable f = failure;
+        if (f != null && failureListeners.remove(listener)) {
+            listener.accept(f);
+        }
+    }
+
+    /**
+     * Storage takes no more writes: the first cause is kept (what later writes are refused with)
+     * and the failure listeners hear of it, once. Any thread: the writer, the log syncer, the index
+     * flusher.
+     */
+    void fail(Throwable cause) {
+        synchronized (this) {
+            if (failure != null) {
+                return;
+            }
+            failure = cause;
+        }
+        for (Consumer<Throwable> listener : failureListeners) {
+            if (failureListeners.remove(listener)) {
+                try {
+                    listener.accept(cause);
+                } catch (RuntimeException e) {
+                    log.warn("failure listener failed: {}", e.toString(), e);
+                }
+            }
+        }
+    }
+
     /** Queues a write and waits until it is durable and visible, or rejected. */
     <T> T submit(Pending<T> pending) {
         try {
@@ -134,10 +174,10 @@ final class GroupCommitWriter implements AutoCloseable {
      */
     <T> CompletableFuture<T> submitAsync(Pending<T> pending) {
         synchronized (this) {
+            checkNotFailed();
             if (stopping) {
                 throw new StorageUnavailableException("storage is closing; the write was not applied");
             }
-            checkNotFailed();
             queue.add(pending);
         }
         return pending.future;
@@ -147,7 +187,8 @@ final class GroupCommitWriter implements AutoCloseable {
         Throwable f = failure;
         if (f != null) {
             throw new StorageUnavailableException("storage stopped after a failed disk write (" + f
-                    + "); restart the node to recover from its log", f);
+                    + "); the write was not applied. Restart the node once the disk is fixed: it recovers"
+                    + " every acknowledged write from its log", f);
         }
     }
 
@@ -173,16 +214,17 @@ final class GroupCommitWriter implements AutoCloseable {
                 }
             }
         } catch (Throwable t) {
-            failure = t;
+            fail(t);
             log.error("storage writer stopped: {}", t.toString(), t);
-            StorageUnavailableException error = new StorageUnavailableException(
-                    "storage stopped after a failed disk write (" + t + "); the write was not acknowledged", t);
-            group.forEach(p -> p.future.completeExceptionally(error));
+            StorageUnavailableException inFlight = new StorageUnavailableException(UNKNOWN_OUTCOME + t + ")", t);
+            group.forEach(p -> p.future.completeExceptionally(inFlight));
             synchronized (this) {
                 stopping = true;
             }
-            queue.forEach(p -> p.future.completeExceptionally(error));
-            syncer.fail(error);
+            StorageUnavailableException notRun = new StorageUnavailableException(
+                    "storage stopped after a failed disk write (" + t + "); the write was not applied", t);
+            queue.forEach(p -> p.future.completeExceptionally(notRun));
+            syncer.fail(inFlight);
         } finally {
             syncer.stop();
         }
@@ -387,8 +429,8 @@ final class GroupCommitWriter implements AutoCloseable {
                         finish(groups, null);
                     } catch (Throwable t) {
                         log.error("log sync failed; storage stops taking writes: {}", t.toString(), t);
-                        failure = new StorageUnavailableException("storage stopped after a failed disk sync ("
-                                + t + "); the write was not acknowledged", t);
+                        failure = new StorageUnavailableException(UNKNOWN_OUTCOME + t + ")", t);
+                        GroupCommitWriter.this.fail(t);
                         finish(groups, failure);
                     }
                 }

@@ -34,6 +34,7 @@ final class MapDbFlusher {
     private final Object room = new Object();
     private final Thread thread;
     private volatile Throwable failure;
+    private final java.util.function.Consumer<Throwable> onFailure;
 
     // Flusher thread only.
     private long flushedSeq;
@@ -43,7 +44,9 @@ final class MapDbFlusher {
     /** What MapDB receives at the next commit. */
     private final DirtyItems dirty = new DirtyItems();
 
-    MapDbFlusher(MapDbIndex index, WriteAheadLog wal, GroupCommitWriter.CheckpointPolicy policy, long checkpointSeq) {
+    MapDbFlusher(MapDbIndex index, WriteAheadLog wal, GroupCommitWriter.CheckpointPolicy policy, long checkpointSeq,
+                 java.util.function.Consumer<Throwable> onFailure) {
+        this.onFailure = onFailure;
         this.index = index;
         this.wal = wal;
         this.policy = policy;
@@ -120,6 +123,7 @@ final class MapDbFlusher {
         } catch (Throwable t) {
             failure = t;
             log.error("writing the MapDB index failed; the node takes no more writes: {}", t.toString(), t);
+            onFailure.accept(t);
             synchronized (room) {
                 room.notifyAll();
             }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.mapdb.Atomic;
 import org.mapdb.DB;
@@ -175,9 +176,12 @@ final class MapDbIndex implements AutoCloseable {
         checkpoint(seq);
     }
 
-    /** Starts the flusher; from now on MapDB is written and committed by it alone. */
-    void startFlusher(WriteAheadLog wal, GroupCommitWriter.CheckpointPolicy policy) {
-        flusher = new MapDbFlusher(this, wal, policy, checkpointSeq());
+    /**
+     * Starts the flusher; from now on MapDB is written and committed by it alone. {@code onFailure}
+     * hears once if writing MapDB fails.
+     */
+    void startFlusher(WriteAheadLog wal, GroupCommitWriter.CheckpointPolicy policy, Consumer<Throwable> onFailure) {
+        flusher = new MapDbFlusher(this, wal, policy, checkpointSeq(), onFailure);
     }
 
     /**

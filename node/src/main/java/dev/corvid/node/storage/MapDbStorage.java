@@ -58,7 +58,7 @@ public final class MapDbStorage implements Storage {
      * @throws UncheckedIOException when the files cannot be opened, e.g. locked by another process
      */
     public static MapDbStorage open(StorageOptions options) {
-        return open(options, GroupCommitWriter.CheckpointPolicy.forSegment(options.logSegmentBytes()));
+        return open(options, GroupCommitWriter.CheckpointPolicy.of(options));
     }
 
     static MapDbStorage open(StorageOptions options, GroupCommitWriter.CheckpointPolicy policy) {
@@ -70,6 +70,7 @@ public final class MapDbStorage implements Storage {
             index = openIndex(dir.resolve(INDEX_FILE), options.cacheBytes());
             long indexLoaded = System.nanoTime();
             wal = new WriteAheadLog(dir.resolve("wal"), options.logSegmentBytes());
+            wal.beforeForce = FaultInjection.beforeLogSync();
             int nodeTag = index.nodeTag();
             int restart = index.nextRestart();
             long checkpointSeq = index.checkpointSeq();
@@ -85,7 +86,6 @@ public final class MapDbStorage implements Storage {
             wal.startSegment(lastSeq + 1);
             wal.retireSegmentsUpTo(lastSeq);
             wal.prepareSpare();
-            index.startFlusher(wal, policy);
             Etag lastEtag = index.lastChange() == 0 ? null : lastEtagOf(index);
             long opened = System.nanoTime();
             log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed{}; "
@@ -94,8 +94,10 @@ public final class MapDbStorage implements Storage {
                     recovered.bytesCut() == 0 ? "" : ", a torn tail of " + recovered.bytesCut() + " bytes cut at record "
                             + recovered.cutAtSeq(),
                     (indexLoaded - started) / 1_000_000, (opened - indexLoaded) / 1_000_000);
+            // The writer takes no write before open returns, so the flusher may start after it.
             GroupCommitWriter writer = new GroupCommitWriter(index, wal, counter, nodeTag, restart, lastSeq + 1,
                     lastEtag, policy);
+            index.startFlusher(wal, policy, writer::fail);
             return new MapDbStorage(options, index, wal, writer, counter, nodeTag);
         } catch (IOException e) {
             closeQuietly(index, wal);
@@ -234,6 +236,11 @@ public final class MapDbStorage implements Storage {
     @Override
     public void addCommitListener(Consumer<Etag> listener) {
         writer.addCommitListener(listener);
+    }
+
+    @Override
+    public void addFailureListener(Consumer<Throwable> listener) {
+        writer.addFailureListener(listener);
     }
 
     @Override

@@ -89,6 +89,14 @@ public interface Storage extends AutoCloseable {
     void addCommitListener(java.util.function.Consumer<Etag> listener);
 
     /**
+     * Calls {@code listener} once when storage stops taking writes because a disk write, a log sync
+     * or an index write failed (at once if that already happened), with the cause. From then on
+     * every write fails with {@link StorageUnavailableException} naming it; reads still answer from
+     * what is durable. Runs on a storage thread, so it must return at once.
+     */
+    void addFailureListener(java.util.function.Consumer<Throwable> listener);
+
+    /**
      * A listing of every id this node has a record of (live or tombstone) as of one point in time,
      * for consistency checks: see {@link ContentScan} for what "as of" means while writes go on.
      *

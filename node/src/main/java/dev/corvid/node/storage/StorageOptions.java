@@ -13,12 +13,21 @@ import java.nio.file.Path;
  * @param cacheBytes       how much heap the cache of committed document records may use, so that
  *                         reads seldom go to MapDB (default {@value #DEFAULT_CACHE_BYTES}, 64 MiB;
  *                         0 turns it off)
+ * @param checkpointEntries the index (MapDB) commits after this many log entries, a document
+ *                         saved many times in between reaching it once (default
+ *                         {@value #DEFAULT_CHECKPOINT_ENTRIES}); a restart replays at most about
+ *                         that much log
+ * @param checkpointIntervalMillis ... and at the latest this long after the previous commit while
+ *                         writes go on, in milliseconds (default {@value #DEFAULT_CHECKPOINT_INTERVAL_MILLIS})
  */
-public record StorageOptions(Path dataDirectory, int maxDocumentBytes, long logSegmentBytes, long cacheBytes) {
+public record StorageOptions(Path dataDirectory, int maxDocumentBytes, long logSegmentBytes, long cacheBytes,
+                             int checkpointEntries, long checkpointIntervalMillis) {
 
     public static final int DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 16L * 1024 * 1024;
     public static final long DEFAULT_CACHE_BYTES = 64L * 1024 * 1024;
+    public static final int DEFAULT_CHECKPOINT_ENTRIES = 100_000;
+    public static final long DEFAULT_CHECKPOINT_INTERVAL_MILLIS = 10_000;
 
     public StorageOptions {
         if (dataDirectory == null) {
@@ -33,6 +42,17 @@ public record StorageOptions(Path dataDirectory, int maxDocumentBytes, long logS
         if (cacheBytes < 0) {
             throw new IllegalArgumentException("cacheBytes must not be negative, was " + cacheBytes);
         }
+        if (checkpointEntries < 1) {
+            throw new IllegalArgumentException("checkpointEntries must be at least 1, was " + checkpointEntries);
+        }
+        if (checkpointIntervalMillis < 10) {
+            throw new IllegalArgumentException("checkpointIntervalMillis must be at least 10, was " + checkpointIntervalMillis);
+        }
+    }
+
+    public StorageOptions(Path dataDirectory, int maxDocumentBytes, long logSegmentBytes, long cacheBytes) {
+        this(dataDirectory, maxDocumentBytes, logSegmentBytes, cacheBytes, DEFAULT_CHECKPOINT_ENTRIES,
+                DEFAULT_CHECKPOINT_INTERVAL_MILLIS);
     }
 
     public StorageOptions(Path dataDirectory, int maxDocumentBytes, long logSegmentBytes) {

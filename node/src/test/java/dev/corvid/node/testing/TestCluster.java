@@ -44,6 +44,7 @@ public final class TestCluster implements AutoCloseable {
     private final Map<String, Integer> ports;
     private final String secret;
     private final Map<String, Process> processes = new LinkedHashMap<>();
+    private final Map<String, List<String>> jvmArgs = new java.util.concurrent.ConcurrentHashMap<>();
 
     private TestCluster(Path dir, Path config, Map<String, Integer> ports, String secret) {
         this.dir = dir;
@@ -102,6 +103,11 @@ public final class TestCluster implements AutoCloseable {
 
     public List<String> nodes() {
         return List.copyOf(ports.keySet());
+    }
+
+    /** JVM options (e.g. {@code -Dname=value}) for the node's next start; replaces earlier ones. */
+    public void setJvmArgs(String node, String... args) {
+        jvmArgs.put(node, List.of(args));
     }
 
     /** The node's data directory, as the config names it. */
@@ -206,9 +212,11 @@ public final class TestCluster implements AutoCloseable {
 
     private void launch(String node) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-ea", "-Xmx512m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"),
-                "dev.corvid.node.Main", "--config", config.toString(), "--node", node)
+        List<String> command = new ArrayList<>(List.of(java, "-ea", "-Xmx512m", "-XX:+UseSerialGC"));
+        command.addAll(jvmArgs.getOrDefault(node, List.of()));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                "dev.corvid.node.Main", "--config", config.toString(), "--node", node));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(node).toFile()));
         try {
