@@ -81,40 +81,14 @@ elif [ "$fresh" = 0 ] && any_running "$DEFAULT_CONFIG"; then
   CONFIG="$DEFAULT_CONFIG"
 else
   throwaway=1
-  CONFIG="$ROOT/run/bench-cluster.json"
-  any_running "$CONFIG" 2>/dev/null && "$ROOT/scripts/stop-cluster.sh" "$CONFIG" >/dev/null || true
-  rm -rf "$ROOT/run/bench-cluster"
-  mkdir -p "$ROOT/run"
-  ports=()
-  port=7101
-  while [ ${#ports[@]} -lt 3 ]; do
-    (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null || ports+=("$port")
-    port=$((port + 1))
-  done
-  cat >"$CONFIG" <<JSON
-{
-  "cluster": "bench",
-  "nodes": [
-    {"name": "A", "host": "127.0.0.1", "port": ${ports[0]}, "dataDir": "bench-cluster/A/data", "role": "master"},
-    {"name": "B", "host": "127.0.0.1", "port": ${ports[1]}, "dataDir": "bench-cluster/B/data", "role": "replica"},
-    {"name": "C", "host": "127.0.0.1", "port": ${ports[2]}, "dataDir": "bench-cluster/C/data", "role": "replica"}
-  ]
-}
-JSON
+  CONFIG="$(throwaway_config bench-cluster)"
   trap '"$ROOT/scripts/stop-cluster.sh" "$CONFIG" >/dev/null 2>&1 || true; [ -n "${BENCH_KEEP_LOGS:-}" ] || rm -rf "$ROOT/run/bench-cluster" "$CONFIG"' EXIT
-  echo "starting a throwaway three-node cluster (ports ${ports[*]}, JVM options: $NODE_JAVA_OPTS)"
+  echo "starting a throwaway three-node cluster ($CONFIG, JVM options: $NODE_JAVA_OPTS)"
 fi
 
 "$ROOT/scripts/start-cluster.sh" "$CONFIG" >/dev/null || die "the cluster did not start; logs are in $(run_dir "$CONFIG")"
 
-node_args=()
-while IFS=$'\t' read -r name address role _; do
-  if [ "$role" = "master" ]; then
-    node_args=(--node "$name=$address" "${node_args[@]}")
-  else
-    node_args+=(--node "$name=$address")
-  fi
-done < <(nodes_of "$CONFIG")
+read -r -a node_args <<<"$(node_args_of "$CONFIG")"
 
 # shellcheck disable=SC2086
 "$JAVA" $BENCH_JAVA_OPTS -jar "$BENCH_JAR" "${node_args[@]}" \

@@ -66,3 +66,39 @@ start_node() {
   nohup "$JAVA" $NODE_JAVA_OPTS -jar "$NODE_JAR" --config "$config" --node "$node" >>"$run/$node.log" 2>&1 &
   echo $! >"$run/$node.pid"
 }
+
+# Writes the config of a throwaway three-node cluster named NAME on free ports, with its data
+# under run/NAME/, and prints the config's path. Any earlier one of that name is stopped and removed.
+throwaway_config() {
+  local name="$1" config="$ROOT/run/$1.json"
+  if [ -f "$config" ]; then
+    "$ROOT/scripts/stop-cluster.sh" "$config" >/dev/null 2>&1 || true
+  fi
+  rm -rf "${ROOT:?}/run/$name"
+  mkdir -p "$ROOT/run"
+  local ports=() port=7101
+  while [ ${#ports[@]} -lt 3 ]; do
+    (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null || ports+=("$port")
+    port=$((port + 1))
+  done
+  cat >"$config" <<JSON
+{
+  "cluster": "$name",
+  "nodes": [
+    {"name": "A", "host": "127.0.0.1", "port": ${ports[0]}, "dataDir": "$name/A/data", "role": "master"},
+    {"name": "B", "host": "127.0.0.1", "port": ${ports[1]}, "dataDir": "$name/B/data", "role": "replica"},
+    {"name": "C", "host": "127.0.0.1", "port": ${ports[2]}, "dataDir": "$name/C/data", "role": "replica"}
+  ]
+}
+JSON
+  echo "$config"
+}
+
+# "--node NAME=ADDRESS" for every node of a config, the master first.
+node_args_of() {
+  local master=() others=()
+  while IFS=$'\t' read -r name address role _; do
+    if [ "$role" = "master" ]; then master=(--node "$name=$address"); else others+=(--node "$name=$address"); fi
+  done < <(nodes_of "$1")
+  echo "${master[@]}" "${others[@]}"
+}

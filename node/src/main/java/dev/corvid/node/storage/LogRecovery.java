@@ -3,8 +3,11 @@ package dev.corvid.node.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +47,15 @@ final class LogRecovery {
             + "and start it empty; it copies everything from the master again. On the master: keep the data "
             + "directory for analysis and follow 'A node that refuses to start' in docs/reliability.md.";
 
-    /** What recovery found: the last sequence number read, and how many bytes of torn tail it cut. */
-    record Result(long lastSeq, long bytesCut, long cutAtSeq) {
+    /**
+     * What recovery found: the last sequence number read, how many bytes of torn tail it cut (or,
+     * when repairing, of damaged log it moved aside) and the record where it cut; what it moved
+     * aside when repairing.
+     */
+    record Result(long lastSeq, long bytesCut, long cutAtSeq, String repaired) {
+        Result(long lastSeq, long bytesCut, long cutAtSeq) {
+            this(lastSeq, bytesCut, cutAtSeq, null);
+        }
     }
 
     private LogRecovery() {
@@ -60,6 +70,22 @@ final class LogRecovery {
      */
     static Result replay(Path dir, List<Path> segments, long after, WriteAheadLog.Replayer replayer)
             throws IOException {
+        return replay(dir, segments, after, replayer, null);
+    }
+
+    /**
+     * {@link #replay} that, instead of refusing on corruption, cuts the log at the first damaged
+     * record: the damaged segment is copied to {@code quarantine} and cut there, and every later
+     * segment is moved to {@code quarantine}. What was after the damage is lost to this node. For
+     * an operator who accepts that loss (see docs/reliability.md); a gap in the sequence before the
+     * checkpoint still refuses.
+     */
+    static Result repair(Path dir, List<Path> segments, long after, Path quarantine) throws IOException {
+        return replay(dir, segments, after, (seq, payload) -> { }, quarantine);
+    }
+
+    private static Result replay(Path dir, List<Path> segments, long after, WriteAheadLog.Replayer replayer,
+                                 Path quarantine) throws IOException {
         if (segments.isEmpty()) {
             if (after > 0) {
                 throw new StorageOpenException(dir, "write-ahead log " + dir + " holds no segment, but the index "
@@ -107,10 +133,14 @@ final class LogRecovery {
                                 expected, pos, damage);
                         continue;
                     }
-                    throw new StorageOpenException(segment, "write-ahead log segment " + segment + " is corrupt: record "
+                    String corrupt = "write-ahead log segment " + segment + " is corrupt: record "
                             + expected + " at byte " + pos + " is damaged (" + damage + "), but the log goes on in "
                             + segments.get(s + 1).getFileName() + " from record " + (through + 1)
-                            + ", so the damage is inside the log, not a torn tail. " + ADVICE);
+                            + ", so the damage is inside the log, not a torn tail.";
+                    if (quarantine == null) {
+                        throw new StorageOpenException(segment, corrupt + " " + ADVICE);
+                    }
+                    return cutAside(ch, segments, s, pos, last, expected, quarantine, corrupt);
                 }
                 long lastData = lastNonZero(ch, pos, size);
                 if (lastData < 0) {
@@ -123,9 +153,13 @@ final class LogRecovery {
                     continue;
                 }
                 if (later >= 0) {
-                    throw new StorageOpenException(segment, "write-ahead log segment " + segment + " is corrupt: record "
+                    String corrupt = "write-ahead log segment " + segment + " is corrupt: record "
                             + expected + " at byte " + pos + " is damaged (" + damage + "), but an intact later record "
-                            + "starts at byte " + later + ", so the damage is inside the log, not a torn tail. " + ADVICE);
+                            + "starts at byte " + later + ", so the damage is inside the log, not a torn tail.";
+                    if (quarantine == null) {
+                        throw new StorageOpenException(segment, corrupt + " " + ADVICE);
+                    }
+                    return cutAside(ch, segments, s, pos, last, expected, quarantine, corrupt);
                 }
                 long cut = lastData + 1 - pos;
                 log.warn("write-ahead log segment {}: record {} at byte {} is incomplete or damaged ({}); cutting off "
@@ -138,6 +172,29 @@ final class LogRecovery {
             }
         }
         return new Result(last, 0, 0);
+    }
+
+    /** Repair: keeps a copy of segment {@code s}, cuts it at {@code pos}, moves every later segment aside. */
+    private static Result cutAside(FileChannel ch, List<Path> segments, int s, long pos, long last, long cutAtSeq,
+                                   Path quarantine, String corrupt) throws IOException {
+        Files.createDirectories(quarantine);
+        Path segment = segments.get(s);
+        long size = ch.size();
+        Files.copy(segment, quarantine.resolve(segment.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+        List<Path> moved = new ArrayList<>();
+        for (Path later : segments.subList(s + 1, segments.size())) {
+            moved.add(Files.move(later, quarantine.resolve(later.getFileName())));
+        }
+        ch.truncate(pos);
+        ch.force(true);
+        try (FileChannel d = FileChannel.open(segment.getParent(), StandardOpenOption.READ)) {
+            d.force(true);
+        }
+        String repaired = corrupt + " Cut " + segment.getFileName() + " at byte " + pos + " (a copy of it is in "
+                + quarantine + ") and moved " + moved.size() + " later segment(s) there: log records from " + cutAtSeq
+                + " on are gone from this node.";
+        log.warn(repaired);
+        return new Result(last, size - pos, cutAtSeq, repaired);
     }
 
     /** A record read at a position: its sequence number and payload, or what is wrong with it. */

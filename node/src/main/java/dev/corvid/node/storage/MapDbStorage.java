@@ -109,6 +109,38 @@ public final class MapDbStorage implements Storage {
     }
 
     /**
+     * Cuts a corrupt write-ahead log at its first damaged record, for an operator who accepts
+     * losing what follows it on this node: the damaged segment is copied, and every later segment
+     * moved, to a new {@code wal-quarantine-<time>} folder of the data directory, and the segment
+     * is cut at the damaged record. Storage must be closed (the node stopped). A log that is not
+     * corrupt is left as it is.
+     *
+     * @return what was done, for the operator
+     * @throws StorageOpenException when the index cannot be opened or the log cannot be repaired
+     */
+    public static String repairLog(Path dataDirectory) {
+        Path dir = dataDirectory.toAbsolutePath();
+        Path walDir = dir.resolve("wal");
+        if (!Files.isDirectory(walDir)) {
+            throw new StorageOpenException(walDir, "no write-ahead log in " + dir + ": is it a node's data directory?");
+        }
+        MapDbIndex index = openIndex(dir.resolve(INDEX_FILE), 0);
+        try {
+            Path quarantine = dir.resolve("wal-quarantine-" + java.time.LocalDateTime.now().withNano(0).toString()
+                    .replace(':', '-'));
+            LogRecovery.Result result = LogRecovery.repair(walDir, WriteAheadLog.segments(walDir),
+                    index.checkpointSeq(), quarantine);
+            return result.repaired() != null ? result.repaired()
+                    : "the write-ahead log in " + walDir + " is not corrupt (it reads through record " + result.lastSeq()
+                    + "); nothing was changed";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot repair the log in " + walDir + ": " + e, e);
+        } finally {
+            index.close();
+        }
+    }
+
+    /**
      * Opens MapDB, turning whatever it throws into an error that names the file and the cause: its
      * own exceptions often carry no message.
      */

@@ -27,23 +27,25 @@ import java.util.zip.CRC32C;
  * crash and cut off on {@link #replay}; damage anywhere else refuses to open (see
  * {@link LogRecovery}).
  *
- * <p>Segments are preallocated (written with zeros, or recycled from a segment a checkpoint made
- * redundant) and then overwritten in place. So a sync changes no file metadata: on ext4 it flushes
- * just this file's pages instead of waiting for a journal commit that also carries the index's
- * dirty data. That is the difference between about 3,000 and 9,000 syncs a second on this kind of
- * disk. A recycled segment still holds old records after the new ones, but their sequence numbers
- * are all lower than the segment's first, so replay never takes them for records of its own.
+ * <p>Segments are preallocated (a file written with zeros, or a segment a checkpoint made redundant,
+ * recycled by overwriting it with zeros) and then overwritten in place. So a sync changes no file
+ * metadata: on ext4 it flushes just this file's pages instead of waiting for a journal commit that
+ * also carries the index's dirty data. That is the difference between about 3,000 and 9,000 syncs
+ * a second on this kind of disk. Because a recycled file is zeroed first, only zeros follow the
+ * last record a segment's current life wrote: any other byte there is a torn write or damage.
  *
  * <p>Appending and writing belong to the storage writer thread (and to {@code open} before it
  * starts). {@link #force} may run on another thread while the writer appends and writes the next
  * records, but never while the segment changes. Segment changes ({@link #startSegment},
- * {@link #retireSegmentsUpTo}, {@link #prepareSpare}) are synchronized, as the index flusher
- * retires segments while the writer appends.
+ * {@link #retireSegmentsUpTo}, the rename in {@link #prepareSpare}) are synchronized, as the index
+ * flusher retires segments while the writer appends.
  */
 final class WriteAheadLog implements AutoCloseable {
 
     private static final String SUFFIX = ".wal";
     private static final String SPARE = "spare.wal.tmp";
+    /** A retired segment waiting to be zeroed and become the spare. */
+    private static final String RECYCLED = "spare.wal.recycled";
     static final int HEADER = 16;
     static final int MAX_RECORD = 512 * 1024 * 1024;
 
@@ -74,7 +76,7 @@ final class WriteAheadLog implements AutoCloseable {
      * @throws StorageOpenException when the log is corrupt, or records after {@code after} are missing
      */
     LogRecovery.Result replay(long after, Replayer replayer) throws IOException {
-        return LogRecovery.replay(dir, segments(), after, replayer);
+        return LogRecovery.replay(dir, segments(dir), after, replayer);
     }
 
     /**
@@ -99,11 +101,38 @@ final class WriteAheadLog implements AutoCloseable {
         syncDirectory();
     }
 
-    /** Makes sure a spare segment exists, so the next {@link #startSegment} needs no zero-filling. */
-    synchronized void prepareSpare() throws IOException {
+    /**
+     * Makes sure a spare segment exists, so the next {@link #startSegment} needs no zero-filling:
+     * zeroes the recycled segment in place, or writes a new file of zeros. The zeroing runs outside
+     * the segment lock, so the writer can start a segment meanwhile. One thread at a time (the
+     * index flusher, or {@code open} before it starts).
+     */
+    void prepareSpare() throws IOException {
         Path spare = dir.resolve(SPARE);
-        if (!Files.exists(spare)) {
-            preallocate(spare);
+        if (Files.exists(spare)) {
+            return;
+        }
+        Path recycled = dir.resolve(RECYCLED);
+        Path ready;
+        if (Files.exists(recycled)) {
+            try (FileChannel ch = FileChannel.open(recycled, StandardOpenOption.WRITE)) {
+                if (ch.size() > segmentBytes) {
+                    ch.truncate(segmentBytes);
+                }
+                writeZeros(ch);
+                ch.force(true);
+            }
+            ready = recycled;
+        } else {
+            ready = dir.resolve(SPARE + ".zeroing");
+            try (FileChannel ch = FileChannel.open(ready, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeZeros(ch);
+                ch.force(true);
+            }
+        }
+        synchronized (this) {
+            Files.move(ready, spare, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory();
         }
     }
@@ -112,14 +141,19 @@ final class WriteAheadLog implements AutoCloseable {
         Path tmp = dir.resolve(file.getFileName() + ".zeroing");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-            for (long written = 0; written < segmentBytes; ) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), segmentBytes - written));
-                written += ch.write(zeros);
-            }
+            writeZeros(ch);
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Writes zeros over the first {@code segmentBytes} of the file. */
+    private void writeZeros(FileChannel ch) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        for (long written = 0; written < segmentBytes; ) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), segmentBytes - written));
+            written += ch.write(zeros, written);
+        }
     }
 
     /** Buffers a record; it is durable only after {@link #sync}. */
@@ -167,11 +201,12 @@ final class WriteAheadLog implements AutoCloseable {
 
     /**
      * Retires the segments whose records all have sequence numbers up to {@code seq} (they are in
-     * a checkpoint); the current segment is never retired. One is kept as the spare for the next
-     * segment, the rest are deleted.
+     * a checkpoint); the current segment is never retired. One is kept to be recycled as the spare
+     * for the next segment ({@link #prepareSpare}), the rest are deleted.
      */
     synchronized void retireSegmentsUpTo(long seq) throws IOException {
         Path spare = dir.resolve(SPARE);
+        Path recycled = dir.resolve(RECYCLED);
         List<Path> segments = segments();
         for (int i = 0; i + 1 < segments.size(); i++) {
             Path segment = segments.get(i);
@@ -179,8 +214,8 @@ final class WriteAheadLog implements AutoCloseable {
             if (segment.equals(currentPath) || lastSeqInSegment > seq) {
                 break;
             }
-            if (!Files.exists(spare) && Files.size(segment) >= segmentBytes) {
-                Files.move(segment, spare, StandardCopyOption.ATOMIC_MOVE);
+            if (!Files.exists(spare) && !Files.exists(recycled) && Files.size(segment) >= segmentBytes) {
+                Files.move(segment, recycled, StandardCopyOption.ATOMIC_MOVE);
             } else {
                 Files.delete(segment);
             }
@@ -211,6 +246,11 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     private List<Path> segments() throws IOException {
+        return segments(dir);
+    }
+
+    /** The segment files of a log directory, in sequence order. */
+    static List<Path> segments(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return new ArrayList<>(files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.wal")).sorted().toList());
         }

@@ -45,12 +45,17 @@ class LogRecoveryTest {
             log.sync();
             log.startSegment(2);
             appendAll(log, 2, 10);
-            log.retireSegmentsUpTo(1); // segment 1 becomes the spare
-            log.startSegment(11); // takes the spare: three segments' worth of stale bytes after the new records
+            log.retireSegmentsUpTo(1); // segment 1 is recycled ...
+            log.prepareSpare(); // ... zeroed and cut to the segment size ...
+            log.startSegment(11); // ... and taken as the next segment
             appendAll(log, 11, 12);
             log.startSegment(13);
             appendAll(log, 13, 14);
         }
+        byte[] recycled = Files.readAllBytes(wal.resolve(String.format("%020d.wal", 11)));
+        assertEquals(SEGMENT, recycled.length);
+        assertEquals(2 * (WriteAheadLog.HEADER + 100), CrashRecoveryTest.endOfData(wal.resolve(String.format("%020d.wal", 11))),
+                "only zeros after the new records");
         Map<Path, byte[]> before = files(wal);
         List<Long> replayed = new ArrayList<>();
         try (WriteAheadLog log = new WriteAheadLog(wal, SEGMENT)) {
@@ -65,24 +70,35 @@ class LogRecoveryTest {
         assertFilesEqual(before, files(wal));
     }
 
+    /**
+     * Files recycled without zeroing (as an earlier version did) hold stale records after the new
+     * ones, in a segment followed by more and in the last: they end cleanly.
+     */
     @Test
-    void recycledLastSegment_endsCleanlyAtItsStaleRecords() throws IOException {
+    void segmentsWithStaleBytesAfterTheirRecords_endCleanly() throws IOException {
         Path wal = dir.resolve("wal");
         try (WriteAheadLog log = new WriteAheadLog(wal, SEGMENT)) {
             log.replay(0, (seq, payload) -> { });
             log.startSegment(1);
             appendAll(log, 1, 600); // more than a segment's worth
             log.startSegment(601);
-            log.retireSegmentsUpTo(600);
             appendAll(log, 601, 602);
-            log.startSegment(603); // the recycled segment 1, full of records 1..600
+            log.startSegment(603);
             appendAll(log, 603, 605);
+        }
+        byte[] oldLife = Files.readAllBytes(wal.resolve(String.format("%020d.wal", 1)));
+        for (long first : new long[] {601, 603}) {
+            Path segment = wal.resolve(String.format("%020d.wal", first));
+            long end = CrashRecoveryTest.endOfData(segment);
+            try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+                // Stale records, record-aligned and not, after the new ones.
+                ch.write(ByteBuffer.wrap(oldLife, first == 601 ? 0 : 37, 30_000), end);
+            }
         }
         List<Long> replayed = new ArrayList<>();
         try (WriteAheadLog log = new WriteAheadLog(wal, SEGMENT)) {
             LogRecovery.Result result = log.replay(600, (seq, payload) -> replayed.add(seq));
             assertEquals(605, result.lastSeq());
-            assertEquals(0, result.bytesCut());
         }
         assertEquals(List.of(601L, 602L, 603L, 604L, 605L), replayed);
     }
@@ -139,6 +155,29 @@ class LogRecoveryTest {
             }
             CrashRecoveryTest.deleteTree(trial);
         }
+    }
+
+    @Test
+    void repairLog_cutsAtTheDamage_keepsACopy_andTheStorageOpensWithWhatCameBefore() throws IOException {
+        Path image = crashImage(30);
+        Path segment = CrashRecoveryTest.onlySegment(image.resolve("wal"));
+        List<Long> starts = recordStarts(segment);
+        flip(segment, starts.get(10) + 20);
+        byte[] damaged = Files.readAllBytes(segment);
+        String report = MapDbStorage.repairLog(image);
+        assertTrue(report.contains("record 11") && report.contains("at byte " + starts.get(10)), report);
+        Path quarantine;
+        try (Stream<Path> files = Files.list(image)) {
+            quarantine = files.filter(p -> p.getFileName().toString().startsWith("wal-quarantine-")).findFirst().orElseThrow();
+        }
+        assertArrayEquals(damaged, Files.readAllBytes(quarantine.resolve(segment.getFileName())), "the copy kept");
+        try (MapDbStorage repaired = MapDbStorage.open(MapDbStorageTest.small(image))) {
+            for (int i = 0; i < 30; i++) {
+                assertEquals(i < 10, repaired.get("docs/" + i).isPresent(), "docs/" + i);
+            }
+            repaired.write(WriteBatch.builder().put("after", null, "{}", null).build());
+        }
+        assertTrue(MapDbStorage.repairLog(image).contains("is not corrupt"));
     }
 
     @Test

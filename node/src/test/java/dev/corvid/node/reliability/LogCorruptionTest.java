@@ -1,0 +1,243 @@
+package dev.corvid.node.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.corvid.node.cli.Admin;
+import dev.corvid.node.cli.ConsistencyCheck;
+import dev.corvid.node.cli.ConsistencyReport;
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.testing.TestCluster;
+import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.GetRequest;
+import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.PutRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * A master's write-ahead log damaged while it was down (killed with {@code kill -9}), on a real
+ * cluster: a flipped byte in the middle refuses to start, naming the file and the offset, and
+ * changes nothing; the documented way back brings it up; a torn last record is cut and nothing
+ * acknowledged is lost; a replica whose log is damaged is wiped and copies everything again. One
+ * cluster for the class: each test leaves it consistent.
+ */
+class LogCorruptionTest {
+
+    private static final int DOCS = 300;
+
+    @TempDir
+    static Path dir;
+    private static TestCluster cluster;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = TestCluster.start(dir.resolve("cluster"), 3);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void flippedByteInTheMiddleOfTheMastersLog_refusesToStart_namingFileAndOffset_andChangesNothing() throws Exception {
+        writeDocs(cluster, "mid");
+        cluster.kill("A");
+        Path segment = newestSegmentWithData(cluster.dataDir("A").resolve("wal"));
+        long end = endOfData(segment);
+        long offset = end / 3;
+        flip(segment, offset);
+        byte[] damaged = Files.readAllBytes(segment);
+
+        cluster.launchOnly("A");
+        assertNotEquals(0, cluster.awaitExit("A", Duration.ofSeconds(60)), "the master started on a corrupt log");
+        String log = Files.readString(cluster.log("A"));
+        assertTrue(log.contains("is corrupt") && log.contains(segment.toString()) && log.contains("at byte"),
+                cluster.logTail("A", 20));
+        assertArrayEquals(damaged, Files.readAllBytes(segment), "refusing to start changed the log");
+
+        // docs/reliability.md, "A node that refuses to start", master: accept losing what follows
+        // the damage on this node, and cut the log there.
+        assertEquals(0, new CommandLine(new Admin()).execute("repair-log", "--config", cluster.config().toString(),
+                "--node", "A"));
+        assertArrayEquals(damaged, Files.readAllBytes(onlyQuarantine(cluster.dataDir("A")).resolve(segment.getFileName())));
+        cluster.launchOnly("A");
+        cluster.awaitHealthy("A");
+        ManagedChannel master = channel(cluster, "A");
+        try {
+            put(master, "mid-after/1");
+            assertEquals(1, found(master, List.of("mid-after/1")));
+        } finally {
+            master.shutdownNow();
+        }
+        // The replicas hold writes the master lost; re-seeding them makes the cluster one again.
+        for (String replica : List.of("B", "C")) {
+            wipe(replica);
+        }
+        ConsistencyReport report = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(60));
+        assertTrue(report.consistent(), report.summary());
+    }
+
+    @Test
+    void tornLastRecordOfTheMaster_isCut_andNothingAcknowledgedIsLost() throws Exception {
+        List<String> ids = writeDocs(cluster, "torn");
+        cluster.kill("A");
+        Path segment = newestSegmentWithData(cluster.dataDir("A").resolve("wal"));
+        long end = endOfData(segment);
+        // What a crash in the middle of writing the next record leaves: its header and a part of it.
+        ByteBuffer torn = ByteBuffer.allocate(40).putInt(400).putInt(0x1234567).putLong(lastSeq(segment) + 1);
+        torn.put(new byte[] {7, 7, 7, 7, 7, 7, 7, 7, 7, 7}).flip();
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            ch.write(torn, end);
+        }
+        cluster.restart("A");
+        ManagedChannel master = channel(cluster, "A");
+        try {
+            assertEquals(ids.size(), found(master, ids), "acknowledged documents lost");
+            put(master, "torn-after/1");
+        } finally {
+            master.shutdownNow();
+        }
+        ConsistencyReport report = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(60));
+        assertTrue(report.consistent(), report.summary());
+    }
+
+    @Test
+    void damagedReplicaLog_refusesToStart_andAWipedReplicaCopiesEverythingAgain() throws Exception {
+        List<String> ids = writeDocs(cluster, "replica");
+        ConsistencyReport before = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(60));
+        assertTrue(before.consistent(), before.summary());
+        cluster.kill("B");
+        Path segment = newestSegmentWithData(cluster.dataDir("B").resolve("wal"));
+        flip(segment, endOfData(segment) / 2);
+        cluster.launchOnly("B");
+        assertNotEquals(0, cluster.awaitExit("B", Duration.ofSeconds(60)));
+        assertTrue(Files.readString(cluster.log("B")).contains("is corrupt"), cluster.logTail("B", 20));
+
+        wipe("B");
+        ConsistencyReport after = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(60));
+        assertTrue(after.consistent(), after.summary());
+        ManagedChannel replica = channel(cluster, "B");
+        try {
+            assertEquals(ids.size(), found(replica, ids));
+        } finally {
+            replica.shutdownNow();
+        }
+    }
+
+    /** docs/reliability.md, replica: stop it, move its data directory aside, start it empty. */
+    private static void wipe(String replica) throws IOException {
+        cluster.kill(replica);
+        Files.move(cluster.dataDir(replica), dir.resolve(replica + "-aside-" + System.nanoTime()));
+        cluster.launchOnly(replica);
+        cluster.awaitHealthy(replica);
+    }
+
+    // --- helpers ---
+
+    /** {@value #DOCS} documents, one put (one log record) each, acknowledged by the master. */
+    private static List<String> writeDocs(TestCluster cluster, String prefix) {
+        ManagedChannel master = channel(cluster, "A");
+        try {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < DOCS; i++) {
+                put(master, prefix + "/" + i);
+                ids.add(prefix + "/" + i);
+            }
+            return ids;
+        } finally {
+            master.shutdownNow();
+        }
+    }
+
+    private static void put(ManagedChannel channel, String id) {
+        DocumentsGrpc.newBlockingStub(channel).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)
+                .put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId(id)
+                        .setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"Corruption\"}"))
+                        .setBodyJson(ByteString.copyFromUtf8("{\"id\":\"" + id + "\",\"pad\":\"" + "p".repeat(64) + "\"}")))
+                        .build());
+    }
+
+    private static int found(ManagedChannel channel, List<String> ids) {
+        return (int) DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .get(GetRequest.newBuilder().addAllIds(ids).build()).getResultsList().stream()
+                .filter(r -> r.getFound()).count();
+    }
+
+    private static ManagedChannel channel(TestCluster cluster, String node) {
+        return NettyChannelBuilder.forTarget(cluster.address(node)).usePlaintext().build();
+    }
+
+    private static List<Path> segments(Path wal) throws IOException {
+        try (Stream<Path> files = Files.list(wal)) {
+            return files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.wal")).sorted().toList();
+        }
+    }
+
+    private static Path onlyQuarantine(Path dataDir) throws IOException {
+        try (Stream<Path> files = Files.list(dataDir)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("wal-quarantine-")).findFirst().orElseThrow();
+        }
+    }
+
+    /** The sequence number of the last record of a segment, found by walking the records' length fields. */
+    private static long lastSeq(Path segment) throws IOException {
+        ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(segment));
+        long last = -1;
+        for (int pos = 0; pos + 16 <= all.limit() && all.getInt(pos) > 0; pos += 16 + all.getInt(pos)) {
+            last = all.getLong(pos + 8);
+        }
+        return last;
+    }
+
+    private static Path newestSegmentWithData(Path wal) throws IOException {
+        List<Path> all = segments(wal);
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (endOfData(all.get(i)) > 0) {
+                return all.get(i);
+            }
+        }
+        throw new AssertionError("no log segment with records in " + wal);
+    }
+
+    /** The offset after the last non-zero byte: where the records of a preallocated segment end. */
+    private static long endOfData(Path segment) throws IOException {
+        byte[] bytes = Files.readAllBytes(segment);
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] == 0) {
+            end--;
+        }
+        return end;
+    }
+
+    private static void flip(Path file, long offset) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, offset);
+            b.put(0, (byte) (b.get(0) ^ 0x01)).position(0);
+            ch.write(b, offset);
+        }
+    }
+}
