@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   etag mismatch                     ABORTED              redo the read-modify-write; details: ConcurrencyViolation
  *   bad input                         INVALID_ARGUMENT     fix the request
+ *   request bytes that do not parse   INVALID_ARGUMENT     fix the client (see RequestParsing); only that call ends
  *   write sent to a replica           FAILED_PRECONDITION  send it to the master; details: NotMaster
  *   replication stream not from the   PERMISSION_DENIED    check the cluster config (cluster name,
  *     configured master                                    master, secret) of both nodes
@@ -59,6 +60,19 @@ final class Errors {
         }
         log.error("request failed unexpectedly", error);
         return Status.INTERNAL.withDescription("internal error: " + error).asRuntimeException();
+    }
+
+    /**
+     * The status of a request whose bytes do not parse as the message of {@code method} (e.g.
+     * {@code corvid.v1.Documents/Put}): truncated, not protobuf, or a string field not in UTF-8.
+     */
+    static Status malformedRequest(String method, Throwable parseError) {
+        Throwable cause = parseError;
+        while (cause.getCause() != null && !(cause instanceof com.google.protobuf.InvalidProtocolBufferException)) {
+            cause = cause.getCause();
+        }
+        return Status.INVALID_ARGUMENT.withDescription("the request to " + method + " is not a valid protobuf message: "
+                + cause.getMessage());
     }
 
     private static StatusRuntimeException concurrency(ConcurrencyViolationException c) {
