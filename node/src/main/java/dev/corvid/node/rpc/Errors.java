@@ -32,6 +32,13 @@ import org.slf4j.LoggerFactory;
 final class Errors {
 
     private static final Logger log = LoggerFactory.getLogger(Errors.class);
+    /**
+     * Longest status description the node sends, in characters: 700. A description travels in a
+     * trailer, percent-encoded (up to 9 bytes a character), and a trailer over a gRPC client's
+     * default 8 KiB metadata limit fails the call INTERNAL ("Header size exceeded") on the client
+     * instead of carrying the error; so a message that quotes a long input is cut here.
+     */
+    static final int MAX_DESCRIPTION_CHARS = 700;
 
     private Errors() {
     }
@@ -47,19 +54,19 @@ final class Errors {
             return notMaster(n);
         }
         if (error instanceof BadRequestException || error instanceof IllegalArgumentException) {
-            return Status.INVALID_ARGUMENT.withDescription(error.getMessage()).asRuntimeException();
+            return Status.INVALID_ARGUMENT.withDescription(description(error.getMessage())).asRuntimeException();
         }
         if (error instanceof ReplicationRefusedException) {
-            return Status.PERMISSION_DENIED.withDescription(error.getMessage()).asRuntimeException();
+            return Status.PERMISSION_DENIED.withDescription(description(error.getMessage())).asRuntimeException();
         }
         if (error instanceof UnknownCollectionException) {
-            return Status.NOT_FOUND.withDescription(error.getMessage()).asRuntimeException();
+            return Status.NOT_FOUND.withDescription(description(error.getMessage())).asRuntimeException();
         }
         if (error instanceof StorageUnavailableException) {
-            return Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException();
+            return Status.UNAVAILABLE.withDescription(description(error.getMessage())).asRuntimeException();
         }
         log.error("request failed unexpectedly", error);
-        return Status.INTERNAL.withDescription("internal error: " + error).asRuntimeException();
+        return Status.INTERNAL.withDescription(description("internal error: " + error)).asRuntimeException();
     }
 
     /**
@@ -71,8 +78,20 @@ final class Errors {
         while (cause.getCause() != null && !(cause instanceof com.google.protobuf.InvalidProtocolBufferException)) {
             cause = cause.getCause();
         }
-        return Status.INVALID_ARGUMENT.withDescription("the request to " + method + " is not a valid protobuf message: "
-                + cause.getMessage());
+        return Status.INVALID_ARGUMENT.withDescription(description("the request to " + method
+                + " is not a valid protobuf message: " + cause.getMessage()));
+    }
+
+    /** {@code message}, cut to {@link #MAX_DESCRIPTION_CHARS} (never inside a surrogate pair). */
+    static String description(String message) {
+        if (message == null || message.length() <= MAX_DESCRIPTION_CHARS) {
+            return message;
+        }
+        int end = MAX_DESCRIPTION_CHARS;
+        if (Character.isHighSurrogate(message.charAt(end - 1))) {
+            end--;
+        }
+        return message.substring(0, end) + "... (" + message.length() + " characters in all)";
     }
 
     private static StatusRuntimeException concurrency(ConcurrencyViolationException c) {
@@ -85,7 +104,7 @@ final class Errors {
                 .build();
         return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
                 .setCode(Status.Code.ABORTED.value())
-                .setMessage(c.getMessage())
+                .setMessage(description(c.getMessage()))
                 .addDetails(Any.pack(detail))
                 .build());
     }
@@ -97,7 +116,7 @@ final class Errors {
                 .build();
         return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
                 .setCode(Status.Code.FAILED_PRECONDITION.value())
-                .setMessage(n.getMessage())
+                .setMessage(description(n.getMessage()))
                 .addDetails(Any.pack(detail))
                 .build());
     }
