@@ -22,8 +22,9 @@ import java.util.List;
  * 1e308, and -0, 0 and 0.0 are equal. Whole numbers that fit a {@code long} compare as longs, the
  * rest as {@code BigDecimal}s; the bounds of {@link JsonRules} keep each comparison as cheap as the
  * length of the two numbers, whatever their magnitude. The ordering is total, so sorting never
- * fails, and a stored body always parses (it passed {@link JsonRules} on its way in), so one
- * document can never fail the queries of its collection.
+ * fails; and every body a client wrote passed {@link JsonRules} on its way in, so it parses, and
+ * one document cannot fail the queries of its collection. (A replica stores the bodies its master
+ * sends as they come; checking those again belongs to the replication path.)
  */
 final class QueryEngine {
 
