@@ -29,6 +29,7 @@ import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.QueryRequest;
 import dev.corvid.proto.QueryResponse;
 import dev.corvid.proto.ReplicationGrpc;
+import dev.corvid.proto.ReserveIdsRequest;
 import dev.corvid.proto.StatsRequest;
 import dev.corvid.proto.TopologyRequest;
 import io.grpc.CallOptions;
@@ -219,7 +220,7 @@ class HostileInputTest {
     }
 
     @Test
-    void badQueries_areRefused_andAnOutOfRangeComparisonIsAnEmptyAnswer() {
+    void badQueriesAndCounts_areRefused_andAnOutOfRangeComparisonIsAnEmptyAnswer() {
         contained(Status.Code.INVALID_ARGUMENT, "filter value for 'v' is not valid JSON: more content after the value",
                 () -> docs(master).query(QueryRequest.newBuilder().setCollection(COLLECTION)
                         .addFilters(FieldFilter.newBuilder().setField("v").setOp(FieldFilter.Op.EQ).setValueJson("1 2")).build()));
@@ -241,6 +242,12 @@ class HostileInputTest {
                 () -> docs(master).query(QueryRequest.newBuilder().setCollection(COLLECTION).setSkip(-1).build()));
         contained(Status.Code.INVALID_ARGUMENT, "collection name must not be empty",
                 () -> docs(master).query(QueryRequest.newBuilder().build()));
+        contained(Status.Code.INVALID_ARGUMENT, "can reserve 1 to 1000000 ids at a time, not -5",
+                () -> docs(master).reserveIds(ReserveIdsRequest.newBuilder().setCollection(COLLECTION).setCount(-5).build()));
+        contained(Status.Code.INVALID_ARGUMENT, "not 9223372036854775807",
+                () -> docs(master).reserveIds(ReserveIdsRequest.newBuilder().setCollection(COLLECTION).setCount(Long.MAX_VALUE).build()));
+        contained(Status.Code.INVALID_ARGUMENT, "page_size must be from 1 to 10000",
+                () -> docs(master).digest(DigestRequest.newBuilder().setPageSize(-1).build()).hasNext());
 
         QueryResponse huge = docs(master).query(QueryRequest.newBuilder().setCollection(COLLECTION)
                 .addFilters(FieldFilter.newBuilder().setField("v").setOp(FieldFilter.Op.GT).setValueJson("1e9999")).build());
