@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   etag mismatch                     ABORTED              redo the read-modify-write; details: ConcurrencyViolation
  *   bad input                         INVALID_ARGUMENT     fix the request
+ *   request bytes that do not parse   INVALID_ARGUMENT     fix the client (see RequestParsing); only that call ends
  *   write sent to a replica           FAILED_PRECONDITION  send it to the master; details: NotMaster
  *   replication stream not from the   PERMISSION_DENIED    check the cluster config (cluster name,
  *     configured master                                    master, secret) of both nodes
@@ -31,6 +32,13 @@ import org.slf4j.LoggerFactory;
 final class Errors {
 
     private static final Logger log = LoggerFactory.getLogger(Errors.class);
+    /**
+     * Longest status description the node sends, in characters: 700. A description travels in a
+     * trailer, percent-encoded (up to 9 bytes a character), and a trailer over a gRPC client's
+     * default 8 KiB metadata limit fails the call INTERNAL ("Header size exceeded") on the client
+     * instead of carrying the error; so a message that quotes a long input is cut here.
+     */
+    static final int MAX_DESCRIPTION_CHARS = 700;
 
     private Errors() {
     }
@@ -46,19 +54,44 @@ final class Errors {
             return notMaster(n);
         }
         if (error instanceof BadRequestException || error instanceof IllegalArgumentException) {
-            return Status.INVALID_ARGUMENT.withDescription(error.getMessage()).asRuntimeException();
+            return Status.INVALID_ARGUMENT.withDescription(description(error.getMessage())).asRuntimeException();
         }
         if (error instanceof ReplicationRefusedException) {
-            return Status.PERMISSION_DENIED.withDescription(error.getMessage()).asRuntimeException();
+            return Status.PERMISSION_DENIED.withDescription(description(error.getMessage())).asRuntimeException();
         }
         if (error instanceof UnknownCollectionException) {
-            return Status.NOT_FOUND.withDescription(error.getMessage()).asRuntimeException();
+            return Status.NOT_FOUND.withDescription(description(error.getMessage())).asRuntimeException();
         }
         if (error instanceof StorageUnavailableException) {
-            return Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException();
+            return Status.UNAVAILABLE.withDescription(description(error.getMessage())).asRuntimeException();
         }
         log.error("request failed unexpectedly", error);
-        return Status.INTERNAL.withDescription("internal error: " + error).asRuntimeException();
+        return Status.INTERNAL.withDescription(description("internal error: " + error)).asRuntimeException();
+    }
+
+    /**
+     * The status of a request whose bytes do not parse as the message of {@code method} (e.g.
+     * {@code corvid.v1.Documents/Put}): truncated, not protobuf, or a string field not in UTF-8.
+     */
+    static Status malformedRequest(String method, Throwable parseError) {
+        Throwable cause = parseError;
+        while (cause.getCause() != null && !(cause instanceof com.google.protobuf.InvalidProtocolBufferException)) {
+            cause = cause.getCause();
+        }
+        return Status.INVALID_ARGUMENT.withDescription(description("the request to " + method
+                + " is not a valid protobuf message: " + cause.getMessage()));
+    }
+
+    /** {@code message}, cut to {@link #MAX_DESCRIPTION_CHARS} (never inside a surrogate pair). */
+    static String description(String message) {
+        if (message == null || message.length() <= MAX_DESCRIPTION_CHARS) {
+            return message;
+        }
+        int end = MAX_DESCRIPTION_CHARS;
+        if (Character.isHighSurrogate(message.charAt(end - 1))) {
+            end--;
+        }
+        return message.substring(0, end) + "... (" + message.length() + " characters in all)";
     }
 
     private static StatusRuntimeException concurrency(ConcurrencyViolationException c) {
@@ -71,7 +104,7 @@ final class Errors {
                 .build();
         return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
                 .setCode(Status.Code.ABORTED.value())
-                .setMessage(c.getMessage())
+                .setMessage(description(c.getMessage()))
                 .addDetails(Any.pack(detail))
                 .build());
     }
@@ -83,7 +116,7 @@ final class Errors {
                 .build();
         return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
                 .setCode(Status.Code.FAILED_PRECONDITION.value())
-                .setMessage(n.getMessage())
+                .setMessage(description(n.getMessage()))
                 .addDetails(Any.pack(detail))
                 .build());
     }

@@ -1,8 +1,6 @@
 package dev.corvid.node.rpc;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.corvid.node.config.Limits;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.replication.Handshake;
@@ -10,6 +8,7 @@ import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.JsonRules;
 import dev.corvid.node.storage.Query;
 import dev.corvid.node.storage.StoredDocument;
 import dev.corvid.node.storage.WriteBatch;
@@ -34,8 +33,6 @@ import java.util.Optional;
 
 /** Translation between protobuf messages and storage types, with the input checks that belong to the wire. */
 final class Messages {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Messages() {
     }
@@ -148,12 +145,14 @@ final class Messages {
         if (take < 0 || take > limits.maxPageSize()) {
             throw new BadRequestException("take must be from 1 to " + limits.maxPageSize() + ", was " + take);
         }
+        Query.checkSize(request.getFiltersCount(), request.getOrderByCount());
         List<Query.Filter> filters = request.getFiltersList().stream().map(Messages::filter).toList();
         List<Query.SortKey> order = request.getOrderByList().stream().map(Messages::sortKey).toList();
         return new Query(request.getCollection(), filters, order, request.getSkip(), take);
     }
 
     private static Query.Filter filter(FieldFilter f) {
+        String field = Query.checkField(f.getField());
         Query.Op op = switch (f.getOp()) {
             case EQ -> Query.Op.EQ;
             case NE -> Query.Op.NE;
@@ -161,35 +160,22 @@ final class Messages {
             case LTE -> Query.Op.LTE;
             case GT -> Query.Op.GT;
             case GTE -> Query.Op.GTE;
-            default -> throw new BadRequestException("filter on '" + f.getField() + "' has no comparison operator");
+            default -> throw new BadRequestException("filter on '" + field + "' has no comparison operator");
         };
-        return new Query.Filter(field(f.getField()), op, value(f.getField(), f.getValueJson()));
+        return new Query.Filter(field, op, value(field, f.getValueJson()));
     }
 
     private static Query.SortKey sortKey(OrderBy o) {
-        return new Query.SortKey(field(o.getField()), o.getDescending());
+        return new Query.SortKey(o.getField(), o.getDescending());
     }
 
-    private static String field(String path) {
-        if (path.isEmpty() || path.startsWith(".") || path.endsWith(".") || path.contains("..")) {
-            throw new BadRequestException("field path '" + path + "' is not a dotted path like 'address.city'");
-        }
-        return path;
-    }
-
+    /** Exactly one JSON value, under the same rules as a stored document ({@link JsonRules}), and not a container. */
     private static JsonNode value(String field, String json) {
-        try {
-            JsonNode node = JSON.readTree(json);
-            if (node == null || node.isMissingNode()) {
-                throw new BadRequestException("filter on '" + field + "' has no value");
-            }
-            if (node.isContainerNode()) {
-                throw new BadRequestException("filter on '" + field + "' compares with " + json
-                        + "; only strings, numbers, booleans and null can be compared");
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new BadRequestException("filter value for '" + field + "' is not JSON: " + e.getOriginalMessage());
+        JsonNode node = JsonRules.parseValue("filter value for '" + field + "'", json);
+        if (node.isContainerNode()) {
+            throw new BadRequestException("filter on '" + field + "' compares with an " + node.getNodeType()
+                    + "; only strings, numbers, booleans and null can be compared");
         }
+        return node;
     }
 }

@@ -1,6 +1,8 @@
 package dev.corvid.node.storage;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.NullNode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,8 +16,21 @@ import java.util.List;
  * {@code false < true}. Across types the order is null (or missing) &lt; boolean &lt; number &lt;
  * string &lt; array &lt; object. A range filter matches only values of the filter value's type;
  * {@code EQ} matches equal values of the same type (1 equals 1.0); {@code NE} is its negation.
+ *
+ * <p>Numbers compare exactly, by the value written, never rounded to a double: 0.1 is less than
+ * 0.10000000000000000001, 9007199254740993 is more than 9007199254740992, 1e400 is more than
+ * 1e308, and -0, 0 and 0.0 are equal. Whole numbers that fit a {@code long} compare as longs, the
+ * rest as {@code BigDecimal}s; the bounds of {@link JsonRules} keep each comparison as cheap as the
+ * length of the two numbers, whatever their magnitude. The ordering is total, so sorting never
+ * fails; and every body a client wrote passed {@link JsonRules} on its way in, so it parses, and
+ * one document cannot fail the queries of its collection. (A replica stores the bodies its master
+ * sends as they come; checking those again belongs to the replication path.)
  */
 final class QueryEngine {
+
+    /** Reads numbers as doubles, which never fails on a number (out of range becomes infinite). */
+    private static final ObjectReader DOUBLES = JsonRules.MAPPER.reader()
+            .without(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private QueryEngine() {
     }
@@ -42,9 +57,18 @@ final class QueryEngine {
     private record Row(StoredDocument document, JsonNode body) {
     }
 
+    /**
+     * The body as a tree, numbers exact. A body stored before {@link JsonRules} bounded exponents
+     * may hold one a {@code BigDecimal} cannot (beyond about 2.1e9): that body is read with doubles
+     * instead, so its numbers out of range become infinite and sort beyond every finite number.
+     */
     private static JsonNode parse(StoredDocument doc) {
         try {
-            return WriteBatch.JSON.readTree(doc.bodyJson().newInput());
+            try {
+                return JsonRules.MAPPER.readTree(doc.bodyJson().newInput());
+            } catch (NumberFormatException e) {
+                return DOUBLES.readTree(doc.bodyJson().newInput());
+            }
         } catch (IOException e) {
             throw new IllegalStateException("stored body of '" + doc.id() + "' does not parse", e);
         }
@@ -92,10 +116,7 @@ final class QueryEngine {
             return Integer.compare(ra, rb);
         }
         if (a.isNumber()) {
-            if (a.isIntegralNumber() && b.isIntegralNumber() && a.canConvertToLong() && b.canConvertToLong()) {
-                return Long.compare(a.longValue(), b.longValue());
-            }
-            return a.decimalValue().compareTo(b.decimalValue());
+            return compareNumbers(a, b);
         }
         if (a.isTextual()) {
             return a.textValue().compareTo(b.textValue());
@@ -107,6 +128,24 @@ final class QueryEngine {
             return 0;
         }
         return a.toString().compareTo(b.toString());
+    }
+
+    /** Exact; see the class comment. Only {@link #parse}'s fallback makes infinite doubles. */
+    private static int compareNumbers(JsonNode a, JsonNode b) {
+        if (a.isIntegralNumber() && b.isIntegralNumber() && a.canConvertToLong() && b.canConvertToLong()) {
+            return Long.compare(a.longValue(), b.longValue());
+        }
+        int infiniteA = infinity(a);
+        int infiniteB = infinity(b);
+        if (infiniteA != 0 || infiniteB != 0) {
+            return Integer.compare(infiniteA, infiniteB);
+        }
+        return a.decimalValue().compareTo(b.decimalValue());
+    }
+
+    /** 1 for an infinite positive double, -1 for a negative one, else 0. */
+    private static int infinity(JsonNode n) {
+        return n.isDouble() && Double.isInfinite(n.doubleValue()) ? (n.doubleValue() > 0 ? 1 : -1) : 0;
     }
 
     private static int rank(JsonNode n) {

@@ -71,7 +71,7 @@ final class ReplicatedWrite extends GroupCommitWriter.Pending<Etag> {
         JsonNode coll = metadata.get(MetadataKeys.COLLECTION);
         String collection = coll != null && coll.isTextual() ? coll.asText() : null;
         try {
-            return new Prepared(c.id(), c.etag(), false, collection, WriteBatch.JSON.writeValueAsBytes(metadata),
+            return new Prepared(c.id(), c.etag(), false, collection, JsonRules.MAPPER.writeValueAsBytes(metadata),
                     c.bodyJson().toByteArray());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
@@ -83,10 +83,10 @@ final class ReplicatedWrite extends GroupCommitWriter.Pending<Etag> {
             throw new IllegalArgumentException("replicated put of '" + c.id() + "' has no body");
         }
         if (c.metadataJson() == null || c.metadataJson().isEmpty()) {
-            return WriteBatch.JSON.createObjectNode();
+            return JsonRules.MAPPER.createObjectNode();
         }
         try {
-            if (WriteBatch.JSON.readTree(c.metadataJson().newInput()) instanceof ObjectNode object) {
+            if (JsonRules.MAPPER.readTree(c.metadataJson().newInput()) instanceof ObjectNode object) {
                 return object;
             }
         } catch (IOException e) {

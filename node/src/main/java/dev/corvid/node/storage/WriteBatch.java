@@ -1,28 +1,19 @@
 package dev.corvid.node.storage;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Puts and deletes to apply atomically. Building one validates every operation (id rules, JSON
- * objects), so a batch that reaches storage can only fail on an etag check, the size limit or I/O.
+ * objects following {@link JsonRules}), so a batch that reaches storage can only fail on an etag
+ * check, the size limit or I/O, and every document it stores can be queried.
  */
 public final class WriteBatch {
-
-    static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final List<Mutation> mutations;
 
@@ -90,15 +81,16 @@ public final class WriteBatch {
         /**
          * Adds a put.
          *
-         * @param metadataJson a JSON object in UTF-8, or null/blank for none; {@code @collection} must be a string
-         * @param bodyJson     a JSON object in UTF-8, stored exactly as sent
+         * @param metadataJson a JSON object in UTF-8 following {@link JsonRules}, or null/blank for none;
+         *                     {@code @collection} must be a string; stored re-encoded, numbers exact
+         * @param bodyJson     a JSON object in UTF-8 following {@link JsonRules}, stored exactly as sent
          * @param expected     null for no check, {@link Etag#EMPTY} for "must not exist", else the current etag
          */
         public Builder put(String id, ByteString metadataJson, ByteString bodyJson, Etag expected) {
             DocumentIds.checkId(id);
-            ObjectNode metadata = metadataJson == null || isBlank(metadataJson)
-                    ? JSON.createObjectNode() : parseObject(id, "metadata", metadataJson);
-            byte[] body = checkObject(id, bodyJson);
+            ObjectNode metadata = metadataJson == null || JsonRules.isBlank(metadataJson)
+                    ? JsonRules.MAPPER.createObjectNode() : JsonRules.parseObject("metadata of '" + id + "'", metadataJson);
+            byte[] body = JsonRules.checkObject("body of '" + id + "'", bodyJson);
             MetadataKeys.DERIVED.forEach(metadata::remove);
             String collection = null;
             JsonNode coll = metadata.get(MetadataKeys.COLLECTION);
@@ -141,92 +133,9 @@ public final class WriteBatch {
             return new WriteBatch(mutations);
         }
 
-        /**
-         * Checks that {@code json} is one JSON object in UTF-8 (no duplicate keys, nothing after
-         * it) by streaming over it, without building a tree, and returns its bytes as sent: the
-         * body is stored exactly as the client wrote it.
-         */
-        private static byte[] checkObject(String id, ByteString json) {
-            if (json == null || isBlank(json)) {
-                throw new BadRequestException("body of '" + id + "' is empty; it must be a JSON object");
-            }
-            checkUtf8(id, "body", json);
-            try (JsonParser parser = JSON.getFactory().createParser(json.newInput())) {
-                JsonToken first = parser.nextToken();
-                if (first != JsonToken.START_OBJECT) {
-                    throw new BadRequestException("body of '" + id + "' must be a JSON object, was "
-                            + (first == null ? "empty" : describe(first)));
-                }
-                parser.skipChildren();
-                if (parser.nextToken() != null) {
-                    throw new BadRequestException("body of '" + id + "' is not valid JSON: more content after the object");
-                }
-            } catch (JsonProcessingException e) {
-                throw new BadRequestException("body of '" + id + "' is not valid JSON: " + e.getOriginalMessage());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return json.toByteArray();
-        }
-
-        /**
-         * Rejects anything but well-formed UTF-8. The JSON parser would guess UTF-16 or UTF-32
-         * from zero bytes among the first four (those encodings of an ASCII character have one;
-         * a JSON text in UTF-8 never starts with one), so those are refused too.
-         */
-        private static void checkUtf8(String id, String what, ByteString json) {
-            boolean zeroAtStart = false;
-            for (int i = 0; i < Math.min(4, json.size()); i++) {
-                zeroAtStart |= json.byteAt(i) == 0;
-            }
-            if (zeroAtStart || !json.isValidUtf8()) {
-                throw new BadRequestException(what + " of '" + id + "' is not valid JSON: not UTF-8 text");
-            }
-        }
-
-        private static boolean isBlank(ByteString json) {
-            for (int i = 0; i < json.size(); i++) {
-                if (!isJsonWhitespace(json.byteAt(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static boolean isJsonWhitespace(byte b) {
-            return b == ' ' || b == '\t' || b == '\n' || b == '\r';
-        }
-
-        private static String describe(JsonToken token) {
-            return switch (token) {
-                case START_ARRAY -> "ARRAY";
-                case VALUE_STRING -> "STRING";
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "NUMBER";
-                case VALUE_TRUE, VALUE_FALSE -> "BOOLEAN";
-                case VALUE_NULL -> "NULL";
-                default -> token.toString();
-            };
-        }
-
-        private static ObjectNode parseObject(String id, String what, ByteString json) {
-            checkUtf8(id, what, json);
-            JsonNode node;
-            try {
-                node = JSON.readTree(json.newInput());
-            } catch (JsonProcessingException e) {
-                throw new BadRequestException(what + " of '" + id + "' is not valid JSON: " + e.getOriginalMessage());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            if (!(node instanceof ObjectNode object)) {
-                throw new BadRequestException(what + " of '" + id + "' must be a JSON object, was " + node.getNodeType());
-            }
-            return object;
-        }
-
         private static byte[] bytes(ObjectNode node) {
             try {
-                return JSON.writeValueAsBytes(node);
+                return JsonRules.MAPPER.writeValueAsBytes(node);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
             }

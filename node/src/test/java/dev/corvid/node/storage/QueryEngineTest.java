@@ -1,0 +1,117 @@
+package dev.corvid.node.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** How the query engine compares values, on documents handed to it directly. */
+class QueryEngineTest {
+
+    private static final Etag ETAG = Etag.parse("01000000-0000-0001-0000-000000000001");
+
+    /** One document per body, ids d/0, d/1, ... in order. */
+    private static List<StoredDocument> docs(String... bodies) {
+        List<StoredDocument> docs = new ArrayList<>();
+        for (int i = 0; i < bodies.length; i++) {
+            docs.add(new StoredDocument("d/" + i, ETAG, ByteString.copyFromUtf8("{}"), ByteString.copyFromUtf8(bodies[i])));
+        }
+        return docs;
+    }
+
+    private static Query.Filter filter(String field, Query.Op op, String value) {
+        return new Query.Filter(field, op, JsonRules.parseValue("filter value", value));
+    }
+
+    private static List<String> ids(List<StoredDocument> docs, List<Query.Filter> filters, List<Query.SortKey> order) {
+        return QueryEngine.run(new Query("C", filters, order, 0, 1000), docs).documents().stream().map(StoredDocument::id).toList();
+    }
+
+    private static List<String> sorted(List<StoredDocument> docs, boolean descending) {
+        return ids(docs, List.of(), List.of(new Query.SortKey("v", descending)));
+    }
+
+    @Test
+    void numbers_compareExactly_notRoundedToDoubles() {
+        List<StoredDocument> docs = docs("{\"v\":0.1}", "{\"v\":0.10000000000000000001}", "{\"v\":9007199254740993}",
+                "{\"v\":9007199254740992.0}", "{\"v\":123456789012345678901234567890}");
+        assertEquals(List.of("d/1"), ids(docs, List.of(filter("v", Query.Op.GT, "0.1"), filter("v", Query.Op.LT, "1")), List.of()));
+        assertEquals(List.of("d/2"), ids(docs, List.of(filter("v", Query.Op.EQ, "9007199254740993")), List.of()));
+        assertEquals(List.of("d/3"), ids(docs, List.of(filter("v", Query.Op.EQ, "9007199254740992")), List.of()));
+        assertEquals(List.of("d/0", "d/1", "d/3", "d/2", "d/4"), sorted(docs, false));
+    }
+
+    @Test
+    void numbersFarBeyondADouble_filterAndSort_withoutFailing() {
+        List<StoredDocument> docs = docs("{\"v\":1e9999}", "{\"v\":-1e9999}", "{\"v\":1e-9999}", "{\"v\":1e308}",
+                "{\"v\":1.7976931348623157e309}", "{\"v\":0}", "{\"v\":" + "9".repeat(1000) + "}");
+        assertEquals(List.of("d/1", "d/5", "d/2", "d/3", "d/4", "d/6", "d/0"), sorted(docs, false));
+        assertEquals(List.of("d/0", "d/6", "d/4", "d/3", "d/2", "d/5", "d/1"), sorted(docs, true));
+        assertEquals(List.of("d/0", "d/4", "d/6"), ids(docs, List.of(filter("v", Query.Op.GT, "1e308")), List.of()));
+        assertEquals(List.of(), ids(docs, List.of(filter("v", Query.Op.GT, "1e9999")), List.of()));
+        assertEquals(List.of("d/2"), ids(docs, List.of(filter("v", Query.Op.EQ, "0.0001e-9995")), List.of()));
+    }
+
+    @Test
+    void negativeZero_equalsZero() {
+        List<StoredDocument> docs = docs("{\"v\":-0}", "{\"v\":0.0}", "{\"v\":-0.0e5}", "{\"v\":1}");
+        assertEquals(List.of("d/0", "d/1", "d/2"), ids(docs, List.of(filter("v", Query.Op.EQ, "0")), List.of()));
+        assertEquals(List.of("d/0", "d/1", "d/2"), ids(docs, List.of(filter("v", Query.Op.EQ, "-0")), List.of()));
+        assertEquals(List.of("d/0", "d/1", "d/2", "d/3"), sorted(docs, false), "equal values order by id");
+    }
+
+    /**
+     * A body accepted before exponents were bounded (here straight into the engine) still serves
+     * its collection's queries: this exact document used to fail every query filtering or sorting on v.
+     */
+    @Test
+    void bodyStoredBeforeTheExponentBound_neverFailsItsCollectionsQueries() {
+        List<StoredDocument> docs = docs("{\"v\":1e999999999}", "{\"v\":1e9999999999}", "{\"v\":-1e9999999999}",
+                "{\"v\":5}", "{\"v\":\"text\"}");
+        assertEquals(List.of("d/2", "d/3", "d/0", "d/1", "d/4"), sorted(docs, false));
+        assertEquals(List.of("d/0", "d/1"), ids(docs, List.of(filter("v", Query.Op.GT, "1e9999")), List.of()));
+        assertEquals(List.of("d/3"), ids(docs, List.of(filter("v", Query.Op.EQ, "5")), List.of()));
+    }
+
+    /**
+     * Sorting relies on a total order: any mix of types and magnitudes must compare consistently
+     * (antisymmetric and transitive), infinite doubles of bodies read by the fallback included.
+     */
+    @Test
+    void ordering_isTotal_overMixedValues() throws Exception {
+        String[] values = {"null", "true", "false", "0", "-0", "0.0", "1", "1.0", "-1", "1e400", "-1e400", "1e-400",
+                "123456789012345678901234567890", "9223372036854775807", "9223372036854775808", "-9223372036854775809",
+                "\"a\"", "\"b\"", "[1]", "[1e400]", "{\"x\":1}"};
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String v : values) {
+            nodes.add(JsonRules.MAPPER.readTree(v));
+        }
+        nodes.addAll(List.of(DoubleNode.valueOf(Double.POSITIVE_INFINITY), DoubleNode.valueOf(Double.NEGATIVE_INFINITY),
+                DoubleNode.valueOf(1.5), DoubleNode.valueOf(-0.0)));
+        for (JsonNode a : nodes) {
+            for (JsonNode b : nodes) {
+                assertEquals(Integer.signum(QueryEngine.compare(a, b)), -Integer.signum(QueryEngine.compare(b, a)), a + " vs " + b);
+                for (JsonNode c : nodes) {
+                    if (QueryEngine.compare(a, b) <= 0 && QueryEngine.compare(b, c) <= 0) {
+                        assertTrue(QueryEngine.compare(a, c) <= 0, a + " <= " + b + " <= " + c);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Sorting on a container compares its text, which is written recursively: as deep as allowed must not overflow. */
+    @Test
+    void sortingOnDeeplyNestedValues_doesNotOverflowTheStack() {
+        int depth = JsonRules.MAX_NESTING_DEPTH - 1;
+        String deep = "[".repeat(depth) + "1" + "]".repeat(depth);
+        String deeper = "[".repeat(depth) + "2" + "]".repeat(depth);
+        List<StoredDocument> docs = docs("{\"v\":" + deeper + "}", "{\"v\":" + deep + "}");
+        assertEquals(List.of("d/1", "d/0"), sorted(docs, false));
+    }
+}
