@@ -2,6 +2,7 @@ package dev.corvid.node.rpc;
 
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.storage.Storage;
@@ -9,6 +10,7 @@ import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.ReplicationGrpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -45,10 +47,12 @@ public final class NodeServer {
 
     /**
      * @param replication the replication progress this node knows, for stats and topology
-     * @param inbound     takes replication streams (and refuses them on the master)
+     * @param inbound     takes replication streams (and refuses them on the master); on a replica
+     *                    it also decides whether failover writes are taken
+     * @param opened      confirms the streams this node opened ({@link OpenedStreams#NONE} on a replica)
      */
     public NodeServer(ServerBuilder<?> builder, Storage storage, ClusterConfig cluster, NodeConfig self,
-                      ReplicationStatus replication, ReplicaApplier inbound) {
+                      ReplicationStatus replication, ReplicaApplier inbound, OpenedStreams opened) {
         this.self = self;
         this.address = self.address();
         NodeCounters counters = new NodeCounters();
@@ -58,12 +62,13 @@ public final class NodeServer {
             t.setDaemon(true);
             return t;
         });
-        this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication, blocking);
+        this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication, inbound,
+                blocking);
         this.server = builder
                 .directExecutor()
                 .maxInboundMessageSize(cluster.limits().maxRequestBytes())
                 .addService(documents)
-                .addService(new ReplicationService(inbound))
+                .addService(ServerInterceptors.intercept(new ReplicationService(inbound, opened), new PeerAddress()))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())
