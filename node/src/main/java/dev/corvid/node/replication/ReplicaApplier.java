@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -297,9 +296,8 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
 
         /** Logs why the stream is being ended, with the peer, and returns the exception to end it with. */
         private RuntimeException reject(RuntimeException e) {
-            RuntimeException cause = e instanceof CompletionException c && c.getCause() instanceof RuntimeException r ? r : e;
-            log.warn("replication stream from {} ({}) rejected: {}", peer, handshake, cause.getMessage());
-            return cause;
+            log.warn("replication stream from {} ({}) rejected: {}", peer, handshake, e.getMessage());
+            return e;
         }
 
         /** The stream is over. */
