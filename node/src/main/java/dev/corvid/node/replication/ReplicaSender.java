@@ -147,7 +147,8 @@ final class ReplicaSender implements AutoCloseable {
     private String neverIssued(Etag claim) {
         Etag head = storage.lastEtag();
         String detail = claim.nodeTag() != storage.nodeTag()
-                ? "of node tag " + Etag.nodeTagText(claim.nodeTag()) + ", while this master's is " + Etag.nodeTagText(storage.nodeTag())
+                ? "of node tag " + Etag.nodeTagText(claim.nodeTag()) + ", while this master's is "
+                        + Etag.nodeTagText(storage.nodeTag())
                 : head == null || claim.change() > head.change()
                 ? "after this master's last etag " + (head == null ? "(none)" : head.toString())
                 : "in a range this master's log lost";
@@ -264,7 +265,8 @@ final class ReplicaSender implements AutoCloseable {
         }
         s.throwIfEnded();
         if (running && s.answers == seen) {
-            throw new IllegalStateException("no answer to the handshake within " + TimeUnit.NANOSECONDS.toSeconds(HANDSHAKE_TIMEOUT_NANOS) + " s");
+            throw new IllegalStateException("no answer to the handshake within "
+                    + TimeUnit.NANOSECONDS.toSeconds(HANDSHAKE_TIMEOUT_NANOS) + " s");
         }
     }
 

@@ -40,7 +40,8 @@ final class HandMadeStream implements AutoCloseable {
     private ClientCallStreamObserver<ReplicationMessage> requests;
 
     HandMadeStream(ManagedChannel channel) {
-        ReplicationGrpc.newStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES).replicate(new ClientResponseObserver<ReplicationMessage, ReplicationAck>() {
+        ReplicationGrpc.newStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES).replicate(new ClientResponseObserver<
+                ReplicationMessage, ReplicationAck>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<ReplicationMessage> stream) {
                 requests = stream;
