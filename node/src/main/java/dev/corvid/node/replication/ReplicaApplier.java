@@ -217,6 +217,9 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
 
         /** Pins the master's node tag (or checks it against the one applied from) and opens the stream for batches. */
         private Etag accept() {
+            if (ended) { // e.g. the master's confirmation came after the stream was cut
+                throw new ReplicationRefusedException("replication refused by '" + self.name() + "': the stream has ended");
+            }
             liveness.heard(); // it proved it is the master, whatever comes next
             Etag stored = storage.lastAppliedFrom(handshake.masterName());
             Etag last = stored == null ? Etag.EMPTY : stored;
