@@ -18,9 +18,12 @@ until it has applied the master's last change, then compares both listings at th
 A tombstone on one side and no record on the other count as equal (a replica skips the tombstone
 of a document it never had).
 
+A replica that the master (or the replica itself) reports DIVERGED (it holds changes the master
+never issued) fails the check at once, named with the reason.
+
 Prints one line per replica (with a few example ids when it differs) and a verdict.
-Exit code 0 only when every replica matches; 1 when one differs, did not catch up or did not
-answer; 2 when the config is wrong.
+Exit code 0 only when every replica matches; 1 when one differs, diverged, did not catch up or
+did not answer; 2 when the config is wrong.
 USAGE
     exit 0 ;;
 esac

@@ -12,7 +12,10 @@ Asks every node of CONFIG (default: cluster-config/local-3node.json) for its sta
 one line per node: role, address, documents, last etag, replication lag, uptime and requests
 served. A replica's lag is what the master knows of it: how many of the master's changes it does
 not have yet and the age of the oldest ("0 (caught up)" when it has them all). A node that does
-not answer is shown as DOWN. Exit code 0 when every node answered, 3 otherwise.
+not answer is shown as DOWN. A replica that holds changes the master never issued (the master's
+data was replaced or restored from an older copy) is shown as DIVERGED, never as caught up, with
+the reason and what to do after the table. Exit code 0 when every node answered and none
+diverged, 3 when a node is down, 4 when a replica diverged.
 USAGE
     exit 0 ;;
 esac

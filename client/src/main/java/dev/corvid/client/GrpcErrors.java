@@ -14,7 +14,10 @@ import io.grpc.protobuf.StatusProto;
  * <pre>
  *   ABORTED + ConcurrencyViolation        → ConcurrencyException(id, expected, actual)
  *   INVALID_ARGUMENT                      → BadRequestException (the node's message)
- *   FAILED_PRECONDITION + NotMaster       → NotMasterException(master address)
+ *   FAILED_PRECONDITION + NotMaster       → NotMasterException(master address), with the node's reason:
+ *                                           a write sent to a replica, or a failover write a replica
+ *                                           refused because it can still reach its master (nothing
+ *                                           was written; the master is up as far as the replica knows)
  *   UNAVAILABLE, DEADLINE_EXCEEDED        → NodeUnreachableException(address)
  *   anything else                         → CorvidException
  * </pre>
@@ -49,7 +52,8 @@ final class GrpcErrors {
                 if (notMaster != null) {
                     return new NotMasterException("Node " + address + " is not the master and refuses "
                             + operation + "; the master is " + notMaster.getMasterName() + " at "
-                            + notMaster.getMasterAddress(), notMaster.getMasterAddress(), e);
+                            + notMaster.getMasterAddress() + (description.isEmpty() ? "" : " (" + description + ")"),
+                            notMaster.getMasterAddress(), e);
                 }
             }
             case UNAVAILABLE, DEADLINE_EXCEEDED -> {

@@ -1,6 +1,11 @@
 package dev.corvid.client;
 
-/** A write reached a replica, which refuses client writes. Carries the master's address. */
+/**
+ * A write reached a replica that refused it: a replica takes no ordinary client write, and takes a
+ * failover write only while it cannot reach its master itself (so a client that cannot reach the
+ * master while the replicas can gets this, and nothing was written). Carries the master's address;
+ * the message ends with the replica's reason.
+ */
 public class NotMasterException extends CorvidException {
 
     private static final long serialVersionUID = 1L;

@@ -57,6 +57,18 @@ class GrpcErrorsTest {
     }
 
     @Test
+    void failedPrecondition_forAFailoverWriteWhileTheReplicaReachesTheMaster_isNotMaster_withTheReplicasReason() {
+        String reason = "node 'B' is a replica and takes a failover write only while it cannot reach its master, but it"
+                + " can reach master 'A' at 10.0.0.1:7001 (last heard from it 120 ms ago); nothing was written";
+        StatusRuntimeException e = withDetail(Status.Code.FAILED_PRECONDITION, reason,
+                NotMaster.newBuilder().setMasterName("A").setMasterAddress("10.0.0.1:7001").build());
+        NotMasterException c = assertInstanceOf(NotMasterException.class, GrpcErrors.toException(e, ADDRESS, "Batch"));
+        assertEquals("10.0.0.1:7001", c.getMasterAddress());
+        assertTrue(c.getMessage().startsWith("Node " + ADDRESS + " is not the master and refuses Batch; the master is A at "
+                + "10.0.0.1:7001 (" + reason + ")"), c.getMessage());
+    }
+
+    @Test
     void unavailableAndDeadlineExceeded_areNodeUnreachable_namingTheAddress() {
         for (Status status : new Status[] {Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED}) {
             NodeUnreachableException c = assertInstanceOf(NodeUnreachableException.class,

@@ -3,6 +3,7 @@ package dev.corvid.node;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.Limits;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.Replicator;
 import dev.corvid.node.rpc.NodeServer;
@@ -60,15 +61,17 @@ public final class CorvidNode implements AutoCloseable {
                 cluster.limits().maxDocumentBytes()));
         Replicator replicator = null;
         try {
-            ReplicaApplier inbound = new ReplicaApplier(storage, cluster, self);
+            // Used only without a secret (loopback only), to ask the master whether it opened a stream.
+            ReplicaApplier inbound = new ReplicaApplier(storage, cluster, self,
+                    () -> NettyChannelBuilder.forTarget(cluster.master().address()).usePlaintext().build());
             boolean master = self.role() == NodeConfig.Role.MASTER;
             replicator = master ? new Replicator(storage, cluster, self, CorvidNode::replicationChannel) : null;
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()))
                     // The master's replication channels ping idle streams to notice a replica that vanished.
                     .permitKeepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
                     .permitKeepAliveWithoutCalls(true);
-            NodeServer server = new NodeServer(builder, storage, cluster, self, master ? replicator : inbound, inbound)
-                    .start();
+            NodeServer server = new NodeServer(builder, storage, cluster, self, master ? replicator : inbound, inbound,
+                    master ? replicator : OpenedStreams.NONE).start();
             if (replicator != null) {
                 replicator.start();
             }

@@ -5,6 +5,7 @@ import dev.corvid.node.config.NodeConfig;
 import dev.corvid.proto.DigestRequest;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.NodeStats;
+import dev.corvid.proto.ReplicaStatus;
 import dev.corvid.proto.StatsRequest;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -27,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  * a listing was read, it tries again until the catch-up time is spent. On a quiet cluster the
  * first try settles it; under steady writes the check may report that it could not find a common
  * point, which is not an inconsistency.
+ *
+ * <p>A replica the master (or the replica itself) reports diverged (it holds changes the master
+ * never issued) fails the check at once, named with the reason, whatever its listing holds.
  *
  * <pre>
  * ConsistencyReport report = ConsistencyCheck.run(ClusterConfig.load(path), Duration.ofSeconds(30));
@@ -78,11 +82,19 @@ public final class ConsistencyCheck {
                 return ConsistencyReport.Replica.problem(replica.name(), "master " + master.name() + " at "
                         + master.address() + " does not answer");
             }
+            Optional<String> diverged = diverged(masterStats.get(), replica.name());
+            if (diverged.isPresent()) {
+                return diverged(replica, diverged.get());
+            }
             String target = masterStats.get().getLastEtag();
-            Optional<NodeStats> replicaStats = awaitApplied(replicaChannel, target, deadline);
+            Optional<NodeStats> replicaStats = awaitApplied(masterChannel, replicaChannel, replica.name(), target, deadline);
             if (replicaStats.isEmpty()) {
                 return ConsistencyReport.Replica.problem(replica.name(), "replica " + replica.name() + " at "
                         + replica.address() + " does not answer");
+            }
+            diverged = diverged(replicaStats.get(), replica.name());
+            if (diverged.isPresent()) {
+                return diverged(replica, diverged.get());
             }
             String applied = replicaStats.get().getLastAppliedMasterEtag();
             if (!applied.equals(target)) {
@@ -142,13 +154,27 @@ public final class ConsistencyCheck {
                 .digest(DigestRequest.getDefaultInstance()));
     }
 
-    /** Polls the replica until it has applied {@code target} or the deadline passes; empty when it does not answer. */
-    private static Optional<NodeStats> awaitApplied(ManagedChannel channel, String target, long deadline)
-            throws InterruptedException {
+    private ConsistencyReport.Replica diverged(NodeConfig replica, String why) {
+        return ConsistencyReport.Replica.diverged(replica.name(), why);
+    }
+
+    /** The reason {@code stats} (of the master, or of the replica itself) gives for {@code replica} having diverged. */
+    private static Optional<String> diverged(NodeStats stats, String replica) {
+        return stats.getReplicasList().stream().filter(r -> r.getName().equals(replica) && r.hasDiverged()).findFirst()
+                .map(ReplicaStatus::getDiverged);
+    }
+
+    /**
+     * Polls the replica until it has applied {@code target}, the master reports it diverged, or the
+     * deadline passes; empty when it does not answer.
+     */
+    private static Optional<NodeStats> awaitApplied(ManagedChannel masterChannel, ManagedChannel channel, String replica,
+                                                    String target, long deadline) throws InterruptedException {
         while (true) {
             Optional<NodeStats> stats = stats(channel);
             if (stats.isEmpty() || stats.get().getLastAppliedMasterEtag().equals(target)
-                    || System.nanoTime() >= deadline) {
+                    || System.nanoTime() >= deadline || diverged(stats.get(), replica).isPresent()
+                    || stats(masterChannel).flatMap(m -> diverged(m, replica)).isPresent()) {
                 return stats;
             }
             TimeUnit.MILLISECONDS.sleep(POLL.toMillis());

@@ -14,21 +14,27 @@ public record ConsistencyReport(String master, String masterAddress, List<Replic
 
     /**
      * One replica's outcome: either a comparison at a common point, or the problem that kept it
-     * from being compared (did not answer, did not catch up).
+     * from being compared (did not answer, did not catch up, diverged).
      *
-     * @param name    the replica's name
-     * @param result  the comparison; null when {@code problem} is set
-     * @param problem why it could not be compared; null when compared
-     * @param took    how long waiting and comparing took
+     * @param name     the replica's name
+     * @param result   the comparison; null when {@code problem} is set
+     * @param problem  why it could not be compared; null when compared
+     * @param took     how long waiting and comparing took
+     * @param diverged the replica holds changes the master never issued ({@code problem} says why)
      */
-    public record Replica(String name, DigestComparison.Result result, String problem, Duration took, int attempts) {
+    public record Replica(String name, DigestComparison.Result result, String problem, Duration took, int attempts,
+                          boolean diverged) {
 
         static Replica compared(String name, DigestComparison.Result result, Duration took, int attempts) {
-            return new Replica(name, result, null, took, attempts);
+            return new Replica(name, result, null, took, attempts, false);
         }
 
         static Replica problem(String name, String problem) {
-            return new Replica(name, null, problem, Duration.ZERO, 0);
+            return new Replica(name, null, problem, Duration.ZERO, 0, false);
+        }
+
+        static Replica diverged(String name, String why) {
+            return new Replica(name, null, why, Duration.ZERO, 0, true);
         }
 
         /** Compared, and holds exactly the master's live documents and bodies. */
@@ -51,6 +57,10 @@ public record ConsistencyReport(String master, String masterAddress, List<Replic
     public String summary() {
         StringBuilder out = new StringBuilder();
         for (Replica r : replicas) {
+            if (r.diverged()) {
+                out.append(String.format("replica %s: DIVERGED from master %s: %s%n", r.name(), master, r.problem()));
+                continue;
+            }
             if (r.result() == null) {
                 out.append(String.format("replica %s: NOT CHECKED: %s%n", r.name(), r.problem()));
                 continue;

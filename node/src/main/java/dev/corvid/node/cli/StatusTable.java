@@ -19,8 +19,11 @@ import picocli.CommandLine.Command;
  * {@code corvid-admin status}: one line per node, as it reports itself: role, address, documents,
  * last etag, replication lag, and how long it has run and what it served. A replica's lag comes
  * from the master (changes it does not have yet, age of the oldest one); when the master is down
- * the replica's own last applied master etag is all there is. A node that is down, or up but
- * NOT_SERVING (its storage failed), makes the command exit 3.
+ * the replica's own last applied master etag is all there is. A replica the master (or the
+ * replica itself) reports diverged shows {@code DIVERGED} instead of a lag, never "caught up", and
+ * the reason follows the table; a node that is up but NOT_SERVING (its storage failed) shows why.
+ * Exit code 0 when every node answered, serves and none diverged, 3 when a node is down or not
+ * serving, 4 when a replica diverged (and none is down).
  */
 @Command(name = "status", description = "Prints a table of the nodes as they report themselves.")
 final class StatusTable extends Admin.ConfigCommand {
@@ -36,6 +39,7 @@ final class StatusTable extends Admin.ConfigCommand {
         PrintStream out = System.out;
         out.printf(FORMAT, "NODE", "ROLE", "ADDRESS", "DOCUMENTS", "LAST ETAG", "REPLICATION LAG", "STATE");
         int down = 0;
+        Map<String, String> diverged = new LinkedHashMap<>();
         for (NodeConfig node : cluster.nodes()) {
             Optional<NodeStats> s = stats.get(node.name());
             if (s.isEmpty()) {
@@ -48,15 +52,29 @@ final class StatusTable extends Admin.ConfigCommand {
             if (!serving) {
                 down++;
             }
+            divergence(node, n, master).ifPresent(why -> diverged.put(node.name(), why));
             out.printf(FORMAT, node.name(), n.getRole(), node.address(), n.getDocumentCount(),
-                    n.getLastEtag().isEmpty() ? "-" : n.getLastEtag(), lag(node, n, master),
+                    n.getLastEtag().isEmpty() ? "-" : n.getLastEtag(),
+                    diverged.containsKey(node.name()) ? "DIVERGED (see below)" : lag(node, n, master),
                     (serving ? "" : "NOT_SERVING (" + n.getHealthReason() + "), ")
                             + "up " + n.getUptimeMs() / 1000 + " s, " + n.getReadsServed() + " reads, "
                             + n.getWritesServed() + " writes"
                             + (n.getFailoverWritesAccepted() > 0 ? ", " + n.getFailoverWritesAccepted()
                             + " failover writes" : ""));
         }
-        return down == 0 ? 0 : 3;
+        diverged.forEach((name, why) -> out.printf("%nreplica %s DIVERGED: %s%n", name, why));
+        return down > 0 ? 3 : diverged.isEmpty() ? 0 : 4;
+    }
+
+    /** Why a replica diverged, as the master reports it, else as the replica reports itself. */
+    private static Optional<String> divergence(NodeConfig node, NodeStats self, Optional<NodeStats> master) {
+        if (node.role() == NodeConfig.Role.MASTER) {
+            return Optional.empty();
+        }
+        Optional<String> seen = master.flatMap(m -> m.getReplicasList().stream()
+                .filter(r -> r.getName().equals(node.name()) && r.hasDiverged()).findFirst()).map(ReplicaStatus::getDiverged);
+        return seen.isPresent() ? seen : self.getReplicasList().stream()
+                .filter(r -> r.getName().equals(node.name()) && r.hasDiverged()).findFirst().map(ReplicaStatus::getDiverged);
     }
 
     /** "-" for the master; for a replica, what the master knows of it, else what it knows itself. */

@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -28,24 +31,39 @@ import java.util.Set;
  *   ],
  *   "limits": {"maxDocumentBytes": 4194304},
  *   "storage": {"logSegmentBytes": 16777216},
- *   "secret": "shared by the nodes of this cluster"
+ *   "replication": {"heartbeatMillis": 1000, "masterTimeoutMillis": 3000},
+ *   "secret": "at least 16 characters, shared by the nodes of this cluster"
  * }
  * </pre>
  * Exactly one node is the master; names, addresses and data directories are unique; relative data
- * directories resolve against the folder of the config file. {@code limits} and each of its fields
- * are optional (see {@link Limits} for the defaults), and so are {@code storage} and its fields
- * (see {@link StorageSettings}). {@code secret} is optional: when set, a
- * replica takes a replication stream only from a master that presents the same secret (it travels
- * in the clear on a plaintext channel, so it guards against mistakes, e.g. two clusters crossing,
- * not against an attacker on the network).
+ * directories resolve against the folder of the config file. {@code limits}, {@code storage},
+ * {@code replication} and each of their fields are optional (see {@link Limits},
+ * {@link StorageSettings} and {@link ReplicationSettings} for the defaults).
  *
- * @param name   the cluster's name
- * @param nodes  every node, master included, in the order written
- * @param limits  request limits shared by all nodes
- * @param secret  the replication secret, or null for none
- * @param storage how every node tunes its storage
+ * <p>{@code secret} is what a replica checks before it takes a replication stream: the master
+ * proves it knows the secret (HMAC-SHA256 over a fresh random challenge of the replica), and the
+ * secret itself never travels. It is <b>required as soon as any node's host is not a loopback
+ * address</b> in a cluster of more than one node (a hostname other than {@code localhost} counts
+ * as not loopback), and must in any case be at least {@value #MIN_SECRET_LENGTH} characters: the
+ * challenge and its proof cross the network in the clear, so a short secret could be guessed
+ * offline from them. Without a secret (loopback
+ * only) a replica instead asks the master at its configured address whether it opened the stream.
+ * Until the security issue brings certificates the channel is plaintext: the secret proves who
+ * opened a stream, it does not hide the documents or protect a stream from a machine in the
+ * middle.
+ *
+ * @param name        the cluster's name
+ * @param nodes       every node, master included, in the order written
+ * @param limits      request limits shared by all nodes
+ * @param secret      the replication secret, or null for none (loopback only)
+ * @param storage     how every node tunes its storage
+ * @param replication heartbeat and master timeout of replication streams
  */
-public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret, StorageSettings storage) {
+public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret,
+                            StorageSettings storage, ReplicationSettings replication) {
+
+    /** Shortest secret accepted: 16 characters. */
+    public static final int MIN_SECRET_LENGTH = 16;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -56,13 +74,57 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         nodes = List.copyOf(nodes);
         validate(nodes);
         if (secret != null && secret.isBlank()) {
-            throw new ConfigException("\"secret\" is blank; leave it out or give it a value");
+            throw new ConfigException("\"secret\" is blank; leave it out (loopback only) or give it a value of at least "
+                    + MIN_SECRET_LENGTH + " characters");
+        }
+        if (secret != null && secret.length() < MIN_SECRET_LENGTH) {
+            throw new ConfigException("\"secret\" has " + secret.length() + " characters; use at least " + MIN_SECRET_LENGTH
+                    + " (random), since the replication handshake would let a short one be guessed offline");
+        }
+        if (secret == null && nodes.size() > 1) { // one node alone replicates nothing
+            for (NodeConfig n : nodes) {
+                if (!isLoopback(n.host())) {
+                    throw new ConfigException("node '" + n.name() + "' has \"host\": \"" + n.host()
+                            + "\", which is not a loopback address, so replication crosses a network: set \"secret\" at the"
+                            + " top level of the cluster config to a random value of at least " + MIN_SECRET_LENGTH
+                            + " characters, the same on every node (replicas then take streams only from a master"
+                            + " that proves it knows it)");
+                }
+            }
+        }
+        if (replication == null) {
+            replication = ReplicationSettings.DEFAULT;
         }
     }
 
-    /** A cluster without a replication secret, with the default storage settings. */
+    /** A cluster without a replication secret (loopback only), with default storage and replication settings. */
     public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) {
-        this(name, nodes, limits, null, StorageSettings.DEFAULT);
+        this(name, nodes, limits, null, StorageSettings.DEFAULT, ReplicationSettings.DEFAULT);
+    }
+
+    /** A cluster with default storage and replication settings. */
+    public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret) {
+        this(name, nodes, limits, secret, StorageSettings.DEFAULT, ReplicationSettings.DEFAULT);
+    }
+
+    /**
+     * Whether {@code host} is a loopback address, decided without a DNS lookup: {@code localhost},
+     * or an IPv4 or IPv6 literal in the loopback range. Any other hostname counts as not loopback.
+     */
+    static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        boolean literal = h.matches("\\d{1,3}(\\.\\d{1,3}){3}") || h.matches("[0-9A-Fa-f:.]+") && h.contains(":");
+        if (!literal) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(h).isLoopbackAddress(); // a literal: parsed, not looked up
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** Reads and validates a config file. */
@@ -97,8 +159,10 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
             List<NodeConfig> nodes = model.nodes.stream().map(n -> n.toConfig(base)).toList();
             Limits limits = model.limits == null ? Limits.DEFAULT : model.limits.toLimits();
             StorageSettings storage = model.storage == null ? StorageSettings.DEFAULT : model.storage.toSettings();
+            ReplicationSettings replication = model.replication == null ? ReplicationSettings.DEFAULT
+                    : model.replication.toSettings();
             return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits, model.secret,
-                    storage);
+                    storage, replication);
         } catch (ConfigException e) {
             throw new ConfigException("cluster config " + source + ": " + e.getMessage(), e);
         }
@@ -108,7 +172,7 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
     @Override
     public String toString() {
         return "ClusterConfig[name=" + name + ", nodes=" + nodes + ", limits=" + limits + ", storage=" + storage
-                + ", secret=" + (secret == null ? "none" : "(set)") + "]";
+                + ", secret=" + (secret == null ? "none" : "(set)") + ", replication=" + replication + "]";
     }
 
     /** The one master. */
@@ -180,6 +244,22 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         StorageModel storage;
         @JsonProperty
         String secret;
+        @JsonProperty
+        ReplicationModel replication;
+    }
+
+    private static final class ReplicationModel {
+        @JsonProperty
+        Long heartbeatMillis;
+        @JsonProperty
+        Long masterTimeoutMillis;
+
+        ReplicationSettings toSettings() {
+            ReplicationSettings d = ReplicationSettings.DEFAULT;
+            return new ReplicationSettings(
+                    heartbeatMillis != null ? Duration.ofMillis(heartbeatMillis) : d.heartbeat(),
+                    masterTimeoutMillis != null ? Duration.ofMillis(masterTimeoutMillis) : d.masterTimeout());
+        }
     }
 
     private static final class NodeModel {

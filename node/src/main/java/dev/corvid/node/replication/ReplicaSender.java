@@ -1,16 +1,20 @@
 package dev.corvid.node.replication;
 
+import com.google.protobuf.ByteString;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.Storage;
 import dev.corvid.proto.ChangeBatch;
+import dev.corvid.proto.HandshakeProof;
+import dev.corvid.proto.Heartbeat;
 import dev.corvid.proto.ReplicatedChange;
 import dev.corvid.proto.ReplicationAck;
 import dev.corvid.proto.ReplicationGrpc;
 import dev.corvid.proto.ReplicationHandshake;
 import dev.corvid.proto.ReplicationMessage;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.List;
@@ -19,6 +23,7 @@ import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -28,15 +33,25 @@ import org.slf4j.LoggerFactory;
  * Pushes the master's change feed to one replica, on a thread of its own, so a replica that is down
  * or slow delays nothing but itself.
  *
- * <p>A connection: handshake, the replica answers the last master etag it has applied, then batches
- * of changes after it, in master etag order, with at most {@link #WINDOW} batches and
- * {@link #WINDOW_BYTES} unconfirmed. New commits wake the thread ({@link #wake}), so they ship
+ * <p>A connection: handshake (with a fresh random stream id); with a secret, the replica's
+ * challenge and this master's proof ({@link StreamProof}); the replica answers the last master etag
+ * it has applied, then batches of changes after it, in master etag order, with at most
+ * {@link #WINDOW} batches and {@link #WINDOW_BYTES} unconfirmed, and a heartbeat whenever nothing
+ * went out for the heartbeat interval. New commits wake the thread ({@link #wake}), so they ship
  * within milliseconds. When the stream fails the sender reconnects with backoff and resumes from
  * what the replica says it has: a batch lost with a connection is sent again, and the replica
  * skips what it already applied.
  *
- * <p>Invariants: {@link #confirmed} only grows; a batch's changes have strictly increasing etags,
- * all after those of the batch before on the same stream.
+ * <p>A replica whose answer is not an etag this master can continue from
+ * ({@link Storage#canResumeFrom}: another node tag, after this master's last etag, or in a range
+ * its log lost), or that refuses this master as a replaced incarnation (FAILED_PRECONDITION), has
+ * <b>diverged</b>: nothing is streamed to it, {@link #progress} says so and never counts it caught
+ * up, and the handshake is retried with backoff, so a wiped and re-seeded replica recovers on its
+ * own.
+ *
+ * <p>Invariants: {@link #confirmed} only grows within one incarnation of the replica, and holds
+ * only etags this master issued; a batch's changes have strictly increasing etags, all after
+ * those of the batch before on the same stream.
  */
 final class ReplicaSender implements AutoCloseable {
 
@@ -62,26 +77,32 @@ final class ReplicaSender implements AutoCloseable {
     private final NodeConfig replica;
     private final Storage storage;
     private final ManagedChannel channel;
-    private final ReplicationHandshake handshake;
+    private final String cluster;
+    private final String masterName;
+    /** The cluster's secret; null when it has none (loopback only). */
+    private final String secret;
+    private final long heartbeatNanos;
     private final CommitTimes commitTimes;
     private final Thread thread;
 
     private volatile boolean running = true;
     /** The last master etag the replica confirmed; null until it first answered. */
     private volatile Etag confirmed;
+    /** Why the replica has diverged; null while it has not (or after it recovered). */
+    private volatile String diverged;
+    /** What a diverged replica claimed to have applied; null when it refused before saying. */
+    private volatile Etag divergedClaim;
     private volatile Stream current;
 
-    ReplicaSender(NodeConfig replica, Storage storage, ManagedChannel channel, Handshake handshake,
-                  CommitTimes commitTimes) {
+    ReplicaSender(NodeConfig replica, Storage storage, ManagedChannel channel, String cluster, String masterName,
+                  String secret, java.time.Duration heartbeat, CommitTimes commitTimes) {
         this.replica = replica;
         this.storage = storage;
         this.channel = channel;
-        this.handshake = ReplicationHandshake.newBuilder()
-                .setCluster(handshake.cluster())
-                .setMasterName(handshake.masterName())
-                .setMasterNodeTag(Etag.nodeTagText(handshake.masterNodeTag()))
-                .setSecret(handshake.secret())
-                .build();
+        this.cluster = cluster;
+        this.masterName = masterName;
+        this.secret = secret;
+        this.heartbeatNanos = heartbeat.toNanos();
         this.commitTimes = commitTimes;
         this.thread = new Thread(this::run, "corvid-replication-to-" + replica.name());
         this.thread.setDaemon(true);
@@ -96,18 +117,45 @@ final class ReplicaSender implements AutoCloseable {
         LockSupport.unpark(thread);
     }
 
+    /**
+     * What this master knows of the replica. Never "caught up" or a count of changes behind for an
+     * etag this master cannot continue from: that replica is reported diverged.
+     */
     ReplicaProgress progress() {
         Stream s = current;
         boolean connected = s != null && s.answered && s.ended == null;
+        String why = diverged;
+        if (why != null) {
+            return ReplicaProgress.diverged(false, Optional.ofNullable(divergedClaim), why);
+        }
         Etag last = confirmed;
         if (last == null) {
-            return new ReplicaProgress(connected, Optional.empty(), OptionalLong.empty(), OptionalLong.empty());
+            return ReplicaProgress.known(connected, Optional.empty());
+        }
+        if (!storage.canResumeFrom(last)) {
+            return ReplicaProgress.diverged(false, Optional.of(last), neverIssued(last));
         }
         Etag head = storage.lastEtag();
-        boolean caughtUp = head == null || !last.isEmpty() && last.compareTo(head) >= 0;
+        boolean caughtUp = head == null || last.equals(head);
         long behind = caughtUp ? 0 : storage.countChangesAfter(last);
         long lag = caughtUp || behind == 0 ? 0 : commitTimes.ageOfFirstCommitAfter(last.change());
-        return new ReplicaProgress(connected, Optional.of(last), OptionalLong.of(behind), OptionalLong.of(lag));
+        return new ReplicaProgress(connected, Optional.of(last), OptionalLong.of(behind), OptionalLong.of(lag),
+                Optional.empty());
+    }
+
+    /** Why a replica claiming {@code claim} cannot be continued from here, and what to do. */
+    private String neverIssued(Etag claim) {
+        Etag head = storage.lastEtag();
+        String detail = claim.nodeTag() != storage.nodeTag()
+                ? "of node tag " + Etag.nodeTagText(claim.nodeTag()) + ", while this master's is "
+                        + Etag.nodeTagText(storage.nodeTag())
+                : head == null || claim.change() > head.change()
+                ? "after this master's last etag " + (head == null ? "(none)" : head.toString())
+                : "in a range this master's log lost";
+        return "replica '" + replica.name() + "' claims master etag " + claim + ", which master '" + masterName
+                + "' never issued or no longer has (" + detail + "): it holds changes this master lost, so streaming"
+                + " cannot make it equal. Nothing is sent to it. Wipe the replica's data directory and restart it to"
+                + " re-seed it from this master (it recovers on its own), or restore the master's data";
     }
 
     private void run() {
@@ -115,11 +163,14 @@ final class ReplicaSender implements AutoCloseable {
         int failures = 0;
         while (running) {
             try {
-                if (stream()) {
+                stream();
+            } catch (RuntimeException e) {
+                Stream s = current;
+                if (s != null && s.answered && diverged == null) {
+                    // It had been streaming: a new interruption, worth saying, retried at once.
                     backoff = MIN_BACKOFF_NANOS;
                     failures = 0;
                 }
-            } catch (RuntimeException e) {
                 failures++;
                 // Say it once; a replica that stays down would otherwise fill the log.
                 if (failures == 1) {
@@ -139,47 +190,110 @@ final class ReplicaSender implements AutoCloseable {
         }
     }
 
-    /**
-     * One connection, from handshake until it fails or the sender stops.
-     *
-     * @return true when the stream got as far as the replica's answer (the replica is reachable)
-     */
-    private boolean stream() {
-        Stream s = new Stream();
+    /** One connection, from handshake until it fails (it throws) or the sender stops. */
+    private void stream() {
+        Stream s = new Stream(StreamProof.streamId());
         current = s;
         try {
             ReplicationGrpc.newStub(channel).replicate(s);
+            ReplicationHandshake handshake = ReplicationHandshake.newBuilder()
+                    .setCluster(cluster)
+                    .setMasterName(masterName)
+                    .setMasterNodeTag(Etag.nodeTagText(storage.nodeTag()))
+                    .setReplicaName(replica.name())
+                    .setStreamId(s.id)
+                    .build();
             s.requests.onNext(ReplicationMessage.newBuilder().setHandshake(handshake).build());
             long deadline = System.nanoTime() + HANDSHAKE_TIMEOUT_NANOS;
-            parkUntil(deadline, () -> !running || s.answered || s.ended != null);
-            s.throwIfEnded();
+            awaitFirst(s, deadline);
             if (!running) {
-                return false;
+                return;
             }
-            if (!s.answered) {
-                throw new IllegalStateException("no answer to the handshake within 10 s");
+            if (s.challenge != null) {
+                if (secret == null) {
+                    throw new IllegalStateException("replica " + replica.name() + " asks this master to prove it knows the"
+                            + " cluster's secret, but this master's config has none: give every node the same \"secret\"");
+                }
+                Handshake signed = new Handshake(cluster, masterName, storage.nodeTag(), replica.name(), s.id);
+                byte[] proof = StreamProof.sign(secret, s.challenge, signed);
+                s.requests.onNext(ReplicationMessage.newBuilder()
+                        .setProof(HandshakeProof.newBuilder().setHmac(ByteString.copyFrom(proof))).build());
+                awaitFirst(s, deadline);
+                if (!running) {
+                    return;
+                }
             }
             Etag sent = s.answer;
-            if (!sent.isEmpty() && sent.nodeTag() != storage.nodeTag()) {
-                log.info("replica {} last applied {} from another incarnation of this master; sending everything",
-                        replica.name(), sent);
-                sent = Etag.EMPTY;
+            if (!storage.canResumeFrom(sent)) {
+                diverge(neverIssued(sent), sent);
+                throw new IllegalStateException("replica " + replica.name() + " has diverged: it claims " + sent);
             }
+            recovered();
             confirm(sent);
             log.info("replicating to {} at {} after master etag {}", replica.name(), replica.address(), sent);
+            long lastMessage = System.nanoTime();
             while (running) {
                 s.throwIfEnded();
                 List<Change> changes = s.hasRoom() ? storage.changesAfter(sent, MAX_BATCH_CHANGES) : List.of();
-                if (changes.isEmpty()) {
-                    LockSupport.parkNanos(this, IDLE_PARK_NANOS);
-                    continue;
+                long now = System.nanoTime();
+                if (!changes.isEmpty()) {
+                    sent = send(s, changes);
+                    lastMessage = now;
+                } else if (now - lastMessage >= heartbeatNanos) {
+                    // The replica counts its master reachable only while the stream carries something.
+                    s.requests.onNext(ReplicationMessage.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build());
+                    lastMessage = now;
+                } else {
+                    LockSupport.parkNanos(this, Math.min(IDLE_PARK_NANOS, lastMessage + heartbeatNanos - now));
                 }
-                sent = send(s, changes);
             }
-            return true;
         } finally {
             s.cancel(running ? "replication stream ended" : "master stopping");
         }
+    }
+
+    /**
+     * Waits for the replica's next answer to the handshake (its challenge or its last applied etag).
+     * A FAILED_PRECONDITION refusal means the replica takes this master for a replaced incarnation:
+     * it has diverged.
+     */
+    private void awaitFirst(Stream s, long deadline) {
+        int seen = s.answers;
+        parkUntil(deadline, () -> !running || s.answers > seen || s.ended != null);
+        if (s.ended != null && Status.fromThrowable(s.ended).getCode() == Status.Code.FAILED_PRECONDITION) {
+            diverge(Status.fromThrowable(s.ended).getDescription(), null);
+        }
+        s.throwIfEnded();
+        if (running && s.answers == seen) {
+            throw new IllegalStateException("no answer to the handshake within "
+                    + TimeUnit.NANOSECONDS.toSeconds(HANDSHAKE_TIMEOUT_NANOS) + " s");
+        }
+    }
+
+    private void diverge(String why, Etag claim) {
+        if (diverged == null) {
+            log.warn("replica {} at {} has diverged; streaming nothing to it and retrying the handshake with backoff: {}",
+                    replica.name(), replica.address(), why);
+        }
+        divergedClaim = claim;
+        diverged = why;
+    }
+
+    private void recovered() {
+        if (diverged != null) {
+            log.info("replica {} at {} no longer diverged (re-seeded or restored)", replica.name(), replica.address());
+            diverged = null;
+            divergedClaim = null;
+        }
+    }
+
+    /**
+     * Answers the replica's question in a cluster without a secret: whether this sender's open
+     * stream has {@code streamId}. True at most once per stream, so a replayed id is refused.
+     */
+    boolean confirmStream(ByteString streamId) {
+        Stream s = current;
+        return s != null && s.ended == null && s.id.equals(streamId) && s.confirmedToReplica.compareAndSet(false, true);
     }
 
     /** Sends one batch from the front of {@code changes} and returns the master etag of its last change. */
@@ -246,13 +360,23 @@ final class ReplicaSender implements AutoCloseable {
 
     /** One replication stream; its callbacks run on gRPC threads and only record and wake. */
     private final class Stream implements ClientResponseObserver<ReplicationMessage, ReplicationAck> {
+        private final ByteString id;
+        private final AtomicBoolean confirmedToReplica = new AtomicBoolean();
         private ClientCallStreamObserver<ReplicationMessage> requests;
         /** The JSON bytes of each batch sent and not yet confirmed, oldest first. */
         private final Queue<Long> inFlight = new ConcurrentLinkedQueue<>();
         private final AtomicLong inFlightBytes = new AtomicLong();
+        /** The replica's challenge, when it sent one. */
+        private volatile byte[] challenge;
         private volatile Etag answer;
         private volatile boolean answered;
+        /** Answers to the handshake so far (challenge, then last applied etag). */
+        private volatile int answers;
         private volatile Throwable ended;
+
+        Stream(ByteString id) {
+            this.id = id;
+        }
 
         @Override
         public void beforeStart(ClientCallStreamObserver<ReplicationMessage> requestStream) {
@@ -261,6 +385,12 @@ final class ReplicaSender implements AutoCloseable {
 
         @Override
         public void onNext(ReplicationAck ack) {
+            if (!answered && answers == 0 && !ack.getChallenge().isEmpty()) {
+                challenge = ack.getChallenge().toByteArray();
+                answers++;
+                wake();
+                return;
+            }
             Etag etag;
             try {
                 etag = ack.getLastAppliedEtag().isEmpty() ? Etag.EMPTY : Etag.parse(ack.getLastAppliedEtag());
@@ -272,7 +402,15 @@ final class ReplicaSender implements AutoCloseable {
             if (!answered) {
                 answer = etag;
                 answered = true;
+                answers++;
             } else {
+                // Not "at most the last sent": a batch of the stream before may still be applying.
+                if (!storage.canResumeFrom(etag)) {
+                    ended = new IllegalStateException("replica " + replica.name() + " acknowledged master etag " + etag
+                            + ", which this master never issued");
+                    wake();
+                    return;
+                }
                 confirm(etag);
                 Long bytes = inFlight.poll();
                 if (bytes != null) {

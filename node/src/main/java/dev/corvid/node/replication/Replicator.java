@@ -1,5 +1,6 @@
 package dev.corvid.node.replication;
 
+import com.google.protobuf.ByteString;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.storage.Storage;
@@ -17,7 +18,7 @@ import java.util.function.Function;
  * <p>The master keeps tombstones for ever (storage never purges them), so a replica that comes back
  * after any time still learns of every delete it missed.
  */
-public final class Replicator implements ReplicationStatus, AutoCloseable {
+public final class Replicator implements ReplicationStatus, OpenedStreams, AutoCloseable {
 
     private final Map<String, ReplicaSender> senders = new LinkedHashMap<>();
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
@@ -32,13 +33,12 @@ public final class Replicator implements ReplicationStatus, AutoCloseable {
         if (self.role() != NodeConfig.Role.MASTER) {
             throw new IllegalArgumentException("node " + self.name() + " is a replica; only the master pushes changes");
         }
-        Handshake handshake = new Handshake(cluster.name(), self.name(), storage.nodeTag(),
-                cluster.secret() == null ? "" : cluster.secret());
         CommitTimes commitTimes = new CommitTimes(cluster.replicas().stream().map(NodeConfig::name).toList());
         for (NodeConfig replica : cluster.replicas()) {
             ManagedChannel channel = channels.apply(replica);
             this.channels.put(replica.name(), channel);
-            senders.put(replica.name(), new ReplicaSender(replica, storage, channel, handshake, commitTimes));
+            senders.put(replica.name(), new ReplicaSender(replica, storage, channel, cluster.name(), self.name(),
+                    cluster.secret(), cluster.replication().heartbeat(), commitTimes));
         }
         storage.addCommitListener(last -> {
             commitTimes.committed(last.change());
@@ -56,6 +56,12 @@ public final class Replicator implements ReplicationStatus, AutoCloseable {
     public Optional<ReplicaProgress> progress(String replica) {
         ReplicaSender sender = senders.get(replica);
         return sender == null ? Optional.empty() : Optional.of(sender.progress());
+    }
+
+    @Override
+    public boolean confirm(String replicaName, ByteString streamId) {
+        ReplicaSender sender = senders.get(replicaName);
+        return sender != null && sender.confirmStream(streamId);
     }
 
     /** Stops every sender and closes the channels; call before closing storage. */

@@ -2,6 +2,7 @@ package dev.corvid.node.rpc;
 
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.storage.ContentScan;
@@ -78,14 +79,18 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private final NodeCounters counters;
     private final Supplier<String> address;
     private final ReplicationStatus replication;
+    /** On a replica: whether it can reach its master, which decides on failover writes. */
+    private final ReplicaApplier inbound;
     private final Executor blocking;
     private final NodeHealth health;
     /** The Exchange streams open now. */
     private final Set<Exchange> exchanges = ConcurrentHashMap.newKeySet();
 
     DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
-                    Supplier<String> address, ReplicationStatus replication, Executor blocking, NodeHealth health) {
+                    Supplier<String> address, ReplicationStatus replication, ReplicaApplier inbound, Executor blocking,
+                    NodeHealth health) {
         this.blocking = blocking;
+        this.inbound = inbound;
         this.health = health;
         this.storage = storage;
         this.replication = replication;
@@ -333,7 +338,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     /**
      * Writes never block a transport thread: the answer goes out when the storage writer is done.
-     * A replica takes only failover writes, and marks them so.
+     * A replica takes only failover writes, only while it cannot reach its master, and marks them so.
      */
     private void write(StreamObserver<WriteResponse> out, WriteOptions options,
                        Function<WriteBatch.Builder, WriteBatch> batch) {
@@ -342,6 +347,10 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         try {
             if (onReplica && !options.getFailoverWrite()) {
                 throw notMaster();
+            }
+            if (onReplica && inbound.masterReachable()) {
+                NodeConfig master = cluster.master();
+                throw new NotMasterException(self.name(), master.name(), master.address(), inbound.masterContact());
             }
             done = storage.writeAsync(batch.apply(onReplica ? WriteBatch.failoverBuilder() : WriteBatch.builder()));
         } catch (RuntimeException e) {

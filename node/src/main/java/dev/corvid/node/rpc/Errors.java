@@ -1,6 +1,8 @@
 package dev.corvid.node.rpc;
 
 import com.google.protobuf.Any;
+import dev.corvid.node.replication.MasterReplacedException;
+import dev.corvid.node.replication.RejectedChangeException;
 import dev.corvid.node.replication.ReplicationRefusedException;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.ConcurrencyViolationException;
@@ -21,9 +23,18 @@ import org.slf4j.LoggerFactory;
  *   etag mismatch                     ABORTED              redo the read-modify-write; details: ConcurrencyViolation
  *   bad input                         INVALID_ARGUMENT     fix the request
  *   request bytes that do not parse   INVALID_ARGUMENT     fix the client (see RequestParsing); only that call ends
- *   write sent to a replica           FAILED_PRECONDITION  send it to the master; details: NotMaster
- *   replication stream not from the   PERMISSION_DENIED    check the cluster config (cluster name,
- *     configured master                                    master, secret) of both nodes
+ *   write sent to a replica, or a     FAILED_PRECONDITION  send it to the master; details: NotMaster
+ *     failover write while the
+ *     replica can reach its master
+ *   replication stream that does not  PERMISSION_DENIED    check the cluster config (cluster name,
+ *     prove it comes from the                              master, secret) of both nodes; logged
+ *     configured master                                    with the peer's address
+ *   replication stream of a replaced  FAILED_PRECONDITION  wipe the replica so it re-seeds, or
+ *     master (another node tag than                        restore the master's data; the master
+ *     the replica applied from)                            reports the replica diverged
+ *   replicated change whose etag      INVALID_ARGUMENT     a bug or a forgery: nothing of the batch
+ *     cannot come from the master's                        is applied, the stream ends, logged
+ *     sequence (other tag, out of order)                   with the peer's address
  *   query on an unknown collection    NOT_FOUND
  *   node starting or stopping         UNAVAILABLE          retry, maybe elsewhere
  *   anything else                     INTERNAL             logged here
@@ -58,6 +69,12 @@ final class Errors {
         }
         if (error instanceof ReplicationRefusedException) {
             return Status.PERMISSION_DENIED.withDescription(description(error.getMessage())).asRuntimeException();
+        }
+        if (error instanceof MasterReplacedException) {
+            return Status.FAILED_PRECONDITION.withDescription(error.getMessage()).asRuntimeException();
+        }
+        if (error instanceof RejectedChangeException) {
+            return Status.INVALID_ARGUMENT.withDescription(error.getMessage()).asRuntimeException();
         }
         if (error instanceof UnknownCollectionException) {
             return Status.NOT_FOUND.withDescription(description(error.getMessage())).asRuntimeException();

@@ -64,7 +64,7 @@ final class Messages {
         if (h.getMasterNodeTag().length() != 6 || tag <= 0) {
             throw new BadRequestException("master node tag '" + h.getMasterNodeTag() + "' is not 6 hex digits");
         }
-        return new Handshake(h.getCluster(), h.getMasterName(), tag, h.getSecret());
+        return new Handshake(h.getCluster(), h.getMasterName(), tag, h.getReplicaName(), h.getStreamId());
     }
 
     static List<Change> changes(ChangeBatch batch) {
@@ -88,6 +88,7 @@ final class Messages {
             p.lastApplied().ifPresent(e -> status.setLastAppliedEtag(e.isEmpty() ? "" : e.toString()));
             p.changesBehind().ifPresent(status::setChangesBehind);
             p.lagMillis().ifPresent(status::setLagMs);
+            p.diverged().ifPresent(status::setDiverged);
         });
         return status.build();
     }

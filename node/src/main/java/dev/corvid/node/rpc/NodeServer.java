@@ -2,11 +2,13 @@ package dev.corvid.node.rpc;
 
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.storage.Storage;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
@@ -42,10 +44,12 @@ public final class NodeServer {
 
     /**
      * @param replication the replication progress this node knows, for stats and topology
-     * @param inbound     takes replication streams (and refuses them on the master)
+     * @param inbound     takes replication streams (and refuses them on the master); on a replica
+     *                    it also decides whether failover writes are taken
+     * @param opened      confirms the streams this node opened ({@link OpenedStreams#NONE} on a replica)
      */
     public NodeServer(ServerBuilder<?> builder, Storage storage, ClusterConfig cluster, NodeConfig self,
-                      ReplicationStatus replication, ReplicaApplier inbound) {
+                      ReplicationStatus replication, ReplicaApplier inbound, OpenedStreams opened) {
         this.self = self;
         this.address = self.address();
         NodeCounters counters = new NodeCounters();
@@ -55,8 +59,8 @@ public final class NodeServer {
             t.setDaemon(true);
             return t;
         });
-        this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication, blocking,
-                health);
+        this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication, inbound,
+                blocking, health);
         storage.addFailureListener(cause -> {
             log.error("node {} is NOT_SERVING: its storage takes no more writes ({})", self.name(), cause.toString());
             health.notServing("storage stopped after a failed disk write: " + cause);
@@ -65,7 +69,8 @@ public final class NodeServer {
                 .directExecutor()
                 .maxInboundMessageSize(cluster.limits().maxRequestBytes())
                 .addService(RequestParsing.refuseMalformed(documents.bindService()))
-                .addService(RequestParsing.refuseMalformed(new ReplicationService(inbound).bindService()))
+                .addService(ServerInterceptors.intercept(
+                        RequestParsing.refuseMalformed(new ReplicationService(inbound, opened).bindService()), new PeerAddress()))
                 .addService(health.manager().getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())

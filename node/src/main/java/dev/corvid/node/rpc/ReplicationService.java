@@ -1,30 +1,50 @@
 package dev.corvid.node.rpc;
 
+import com.google.protobuf.ByteString;
+import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.Etag;
+import dev.corvid.proto.ConfirmStreamRequest;
+import dev.corvid.proto.ConfirmStreamResponse;
 import dev.corvid.proto.ReplicationAck;
 import dev.corvid.proto.ReplicationGrpc;
 import dev.corvid.proto.ReplicationMessage;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The Replication gRPC service of a replica: translates the master's stream into calls on the
- * {@link ReplicaApplier} and its answers into acks. The first message must be the handshake.
+ * The Replication gRPC service: on a replica, translates the master's stream into calls on the
+ * {@link ReplicaApplier} and its answers into acks (handshake, then the challenge's proof when the
+ * cluster has a secret, then batches and heartbeats); on the master, answers whether it opened a
+ * stream ({@link OpenedStreams}).
  */
 final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
 
-    private final ReplicaApplier applier;
+    private static final Logger log = LoggerFactory.getLogger(ReplicationService.class);
 
-    ReplicationService(ReplicaApplier applier) {
+    private final ReplicaApplier applier;
+    private final OpenedStreams opened;
+
+    ReplicationService(ReplicaApplier applier, OpenedStreams opened) {
         this.applier = applier;
+        this.opened = opened;
     }
 
     @Override
     public StreamObserver<ReplicationMessage> replicate(StreamObserver<ReplicationAck> responses) {
-        return new Inbound((ServerCallStreamObserver<ReplicationAck>) responses);
+        return new Inbound((ServerCallStreamObserver<ReplicationAck>) responses, PeerAddress.current());
+    }
+
+    @Override
+    public void confirmStream(ConfirmStreamRequest request, StreamObserver<ConfirmStreamResponse> out) {
+        out.onNext(ConfirmStreamResponse.newBuilder()
+                .setOpened(opened.confirm(request.getReplicaName(), request.getStreamId())).build());
+        out.onCompleted();
     }
 
     /**
@@ -33,11 +53,13 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
      */
     private final class Inbound implements StreamObserver<ReplicationMessage> {
         private final ServerCallStreamObserver<ReplicationAck> out;
+        private final String peer;
         private ReplicaApplier.Session session;
         private boolean ended; // guarded by out
 
-        Inbound(ServerCallStreamObserver<ReplicationAck> out) {
+        Inbound(ServerCallStreamObserver<ReplicationAck> out, String peer) {
             this.out = out;
+            this.peer = peer;
             out.setOnCancelHandler(this::end);
         }
 
@@ -48,33 +70,50 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
                     if (!message.hasHandshake()) {
                         throw new BadRequestException("a replication stream must start with a handshake");
                     }
-                    session = applier.open(Messages.handshake(message.getHandshake()), this::fail);
-                    ack(session.lastApplied());
-                } else if (message.hasBatch()) {
-                    session.apply(Messages.changes(message.getBatch())).whenComplete((last, error) -> {
-                        if (error != null) {
-                            fail(error instanceof CompletionException c ? c.getCause() : error);
-                        } else {
-                            ack(last);
-                        }
-                    });
-                } else {
-                    throw new BadRequestException("only the first message of a replication stream is a handshake");
+                    session = applier.open(Messages.handshake(message.getHandshake()), peer, this::fail);
+                    Optional<byte[]> challenge = session.challenge();
+                    if (challenge.isPresent()) {
+                        send(ReplicationAck.newBuilder().setChallenge(ByteString.copyFrom(challenge.get())).build());
+                    } else {
+                        session.confirmWithMaster().whenComplete(this::ackOrFail);
+                    }
+                    return;
+                }
+                switch (message.getKindCase()) {
+                    case PROOF -> ack(session.prove(message.getProof().getHmac().toByteArray()));
+                    case BATCH -> session.apply(Messages.changes(message.getBatch())).whenComplete(this::ackOrFail);
+                    case HEARTBEAT -> session.heartbeat();
+                    default -> throw new BadRequestException("only the first message of a replication stream is a handshake");
                 }
             } catch (RuntimeException e) {
                 fail(e);
             }
         }
 
+        private void ackOrFail(Etag last, Throwable error) {
+            if (error != null) {
+                fail(error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error);
+            } else {
+                ack(last);
+            }
+        }
+
         private void ack(Etag last) {
+            send(ReplicationAck.newBuilder().setLastAppliedEtag(last.isEmpty() ? "" : last.toString()).build());
+        }
+
+        private void send(ReplicationAck ack) {
             synchronized (out) {
                 if (!ended) {
-                    out.onNext(ReplicationAck.newBuilder().setLastAppliedEtag(last.isEmpty() ? "" : last.toString()).build());
+                    out.onNext(ack);
                 }
             }
         }
 
         private void fail(Throwable error) {
+            if (error instanceof BadRequestException) { // the applier logs what it rejects itself
+                log.warn("replication stream from {} rejected: {}", peer, error.getMessage());
+            }
             synchronized (out) {
                 if (!ended) {
                     end();

@@ -1,6 +1,7 @@
 package dev.corvid.node.cli;
 
 import com.google.protobuf.ByteString;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +18,7 @@ import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.WriteOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,10 +75,15 @@ class ConsistencyCheckTest {
                 assertTrue(ok.consistent(), ok.summary());
                 assertEquals(24, ok.replicas().get(0).liveDocuments(), ok.summary());
 
-                // Failover writes (accepted by a replica while "the master is down") make it differ.
+                // Failover writes (accepted by a replica only while the master is down) make it differ.
+                cluster.kill("A");
                 WriteOptions failover = WriteOptions.newBuilder().setFailoverWrite(true).build();
-                docs(b).put(PutRequest.newBuilder().setPut(put("only-on-b", "{}")).setOptions(failover).build());
+                await("B takes failover writes once A is gone").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(50)).ignoreException(StatusRuntimeException.class)
+                        .until(() -> docs(b).put(PutRequest.newBuilder().setPut(put("only-on-b", "{}")).setOptions(failover)
+                                .build()).getWrittenToReplica());
                 docs(b).put(PutRequest.newBuilder().setPut(put("things/7", "{\"n\":-7}")).setOptions(failover).build());
+                cluster.restart("A");
                 ConsistencyReport bad = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(5));
                 assertFalse(bad.consistent(), bad.summary());
                 DigestComparison.Result result = bad.replicas().get(0).result();

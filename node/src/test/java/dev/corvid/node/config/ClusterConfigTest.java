@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,12 +59,47 @@ class ClusterConfigTest {
     }
 
     @Test
-    void secret_isOptional_neverBlank_andNotPrinted() {
+    void secret_isOptionalOnLoopback_neverBlankOrShort_andNotPrinted() {
         assertEquals(null, parse("{\"nodes\": [" + NODES + "]}").secret());
-        ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"secret\": \"s3cret\"}");
-        assertEquals("s3cret", config.secret());
+        ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"secret\": \"s3cret-s3cret-s3cret\"}");
+        assertEquals("s3cret-s3cret-s3cret", config.secret());
         assertFalse(config.toString().contains("s3cret"), config.toString());
         assertFailure("{\"nodes\": [" + NODES + "], \"secret\": \" \"}", "\"secret\" is blank");
+        assertFailure("{\"nodes\": [" + NODES + "], \"secret\": \"s3cret\"}", "\"secret\" has 6 characters; use at least 16");
+    }
+
+    @Test
+    void nonLoopbackHost_withoutSecret_isRefusedNamingTheFieldToSet() {
+        for (String host : List.of("10.0.0.2", "0.0.0.0", "db-b.example.com", "::", "192.168.1.7")) {
+            String json = "{\"nodes\": [" + NODES.replace("\"host\": \"127.0.0.1\", \"port\": 7002", "\"host\": \"" + host
+                    + "\", \"port\": 7002") + "]}";
+            String message = assertThrows(ConfigException.class, () -> parse(json)).getMessage();
+            assertTrue(message.contains("node 'B' has \"host\": \"" + host + "\", which is not a loopback address")
+                    && message.contains("set \"secret\""), message);
+            ClusterConfig withSecret = parse(json.replace("{\"nodes\"", "{\"secret\": \"0123456789abcdef0123\", \"nodes\""));
+            assertEquals(host, withSecret.node("B").host());
+        }
+        for (String host : List.of("localhost", "127.0.0.2", "::1", "[::1]")) {
+            ClusterConfig loopback = parse("{\"nodes\": [" + NODES.replace("\"host\": \"127.0.0.1\", \"port\": 7002",
+                    "\"host\": \"" + host + "\", \"port\": 7002") + "]}");
+            assertEquals(null, loopback.secret(), host);
+        }
+        // A lone node replicates nothing: no secret needed wherever it listens.
+        assertEquals(null, ClusterConfig.standalone("0.0.0.0", 7001, dir, Limits.DEFAULT).secret());
+    }
+
+    @Test
+    void replicationSettings_areOptionalFieldByField_andValidated() {
+        assertEquals(ReplicationSettings.DEFAULT, parse("{\"nodes\": [" + NODES + "]}").replication());
+        assertEquals(Duration.ofMillis(1000), ReplicationSettings.DEFAULT.heartbeat());
+        assertEquals(Duration.ofMillis(3000), ReplicationSettings.DEFAULT.masterTimeout());
+        ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"replication\": {\"heartbeatMillis\": 200}}");
+        assertEquals(new ReplicationSettings(Duration.ofMillis(200), Duration.ofMillis(3000)), config.replication());
+        assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"heartbeatMillis\": 2000}}",
+                "replication.masterTimeoutMillis (3000) must be at least twice replication.heartbeatMillis (2000)");
+        assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"heartbeatMillis\": 1}}",
+                "replication.heartbeatMillis must be at least 10");
+        assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"heartbeat\": 1}}", "malformed");
     }
 
     @Test

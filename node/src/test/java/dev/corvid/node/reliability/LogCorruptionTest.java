@@ -1,5 +1,6 @@
 package dev.corvid.node.reliability;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,7 +12,9 @@ import dev.corvid.node.cli.ConsistencyCheck;
 import dev.corvid.node.cli.ConsistencyReport;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.TopologyRequest;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
@@ -92,7 +95,11 @@ class LogCorruptionTest {
         } finally {
             master.shutdownNow();
         }
-        // The replicas hold writes the master lost; re-seeding them makes the cluster one again.
+        // The replicas hold writes the master lost: reported diverged, never caught up ...
+        await("B and C reported diverged").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions().until(() -> topology(cluster, "A").getReplicasList().stream()
+                        .allMatch(r -> r.hasDiverged() && !r.hasChangesBehind()));
+        // ... and re-seeding them makes the cluster one again.
         for (String replica : List.of("B", "C")) {
             wipe(replica);
         }
@@ -184,6 +191,16 @@ class LogCorruptionTest {
         return (int) DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .get(GetRequest.newBuilder().addAllIds(ids).build()).getResultsList().stream()
                 .filter(r -> r.getFound()).count();
+    }
+
+    private static ClusterTopology topology(TestCluster cluster, String node) {
+        ManagedChannel channel = channel(cluster, node);
+        try {
+            return DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .topology(TopologyRequest.getDefaultInstance());
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     private static ManagedChannel channel(TestCluster cluster, String node) {

@@ -1,0 +1,78 @@
+package dev.corvid.node.replication;
+
+import com.google.protobuf.ByteString;
+import dev.corvid.proto.ConfirmStreamRequest;
+import dev.corvid.proto.ConfirmStreamResponse;
+import dev.corvid.proto.ReplicationGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A replica's question to its master, at the master's configured address, in a cluster without a
+ * secret: "did you open this stream to me?" The channel opens on first use and closes with the
+ * replica.
+ */
+final class MasterConfirmation implements AutoCloseable {
+
+    private static final long DEADLINE_SECONDS = 5;
+
+    private final Supplier<ManagedChannel> opener;
+    private ManagedChannel channel; // guarded by this
+    private boolean closed; // guarded by this
+
+    MasterConfirmation(Supplier<ManagedChannel> opener) {
+        this.opener = opener;
+    }
+
+    /** Completes with the master's answer, or exceptionally when it could not be asked. */
+    CompletableFuture<Boolean> opened(ByteString streamId, String replicaName) {
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        ManagedChannel ch;
+        try {
+            ch = channel();
+        } catch (RuntimeException e) {
+            answer.completeExceptionally(e);
+            return answer;
+        }
+        ReplicationGrpc.newStub(ch).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).confirmStream(
+                ConfirmStreamRequest.newBuilder().setStreamId(streamId).setReplicaName(replicaName).build(),
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(ConfirmStreamResponse response) {
+                        answer.complete(response.getOpened());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        answer.complete(false); // no answer at all: not confirmed
+                    }
+                });
+        return answer;
+    }
+
+    private synchronized ManagedChannel channel() {
+        if (closed) {
+            throw new IllegalStateException("the node is stopping");
+        }
+        if (channel == null) {
+            channel = opener.get();
+        }
+        return channel;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+    }
+}
