@@ -7,8 +7,8 @@ NODE_JAR="$ROOT/node/target/corvid-node-0.1.0-SNAPSHOT-all.jar"
 BENCH_JAR="$ROOT/bench/target/corvid-bench-0.1.0-SNAPSHOT-all.jar"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 # The parallel (throughput) collector: with three nodes and a client sharing two cores, G1's
-# concurrent threads and costlier write barriers took a fifth to a third more CPU per operation
-# (docs/performance.md). Its young pauses are short; a full collection runs when the old
+# concurrent threads and costlier write barriers took 40-80 % more CPU per cas (docs/performance.md,
+# "The parallel collector"). Its young pauses are short; a full collection runs when the old
 # generation fills.
 NODE_JAVA_OPTS="${NODE_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}"
 BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}"
