@@ -27,12 +27,14 @@ import java.util.Set;
  *     {"name": "B", "host": "127.0.0.1", "port": 7002, "dataDir": "../run/B/data", "role": "replica"}
  *   ],
  *   "limits": {"maxDocumentBytes": 4194304},
+ *   "serving": {"readerStallMillis": 30000},
  *   "secret": "shared by the nodes of this cluster"
  * }
  * </pre>
  * Exactly one node is the master; names, addresses and data directories are unique; relative data
  * directories resolve against the folder of the config file. {@code limits} and each of its fields
- * are optional (see {@link Limits} for the defaults). {@code secret} is optional: when set, a
+ * are optional (see {@link Limits} for the defaults), and so are {@code serving} and its fields
+ * (see {@link ServingLimits}). {@code secret} is optional: when set, a
  * replica takes a replication stream only from a master that presents the same secret (it travels
  * in the clear on a plaintext channel, so it guards against mistakes, e.g. two clusters crossing,
  * not against an attacker on the network).
@@ -40,9 +42,10 @@ import java.util.Set;
  * @param name   the cluster's name
  * @param nodes  every node, master included, in the order written
  * @param limits request limits shared by all nodes
- * @param secret the replication secret, or null for none
+ * @param secret  the replication secret, or null for none
+ * @param serving what one client may hold of a node, shared by all nodes
  */
-public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret) {
+public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret, ServingLimits serving) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -55,11 +58,19 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         if (secret != null && secret.isBlank()) {
             throw new ConfigException("\"secret\" is blank; leave it out or give it a value");
         }
+        if (serving == null) {
+            serving = ServingLimits.DEFAULT;
+        }
+    }
+
+    /** A cluster with the default {@link ServingLimits}. */
+    public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret) {
+        this(name, nodes, limits, secret, ServingLimits.DEFAULT);
     }
 
     /** A cluster without a replication secret. */
     public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) {
-        this(name, nodes, limits, null);
+        this(name, nodes, limits, null, ServingLimits.DEFAULT);
     }
 
     /** Reads and validates a config file. */
@@ -93,7 +104,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         try {
             List<NodeConfig> nodes = model.nodes.stream().map(n -> n.toConfig(base)).toList();
             Limits limits = model.limits == null ? Limits.DEFAULT : model.limits.toLimits();
-            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits, model.secret);
+            ServingLimits serving = model.serving == null ? ServingLimits.DEFAULT : model.serving.toLimits();
+            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits, model.secret, serving);
         } catch (ConfigException e) {
             throw new ConfigException("cluster config " + source + ": " + e.getMessage(), e);
         }
@@ -103,7 +115,7 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
     @Override
     public String toString() {
         return "ClusterConfig[name=" + name + ", nodes=" + nodes + ", limits=" + limits
-                + ", secret=" + (secret == null ? "none" : "(set)") + "]";
+                + ", secret=" + (secret == null ? "none" : "(set)") + ", serving=" + serving + "]";
     }
 
     /** The one master. */
@@ -173,6 +185,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         LimitsModel limits;
         @JsonProperty
         String secret;
+        @JsonProperty
+        ServingModel serving;
     }
 
     private static final class NodeModel {
@@ -230,6 +244,50 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
                     maxRequestBytes != null ? maxRequestBytes : d.maxRequestBytes(),
                     defaultPageSize != null ? defaultPageSize : d.defaultPageSize(),
                     maxPageSize != null ? maxPageSize : d.maxPageSize());
+        }
+    }
+
+    private static final class ServingModel {
+        @JsonProperty
+        Integer rpcThreads;
+        @JsonProperty
+        Integer rpcQueueCalls;
+        @JsonProperty
+        Integer maxDigestStreams;
+        @JsonProperty
+        Long readerStallMillis;
+        @JsonProperty
+        Integer maxExchangeCalls;
+        @JsonProperty
+        Integer maxExchangeAnswerBytes;
+        @JsonProperty
+        Long exchangeStreamHeldBytes;
+        @JsonProperty
+        Long exchangeNodeHeldBytes;
+        @JsonProperty
+        Integer maxAnswerBytes;
+        @JsonProperty
+        Integer maxCallsPerConnection;
+        @JsonProperty
+        Integer replicationWindowBatches;
+        @JsonProperty
+        Long replicationWindowBytes;
+
+        ServingLimits toLimits() {
+            ServingLimits d = ServingLimits.DEFAULT;
+            return new ServingLimits(
+                    rpcThreads != null ? rpcThreads : d.rpcThreads(),
+                    rpcQueueCalls != null ? rpcQueueCalls : d.rpcQueueCalls(),
+                    maxDigestStreams != null ? maxDigestStreams : d.maxDigestStreams(),
+                    readerStallMillis != null ? readerStallMillis : d.readerStallMillis(),
+                    maxExchangeCalls != null ? maxExchangeCalls : d.maxExchangeCalls(),
+                    maxExchangeAnswerBytes != null ? maxExchangeAnswerBytes : d.maxExchangeAnswerBytes(),
+                    exchangeStreamHeldBytes != null ? exchangeStreamHeldBytes : d.exchangeStreamHeldBytes(),
+                    exchangeNodeHeldBytes != null ? exchangeNodeHeldBytes : d.exchangeNodeHeldBytes(),
+                    maxAnswerBytes != null ? maxAnswerBytes : d.maxAnswerBytes(),
+                    maxCallsPerConnection != null ? maxCallsPerConnection : d.maxCallsPerConnection(),
+                    replicationWindowBatches != null ? replicationWindowBatches : d.replicationWindowBatches(),
+                    replicationWindowBytes != null ? replicationWindowBytes : d.replicationWindowBytes());
         }
     }
 }

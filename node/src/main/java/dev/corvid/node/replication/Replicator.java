@@ -38,7 +38,8 @@ public final class Replicator implements ReplicationStatus, AutoCloseable {
         for (NodeConfig replica : cluster.replicas()) {
             ManagedChannel channel = channels.apply(replica);
             this.channels.put(replica.name(), channel);
-            senders.put(replica.name(), new ReplicaSender(replica, storage, channel, handshake, commitTimes));
+            senders.put(replica.name(), new ReplicaSender(replica, storage, channel, handshake, commitTimes,
+                    cluster.serving().replicationWindowBatches(), cluster.serving().replicationWindowBytes()));
         }
         storage.addCommitListener(last -> {
             commitTimes.committed(last.change());
