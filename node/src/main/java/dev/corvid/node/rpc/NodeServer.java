@@ -120,6 +120,11 @@ public final class NodeServer {
         return server.getPort();
     }
 
+    /** What the node's Exchange streams hold for readers that have not taken it, in bytes. */
+    long exchangeHeldBytes() {
+        return documents.exchangeHeldBytes();
+    }
+
     /** {@code host:port} as clients should dial it. */
     public String address() {
         return address;

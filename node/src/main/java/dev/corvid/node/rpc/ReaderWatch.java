@@ -76,7 +76,7 @@ final class ReaderWatch {
     /** Resets the stream now, for {@code why} (logged). Not under the stream's lock. */
     void abort(String why) {
         done();
-        log.warn("resetting a {}: {}", stream, why);
+        log.warn("{} reset: {}", stream, why);
         reset.run();
     }
 
