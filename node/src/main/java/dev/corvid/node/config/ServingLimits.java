@@ -25,7 +25,7 @@ package dev.corvid.node.config;
  *                                 drain (default 16 MiB)
  * @param exchangeNodeHeldBytes    the same, all Exchange streams of the node together; a stream whose
  *                                 answer would go over it while its reader takes nothing is reset
- *                                 (default 256 MiB)
+ *                                 (default 128 MiB: these answers are on the heap)
  * @param maxAnswerBytes           largest answer to a unary Get or Query; a larger one fails
  *                                 RESOURCE_EXHAUSTED instead of being sent (default 64 MiB, what the
  *                                 client accepts)
@@ -45,7 +45,7 @@ public record ServingLimits(int rpcThreads, int rpcQueueCalls, int maxDigestStre
     public static final ServingLimits DEFAULT = new ServingLimits(
             Math.max(2, Runtime.getRuntime().availableProcessors()), 256, 4, 30_000,
             1_024, 16 * MIB, 16 * MIB,
-            256L * MIB, 64 * MIB, 1_000,
+            128L * MIB, 64 * MIB, 1_000,
             64, 8L * MIB);
 
     public ServingLimits {
