@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
  *   replication stream not from the   PERMISSION_DENIED    check the cluster config (cluster name,
  *     configured master                                    master, secret) of both nodes
  *   query on an unknown collection    NOT_FOUND
- *   node starting or stopping         UNAVAILABLE          retry, maybe elsewhere
+ *   node starting or stopping, or     UNAVAILABLE          retry, maybe elsewhere
+ *     its call queue full
+ *   answer or stream over a serving   RESOURCE_EXHAUSTED   ask for less at once (raised where the
+ *     limit                                                limit is, as a StatusRuntimeException)
  *   anything else                     INTERNAL             logged here
  * </pre>
  */
