@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A connection: handshake, the replica answers the last master etag it has applied, then batches
  * of changes after it, in master etag order, with at most {@code serving.replicationWindowBatches}
- * batches and {@code serving.replicationWindowBytes} of JSON unconfirmed: that is all the master
- * buffers for a replica that stops reading (SIGSTOP, a hostile server), and the sender's own thread
- * is the only one it holds. New commits wake the thread ({@link #wake}), so they ship
+ * batches and {@code serving.replicationWindowBytes} of JSON unconfirmed (one batch may cross it):
+ * that is all the master buffers for a replica that stops reading (SIGSTOP, a hostile server), and
+ * the sender's own thread is the only one it holds. New commits wake the thread ({@link #wake}), so they ship
  * within milliseconds. When the stream fails the sender reconnects with backoff and resumes from
  * what the replica says it has: a batch lost with a connection is sent again, and the replica
  * skips what it already applied.
@@ -73,7 +73,10 @@ final class ReplicaSender implements AutoCloseable {
     private volatile Etag confirmed;
     private volatile Stream current;
 
-    /** @param window, windowBytes batches and bytes of JSON sent ahead of the replica's acks */
+    /**
+     * @param window      batches sent ahead of the replica's acks
+     * @param windowBytes bytes of JSON sent ahead of the replica's acks (one batch may cross it)
+     */
     ReplicaSender(NodeConfig replica, Storage storage, ManagedChannel channel, Handshake handshake,
                   CommitTimes commitTimes, int window, long windowBytes) {
         this.window = window;
