@@ -69,7 +69,9 @@ public final class CorvidNode implements AutoCloseable {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()))
                     // The master's replication channels ping idle streams to notice a replica that vanished.
                     .permitKeepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
-                    .permitKeepAliveWithoutCalls(true);
+                    .permitKeepAliveWithoutCalls(true)
+                    // HTTP/2 MAX_CONCURRENT_STREAMS: a client waits for a call to end before it opens more.
+                    .maxConcurrentCallsPerConnection(cluster.serving().maxCallsPerConnection());
             NodeServer server = new NodeServer(builder, storage, cluster, self, master ? replicator : inbound, inbound,
                     master ? replicator : OpenedStreams.NONE).start();
             if (replicator != null) {

@@ -32,13 +32,15 @@ import java.util.Set;
  *   "limits": {"maxDocumentBytes": 4194304},
  *   "storage": {"logSegmentBytes": 16777216},
  *   "replication": {"heartbeatMillis": 1000, "masterTimeoutMillis": 3000},
+ *   "serving": {"readerStallMillis": 30000},
  *   "secret": "at least 16 characters, shared by the nodes of this cluster"
  * }
  * </pre>
  * Exactly one node is the master; names, addresses and data directories are unique; relative data
  * directories resolve against the folder of the config file. {@code limits}, {@code storage},
- * {@code replication} and each of their fields are optional (see {@link Limits},
- * {@link StorageSettings} and {@link ReplicationSettings} for the defaults).
+ * {@code replication}, {@code serving} and each of their fields are optional (see {@link Limits},
+ * {@link StorageSettings}, {@link ReplicationSettings} and {@link ServingLimits} for the
+ * defaults).
  *
  * <p>{@code secret} is what a replica checks before it takes a replication stream: the master
  * proves it knows the secret (HMAC-SHA256 over a fresh random challenge of the replica), and the
@@ -58,9 +60,10 @@ import java.util.Set;
  * @param secret      the replication secret, or null for none (loopback only)
  * @param storage     how every node tunes its storage
  * @param replication heartbeat and master timeout of replication streams
+ * @param serving     what one client may hold of a node, shared by all nodes
  */
 public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret,
-                            StorageSettings storage, ReplicationSettings replication) {
+                            StorageSettings storage, ReplicationSettings replication, ServingLimits serving) {
 
     /** Shortest secret accepted: 16 characters. */
     public static final int MIN_SECRET_LENGTH = 16;
@@ -95,16 +98,24 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         if (replication == null) {
             replication = ReplicationSettings.DEFAULT;
         }
+        if (storage == null) {
+            storage = StorageSettings.DEFAULT;
+        }
+        if (serving == null) {
+            serving = ServingLimits.DEFAULT;
+        }
     }
 
-    /** A cluster without a replication secret (loopback only), with default storage and replication settings. */
+    /** A cluster without a replication secret (loopback only), with default storage, replication and serving settings. */
     public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) {
-        this(name, nodes, limits, null, StorageSettings.DEFAULT, ReplicationSettings.DEFAULT);
+        this(name, nodes, limits, null, StorageSettings.DEFAULT, ReplicationSettings.DEFAULT,
+                ServingLimits.DEFAULT);
     }
 
-    /** A cluster with default storage and replication settings. */
+    /** A cluster with default storage, replication and serving settings. */
     public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret) {
-        this(name, nodes, limits, secret, StorageSettings.DEFAULT, ReplicationSettings.DEFAULT);
+        this(name, nodes, limits, secret, StorageSettings.DEFAULT, ReplicationSettings.DEFAULT,
+                ServingLimits.DEFAULT);
     }
 
     /**
@@ -161,8 +172,9 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
             StorageSettings storage = model.storage == null ? StorageSettings.DEFAULT : model.storage.toSettings();
             ReplicationSettings replication = model.replication == null ? ReplicationSettings.DEFAULT
                     : model.replication.toSettings();
+            ServingLimits serving = model.serving == null ? ServingLimits.DEFAULT : model.serving.toLimits();
             return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits, model.secret,
-                    storage, replication);
+                    storage, replication, serving);
         } catch (ConfigException e) {
             throw new ConfigException("cluster config " + source + ": " + e.getMessage(), e);
         }
@@ -172,7 +184,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
     @Override
     public String toString() {
         return "ClusterConfig[name=" + name + ", nodes=" + nodes + ", limits=" + limits + ", storage=" + storage
-                + ", secret=" + (secret == null ? "none" : "(set)") + ", replication=" + replication + "]";
+                + ", secret=" + (secret == null ? "none" : "(set)") + ", replication=" + replication
+                + ", serving=" + serving + "]";
     }
 
     /** The one master. */
@@ -246,6 +259,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         String secret;
         @JsonProperty
         ReplicationModel replication;
+        @JsonProperty
+        ServingModel serving;
     }
 
     private static final class ReplicationModel {
@@ -337,6 +352,50 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
                     maxRequestBytes != null ? maxRequestBytes : d.maxRequestBytes(),
                     defaultPageSize != null ? defaultPageSize : d.defaultPageSize(),
                     maxPageSize != null ? maxPageSize : d.maxPageSize());
+        }
+    }
+
+    private static final class ServingModel {
+        @JsonProperty
+        Integer rpcThreads;
+        @JsonProperty
+        Integer rpcQueueCalls;
+        @JsonProperty
+        Integer maxDigestStreams;
+        @JsonProperty
+        Long readerStallMillis;
+        @JsonProperty
+        Integer maxExchangeCalls;
+        @JsonProperty
+        Integer maxExchangeAnswerBytes;
+        @JsonProperty
+        Long exchangeStreamHeldBytes;
+        @JsonProperty
+        Long exchangeNodeHeldBytes;
+        @JsonProperty
+        Integer maxAnswerBytes;
+        @JsonProperty
+        Integer maxCallsPerConnection;
+        @JsonProperty
+        Integer replicationWindowBatches;
+        @JsonProperty
+        Long replicationWindowBytes;
+
+        ServingLimits toLimits() {
+            ServingLimits d = ServingLimits.DEFAULT;
+            return new ServingLimits(
+                    rpcThreads != null ? rpcThreads : d.rpcThreads(),
+                    rpcQueueCalls != null ? rpcQueueCalls : d.rpcQueueCalls(),
+                    maxDigestStreams != null ? maxDigestStreams : d.maxDigestStreams(),
+                    readerStallMillis != null ? readerStallMillis : d.readerStallMillis(),
+                    maxExchangeCalls != null ? maxExchangeCalls : d.maxExchangeCalls(),
+                    maxExchangeAnswerBytes != null ? maxExchangeAnswerBytes : d.maxExchangeAnswerBytes(),
+                    exchangeStreamHeldBytes != null ? exchangeStreamHeldBytes : d.exchangeStreamHeldBytes(),
+                    exchangeNodeHeldBytes != null ? exchangeNodeHeldBytes : d.exchangeNodeHeldBytes(),
+                    maxAnswerBytes != null ? maxAnswerBytes : d.maxAnswerBytes(),
+                    maxCallsPerConnection != null ? maxCallsPerConnection : d.maxCallsPerConnection(),
+                    replicationWindowBatches != null ? replicationWindowBatches : d.replicationWindowBatches(),
+                    replicationWindowBytes != null ? replicationWindowBytes : d.replicationWindowBytes());
         }
     }
 }

@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * <p>A connection: handshake (with a fresh random stream id); with a secret, the replica's
  * challenge and this master's proof ({@link StreamProof}); the replica answers the last master etag
  * it has applied, then batches of changes after it, in master etag order, with at most
- * {@link #WINDOW} batches and {@link #WINDOW_BYTES} unconfirmed, and a heartbeat whenever nothing
- * went out for the heartbeat interval. New commits wake the thread ({@link #wake}), so they ship
+ * {@code serving.replicationWindowBatches} batches and {@code serving.replicationWindowBytes} of JSON
+ * unconfirmed (one batch may cross it), and a heartbeat whenever nothing went out for the heartbeat
+ * interval. The window is all the master buffers for a replica that stops reading (SIGSTOP, a
+ * hostile server), and the sender's own thread is the only one it holds. New commits wake the thread ({@link #wake}), so they ship
  * within milliseconds. When the stream fails the sender reconnects with backoff and resumes from
  * what the replica says it has: a batch lost with a connection is sent again, and the replica
  * skips what it already applied.
@@ -61,14 +63,6 @@ final class ReplicaSender implements AutoCloseable {
     static final int MAX_BATCH_CHANGES = 256;
     /** A batch stops growing past this many bytes of JSON (it always holds at least one change). */
     static final long MAX_BATCH_BYTES = 1024 * 1024;
-    /**
-     * Batches sent and not yet confirmed, per stream. A replica confirms a batch after its disk
-     * sync, but shows it to readers before, so a full window would hold changes back from readers
-     * for a sync or more: the window is wide, and bounded in bytes too ({@link #WINDOW_BYTES}).
-     */
-    static final int WINDOW = 64;
-    /** Bytes of JSON sent and not yet confirmed, per stream: what a replica may have queued. */
-    static final long WINDOW_BYTES = 8 * 1024 * 1024;
     private static final long HANDSHAKE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long IDLE_PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -84,6 +78,14 @@ final class ReplicaSender implements AutoCloseable {
     private final long heartbeatNanos;
     private final CommitTimes commitTimes;
     private final Thread thread;
+    /**
+     * Batches sent and not yet confirmed, per stream. A replica confirms a batch after its disk
+     * sync, but shows it to readers before, so a full window would hold changes back from readers
+     * for a sync or more: the window is wide, and bounded in bytes too ({@link #windowBytes}).
+     */
+    private final int window;
+    /** Bytes of JSON sent and not yet confirmed, per stream: what a replica may have queued. */
+    private final long windowBytes;
 
     private volatile boolean running = true;
     /** The last master etag the replica confirmed; null until it first answered. */
@@ -94,8 +96,14 @@ final class ReplicaSender implements AutoCloseable {
     private volatile Etag divergedClaim;
     private volatile Stream current;
 
+    /**
+     * @param window      batches sent ahead of the replica's acks
+     * @param windowBytes bytes of JSON sent ahead of the replica's acks (one batch may cross it)
+     */
     ReplicaSender(NodeConfig replica, Storage storage, ManagedChannel channel, String cluster, String masterName,
-                  String secret, java.time.Duration heartbeat, CommitTimes commitTimes) {
+                  String secret, java.time.Duration heartbeat, CommitTimes commitTimes, int window, long windowBytes) {
+        this.window = window;
+        this.windowBytes = windowBytes;
         this.replica = replica;
         this.storage = storage;
         this.channel = channel;
@@ -433,7 +441,7 @@ final class ReplicaSender implements AutoCloseable {
         }
 
         boolean hasRoom() {
-            return inFlight.size() < WINDOW && inFlightBytes.get() < WINDOW_BYTES;
+            return inFlight.size() < window && inFlightBytes.get() < windowBytes;
         }
 
         void sent(long bytes) {

@@ -38,7 +38,8 @@ public final class Replicator implements ReplicationStatus, OpenedStreams, AutoC
             ManagedChannel channel = channels.apply(replica);
             this.channels.put(replica.name(), channel);
             senders.put(replica.name(), new ReplicaSender(replica, storage, channel, cluster.name(), self.name(),
-                    cluster.secret(), cluster.replication().heartbeat(), commitTimes));
+                    cluster.secret(), cluster.replication().heartbeat(), commitTimes,
+                    cluster.serving().replicationWindowBatches(), cluster.serving().replicationWindowBytes()));
         }
         storage.addCommitListener(last -> {
             commitTimes.committed(last.change());

@@ -1,35 +1,68 @@
 package dev.corvid.node.rpc;
 
+import com.google.protobuf.ByteString;
 import dev.corvid.node.storage.ContentDigest;
 import dev.corvid.node.storage.ContentScan;
 import dev.corvid.proto.DigestPage;
 import dev.corvid.proto.DigestSnapshot;
 import dev.corvid.proto.DocumentDigest;
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * Sends a {@link ContentScan} as {@link DigestPage}s, at the pace the caller reads them: a page is
- * read from storage only when the transport is ready for it, so a slow reader holds one page in
- * memory, not the whole listing. Runs on a blocking-pool thread (it waits for the reader).
+ * Sends a {@link ContentScan} as {@link DigestPage}s, at the pace the caller reads them, without a
+ * thread waiting for the caller: a page is read from storage (on the blocking pool, as it may touch
+ * the disk) only when the transport is ready for it, and the next one when the transport says so
+ * ({@code onReady}). So a slow reader holds one page and the scan's snapshot, and no thread; one
+ * that takes nothing for {@code serving.readerStallMillis} is reset ({@link ReaderWatch}).
+ *
+ * <p>Page tasks run one at a time ({@link #running}), so the scan, which is not thread-safe, is
+ * only touched by one thread at a time, and the executor's hand-off orders those touches.
  */
 final class DigestStream {
 
     static final int DEFAULT_PAGE = 1_000;
     static final int MAX_PAGE = 10_000;
-    /** A reader that takes nothing for this long is given up on. */
-    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final ServerCallStreamObserver<DigestPage> out;
-    private final Object ready = new Object();
+    private final Executor pages;
+    private final Supplier<ContentScan> open;
+    private final Function<ContentScan, DigestSnapshot> snapshot;
+    private final int pageSize;
+    private final Runnable release;
+    private final AtomicBoolean released = new AtomicBoolean();
+    private final ReaderWatch watch;
+    /** Touched only by the running page task. */
+    private ContentScan scan;
+    /** Guarded by this: a page task is queued or running. */
+    private boolean running;
+    /** Guarded by this: the stream is over; nothing more is sent. */
+    private boolean ended;
 
-    DigestStream(ServerCallStreamObserver<DigestPage> out) {
+    /**
+     * Called in the Digest handler, which is when gRPC takes a stream's handlers.
+     *
+     * @param open    takes the scan's snapshot; runs on {@code pages}
+     * @param release called once when the stream is over, however it ends
+     */
+    DigestStream(ServerCallStreamObserver<DigestPage> out, Executor pages, ScheduledExecutorService timer,
+                 long stallMillis, Supplier<ContentScan> open, Function<ContentScan, DigestSnapshot> snapshot,
+                 int pageSize, Runnable release) {
         this.out = out;
-        // Must be set before the handler returns; wakes the sending thread when the transport drains.
-        out.setOnReadyHandler(this::wake);
-        out.setOnCancelHandler(this::wake);
+        this.pages = pages;
+        this.open = open;
+        this.snapshot = snapshot;
+        this.pageSize = pageSize;
+        this.release = release;
+        this.watch = new ReaderWatch(timer, stallMillis, "Digest stream", this::readerOwes, this::reset);
+        out.setOnReadyHandler(this::pump);
+        out.setOnCancelHandler(this::cancelled);
     }
 
     /** The page size a request asks for, checked. */
@@ -41,23 +74,75 @@ final class DigestStream {
         return requested == 0 ? DEFAULT_PAGE : requested;
     }
 
-    /** Streams every page of {@code scan}; the first carries {@code snapshot}, the last the changed count. */
-    void send(ContentScan scan, DigestSnapshot snapshot, int pageSize) throws InterruptedException {
-        DigestPage.Builder page = DigestPage.newBuilder().setSnapshot(snapshot);
-        do {
-            if (!awaitReady()) {
+    /** Sends the first page as soon as the transport is ready. */
+    void start() {
+        pump();
+    }
+
+    /** Queues the next page task, unless one is queued or the transport is not ready. Any thread. */
+    private void pump() {
+        synchronized (this) {
+            if (running || ended) {
                 return;
             }
+            if (!out.isReady()) {
+                watch.waiting(); // onReady calls again
+                return;
+            }
+            running = true;
+        }
+        try {
+            pages.execute(this::step);
+        } catch (RejectedExecutionException e) {
+            synchronized (this) {
+                running = false;
+            }
+            fail(DocumentService.overloaded());
+        }
+    }
+
+    /** One page, on the pool: read it, send it, and go on if the transport takes more. */
+    private void step() {
+        DigestPage page;
+        boolean last;
+        try {
+            DigestPage.Builder b = DigestPage.newBuilder();
+            if (scan == null) {
+                scan = open.get();
+                b.setSnapshot(snapshot.apply(scan));
+            }
             for (ContentDigest d : scan.nextPage(pageSize)) {
-                page.addEntries(digest(d));
+                b.addEntries(digest(d));
             }
-            if (scan.done()) {
-                page.setLast(true).setChangedDuringScan(scan.changedDuringScan());
+            last = scan.done();
+            if (last) {
+                b.setLast(true).setChangedDuringScan(scan.changedDuringScan());
             }
-            out.onNext(page.build());
-            page = DigestPage.newBuilder();
-        } while (!scan.done());
-        out.onCompleted();
+            page = b.build();
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                running = false;
+            }
+            fail(Errors.toStatus(e));
+            return;
+        }
+        synchronized (this) {
+            running = false;
+            if (ended) {
+                return;
+            }
+            out.onNext(page);
+            watch.progress();
+            if (last) {
+                ended = true;
+                out.onCompleted();
+            }
+        }
+        if (last) {
+            end();
+        } else {
+            pump();
+        }
     }
 
     private static DocumentDigest digest(ContentDigest d) {
@@ -69,28 +154,46 @@ final class DigestStream {
         return b.build();
     }
 
-    /** False when the caller went away or stopped reading for {@link #STALL_NANOS}. */
-    private boolean awaitReady() throws InterruptedException {
-        long deadline = System.nanoTime() + STALL_NANOS;
-        synchronized (ready) {
-            while (!out.isReady()) {
-                if (out.isCancelled()) {
-                    return false;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    out.onError(Status.DEADLINE_EXCEEDED.withDescription("digest reader stalled").asRuntimeException());
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(ready, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
-            }
-        }
-        return !out.isCancelled();
+    /** Whether the next page waits for the reader (and not for the pool). */
+    private synchronized boolean readerOwes() {
+        return !ended && !running && !out.isReady();
     }
 
-    private void wake() {
-        synchronized (ready) {
-            ready.notifyAll();
+    private void fail(RuntimeException error) {
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            out.onError(error);
+        }
+        end();
+    }
+
+    /** Resets the stream (see {@link StreamReset}). */
+    private void reset() {
+        synchronized (this) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            out.onNext(StreamReset.DIGEST);
+        }
+        end();
+    }
+
+    /** The caller went away, or the stream was reset: a page task that runs drops its page. */
+    private void cancelled() {
+        synchronized (this) {
+            ended = true;
+        }
+        end();
+    }
+
+    private void end() {
+        watch.done();
+        if (released.compareAndSet(false, true)) {
+            release.run();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.corvid.node.rpc;
 
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.replication.ReplicationStatus;
@@ -38,11 +39,15 @@ import dev.corvid.proto.TopologyRequest;
 import dev.corvid.proto.WriteOptions;
 import dev.corvid.proto.WriteResponse;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -50,7 +55,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BiFunction;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -59,19 +66,17 @@ import java.util.function.Supplier;
  *
  * <p>Handlers run on the transport's own threads (the server uses a direct executor), so none may
  * wait: writes complete when the storage writer is done, and calls that may scan or wait for the
- * disk (queries, large multi-gets, id reservations, stats and topology) move to {@code blocking}.
+ * disk (queries, large multi-gets, id reservations, Digest pages) move to {@code blocking}; Stats
+ * and Topology, which the client and operators use to tell whether a node is well, have a thread of
+ * their own ({@code control}), so they never queue behind those. Both executors have bounded
+ * queues: a call that finds its queue full fails UNAVAILABLE at once (the client tries another
+ * node) instead of waiting behind the others. Streams hold no thread while their reader is slow
+ * ({@link Exchange}, {@link DigestStream}).
  */
 final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     /** A get of more ids than this runs on the blocking executor. */
     private static final int DIRECT_GET_IDS = 16;
-    /** Calls of one Exchange stream answered at a time; more fail with RESOURCE_EXHAUSTED. */
-    static final int MAX_EXCHANGE_CALLS = 1_024;
-    /**
-     * A larger answer fails its call RESOURCE_EXHAUSTED instead: a message over the client's
-     * limit would fail the whole stream, and every other call on it.
-     */
-    static final int MAX_EXCHANGE_ANSWER_BYTES = 16 * 1024 * 1024;
 
     private final Storage storage;
     private final ClusterConfig cluster;
@@ -83,15 +88,31 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private final ReplicaApplier inbound;
     private final Executor blocking;
     private final NodeHealth health;
+    private final Executor control;
+    /** Runs the stall checks of streams ({@link ReaderWatch}). */
+    private final ScheduledExecutorService timer;
+    private final ServingLimits serving;
     /** The Exchange streams open now. */
     private final Set<Exchange> exchanges = ConcurrentHashMap.newKeySet();
+    /** What all Exchange streams hold for their readers, in bytes (see {@link Exchange}). */
+    private final AtomicLong exchangeHeld = new AtomicLong();
+    /** Digest streams open now; at most {@code serving.maxDigestStreams}. */
+    private final AtomicInteger digests = new AtomicInteger();
 
+    /**
+     * @param blocking runs the calls that may scan or wait, and Digest pages
+     * @param control  runs Stats and Topology
+     * @param timer    runs the stall checks of streams
+     */
     DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
                     Supplier<String> address, ReplicationStatus replication, ReplicaApplier inbound, Executor blocking,
-                    NodeHealth health) {
+                    Executor control, ScheduledExecutorService timer, NodeHealth health) {
         this.blocking = blocking;
         this.inbound = inbound;
         this.health = health;
+        this.control = control;
+        this.timer = timer;
+        this.serving = cluster.serving();
         this.storage = storage;
         this.replication = replication;
         this.cluster = cluster;
@@ -102,20 +123,51 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void get(GetRequest request, StreamObserver<GetResponse> out) {
-        Supplier<GetResponse> call = () -> {
-            GetResponse.Builder response = GetResponse.newBuilder();
-            for (Optional<StoredDocument> doc : storage.getAll(request.getIdsList())) {
-                response.addResultsBuilder().setFound(doc.isPresent())
-                        .setDocument(doc.map(Messages::document).orElse(dev.corvid.proto.Document.getDefaultInstance()));
-            }
-            counters.read();
-            return response.build();
-        };
-        if (request.getIdsCount() > DIRECT_GET_IDS) {
-            offload(out, call);
+        if (largeGet(request)) {
+            offload(blocking, out, () -> getAnswer(request));
         } else {
-            reply(out, call);
+            reply(out, () -> getAnswer(request));
         }
+    }
+
+    /** Whether a Get runs on the blocking executor rather than the transport's thread. */
+    boolean largeGet(GetRequest request) {
+        return request.getIdsCount() > DIRECT_GET_IDS;
+    }
+
+    /**
+     * The answer to a Get. An id asked for more than once is read once (the answer repeats it), so
+     * a small request cannot make the node copy one large document many times.
+     *
+     * @throws StatusRuntimeException RESOURCE_EXHAUSTED when the answer is over {@code serving.maxAnswerBytes}
+     */
+    GetResponse getAnswer(GetRequest request) {
+        List<String> ids = request.getIdsList();
+        List<String> distinct = ids.size() > 1 ? List.copyOf(new LinkedHashSet<>(ids)) : ids;
+        List<Optional<StoredDocument>> found = storage.getAll(distinct);
+        Map<String, dev.corvid.proto.Document> byId = new HashMap<>();
+        for (int i = 0; i < distinct.size(); i++) {
+            String id = distinct.get(i);
+            found.get(i).ifPresent(d -> byId.put(id, Messages.document(d)));
+        }
+        GetResponse.Builder response = GetResponse.newBuilder();
+        for (String id : ids) {
+            dev.corvid.proto.Document doc = byId.get(id);
+            response.addResultsBuilder().setFound(doc != null)
+                    .setDocument(doc != null ? doc : dev.corvid.proto.Document.getDefaultInstance());
+        }
+        counters.read();
+        return checkSize(response.build(), "ask for fewer documents at once");
+    }
+
+    /** {@code answer}, unless it is over {@code serving.maxAnswerBytes}: the node never sends (nor buffers) one that is. */
+    private <T extends com.google.protobuf.MessageLite> T checkSize(T answer, String advice) {
+        int size = answer.getSerializedSize();
+        if (size > serving.maxAnswerBytes()) {
+            throw Status.RESOURCE_EXHAUSTED.withDescription("the answer (" + size + " bytes) is larger than a node sends ("
+                    + serving.maxAnswerBytes() + ", serving.maxAnswerBytes); " + advice).asRuntimeException();
+        }
+        return answer;
     }
 
     @Override
@@ -169,7 +221,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     }
 
     /** The status a unary RPC failing with {@code t} sends, details included, as a message. */
-    private static com.google.rpc.Status rpcStatus(Throwable t) {
+    static com.google.rpc.Status rpcStatus(Throwable t) {
         com.google.rpc.Status status = StatusProto.fromThrowable(t);
         return status != null ? status
                 : com.google.rpc.Status.newBuilder().setCode(Status.Code.INTERNAL.value()).setMessage(String.valueOf(t)).build();
@@ -177,8 +229,10 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public StreamObserver<ExchangeRequest> exchange(StreamObserver<ExchangeResponse> responses) {
-        Exchange exchange = new Exchange((ServerCallStreamObserver<ExchangeResponse>) responses);
+        Exchange exchange = new Exchange(this, (ServerCallStreamObserver<ExchangeResponse>) responses, serving,
+                blocking, timer, exchangeHeld, exchanges::remove);
         exchanges.add(exchange);
+        exchange.start();
         return exchange;
     }
 
@@ -190,150 +244,9 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         exchanges.forEach(Exchange::stop);
     }
 
-    /**
-     * One Exchange stream: each call goes exactly where its unary RPC would go (so it is answered
-     * on the same thread, with the same result), and its answer comes back tagged with its id.
-     */
-    private final class Exchange implements StreamObserver<ExchangeRequest> {
-
-        private final ServerCallStreamObserver<ExchangeResponse> out;
-        private final Object lock = new Object();
-        /** Guarded by {@link #lock}: calls taken and not answered yet. */
-        private int open;
-        /** Guarded by {@link #lock}: the client sends no more calls. */
-        private boolean halfClosed;
-        /** Guarded by {@link #lock}: the node is stopping; the stream ends once its calls are answered. */
-        private boolean stopping;
-        /** Guarded by {@link #lock}: the stream is over (cancelled, failed or completed). */
-        private boolean ended;
-
-        Exchange(ServerCallStreamObserver<ExchangeResponse> out) {
-            this.out = out;
-            out.setOnCancelHandler(this::abandon);
-        }
-
-        /** The client cancelled or the stream failed: nobody reads the answers still owed. */
-        private void abandon() {
-            synchronized (lock) {
-                ended = true;
-            }
-            exchanges.remove(this);
-        }
-
-        void stop() {
-            synchronized (lock) {
-                stopping = true;
-                if (open == 0) {
-                    end();
-                }
-            }
-        }
-
-        @Override
-        public void onNext(ExchangeRequest request) {
-            long id = request.getCallId();
-            synchronized (lock) {
-                if (stopping) {
-                    refuse(id, Status.UNAVAILABLE.withDescription("node is stopping; the call was not run"));
-                    return;
-                }
-                if (open >= MAX_EXCHANGE_CALLS) {
-                    refuse(id, Status.RESOURCE_EXHAUSTED.withDescription(
-                            "more than " + MAX_EXCHANGE_CALLS + " calls of one Exchange stream at once"));
-                    return;
-                }
-                open++;
-            }
-            switch (request.getCallCase()) {
-                case GET -> get(request.getGet(), answer(id, ExchangeResponse.Builder::setGet));
-                case BATCH -> batch(request.getBatch(), answer(id, ExchangeResponse.Builder::setWrite));
-                case BATCH_MANY -> batchMany(request.getBatchMany(), answer(id, ExchangeResponse.Builder::setBatchMany));
-                default -> answer(id, (b, ignored) -> b).onError(Status.INVALID_ARGUMENT
-                        .withDescription("an Exchange request needs a get, batch or batch_many call").asRuntimeException());
-            }
-        }
-
-        /** Where the unary handler of call {@code id} answers: into one tagged response. */
-        private <A> StreamObserver<A> answer(long id, BiFunction<ExchangeResponse.Builder, A, ExchangeResponse.Builder> set) {
-            return new StreamObserver<>() {
-                private A answer;
-
-                @Override
-                public void onNext(A value) {
-                    answer = value;
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    finish(ExchangeResponse.newBuilder().setCallId(id).setError(rpcStatus(t)).build());
-                }
-
-                @Override
-                public void onCompleted() {
-                    finish(set.apply(ExchangeResponse.newBuilder().setCallId(id), answer).build());
-                }
-            };
-        }
-
-        private void finish(ExchangeResponse response) {
-            if (response.getSerializedSize() > MAX_EXCHANGE_ANSWER_BYTES) {
-                response = ExchangeResponse.newBuilder().setCallId(response.getCallId()).setError(refusal(
-                        Status.RESOURCE_EXHAUSTED.withDescription("the answer (" + response.getSerializedSize()
-                                + " bytes) is larger than an Exchange stream carries (" + MAX_EXCHANGE_ANSWER_BYTES
-                                + "); ask for fewer documents at once"))).build();
-            }
-            synchronized (lock) {
-                open--;
-                send(response);
-                if ((halfClosed || stopping) && open == 0) {
-                    end();
-                }
-            }
-        }
-
-        /** Guarded by {@link #lock}: answers call {@code id} with {@code status} without running it. */
-        private void refuse(long id, Status status) {
-            send(ExchangeResponse.newBuilder().setCallId(id).setError(refusal(status)).build());
-        }
-
-        private static com.google.rpc.Status refusal(Status status) {
-            return com.google.rpc.Status.newBuilder().setCode(status.getCode().value()).setMessage(status.getDescription()).build();
-        }
-
-        /** Guarded by {@link #lock}: responses of different threads go out one at a time. */
-        private void send(ExchangeResponse response) {
-            if (!ended) {
-                out.onNext(response);
-            }
-        }
-
-        /** Guarded by {@link #lock}: completes the stream, or fails it UNAVAILABLE when the node is stopping. */
-        private void end() {
-            if (!ended) {
-                ended = true;
-                exchanges.remove(this);
-                if (stopping) {
-                    out.onError(Status.UNAVAILABLE.withDescription("node is stopping").asRuntimeException());
-                } else {
-                    out.onCompleted();
-                }
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            abandon();
-        }
-
-        @Override
-        public void onCompleted() {
-            synchronized (lock) {
-                halfClosed = true;
-                if (open == 0) {
-                    end();
-                }
-            }
-        }
+    /** What all Exchange streams hold for readers that have not taken it, in bytes. */
+    long exchangeHeldBytes() {
+        return exchangeHeld.get();
     }
 
     /**
@@ -378,18 +291,18 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void query(QueryRequest request, StreamObserver<QueryResponse> out) {
-        offload(out, () -> {
+        offload(blocking, out, () -> {
             QueryResult result = storage.query(Messages.query(request, cluster.limits()));
             QueryResponse.Builder response = QueryResponse.newBuilder().setTotalResults(result.totalResults());
             result.documents().forEach(d -> response.addDocuments(Messages.document(d)));
             counters.read();
-            return response.build();
+            return checkSize(response.build(), "ask for a smaller page");
         });
     }
 
     @Override
     public void reserveIds(ReserveIdsRequest request, StreamObserver<ReserveIdsResponse> out) {
-        offload(out, () -> {
+        offload(blocking, out, () -> {
             if (self.role() != NodeConfig.Role.MASTER) {
                 throw notMaster();
             }
@@ -400,7 +313,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void topology(TopologyRequest request, StreamObserver<ClusterTopology> out) {
-        offload(out, () -> {
+        offload(control, out, () -> {
             NodeConfig master = cluster.master();
             ClusterTopology.Builder topology = ClusterTopology.newBuilder()
                     .setCluster(cluster.name())
@@ -413,7 +326,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void stats(StatsRequest request, StreamObserver<NodeStats> out) {
-        offload(out, () -> {
+        offload(control, out, () -> {
             Etag last = storage.lastEtag();
             NodeStats.Builder stats = NodeStats.newBuilder();
             for (NodeConfig r : cluster.replicas()) {
@@ -443,42 +356,49 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     /**
      * Streams the node's digest listing (see {@link dev.corvid.node.storage.ContentScan}): on a
-     * replica "as of" is the last master etag applied, on the master its own last etag.
+     * replica "as of" is the last master etag applied, on the master its own last etag. At most
+     * {@code serving.maxDigestStreams} at once (each holds a snapshot of every id): more fail
+     * RESOURCE_EXHAUSTED.
      */
     @Override
     public void digest(DigestRequest request, StreamObserver<DigestPage> observer) {
-        DigestStream stream = new DigestStream((ServerCallStreamObserver<DigestPage>) observer);
+        int pageSize;
         try {
-            int pageSize = DigestStream.pageSize(request.getPageSize());
-            blocking.execute(() -> {
-                try {
-                    ContentScan scan = storage.contentScan(self.role() == NodeConfig.Role.REPLICA ? cluster.master().name() : null);
-                    counters.read();
-                    stream.send(scan, Messages.snapshot(self, scan), pageSize);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    observer.onError(Status.UNAVAILABLE.withDescription("node is stopping").asRuntimeException());
-                } catch (RuntimeException e) {
-                    observer.onError(Errors.toStatus(e));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            observer.onError(Status.UNAVAILABLE.withDescription("node is stopping or overloaded; try again").asRuntimeException());
+            pageSize = DigestStream.pageSize(request.getPageSize());
         } catch (RuntimeException e) {
             observer.onError(Errors.toStatus(e));
+            return;
         }
+        if (digests.incrementAndGet() > serving.maxDigestStreams()) {
+            digests.decrementAndGet();
+            observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("this node serves " + serving.maxDigestStreams()
+                    + " Digest streams at once (serving.maxDigestStreams); try again when one is done").asRuntimeException());
+            return;
+        }
+        new DigestStream((ServerCallStreamObserver<DigestPage>) observer, blocking, timer, serving.readerStallMillis(),
+                () -> {
+                    ContentScan scan = storage.contentScan(self.role() == NodeConfig.Role.REPLICA ? cluster.master().name() : null);
+                    counters.read();
+                    return scan;
+                },
+                scan -> Messages.snapshot(self, scan), pageSize, digests::decrementAndGet).start();
     }
 
-    /** Runs {@code call} on the blocking executor; a full executor answers UNAVAILABLE. */
-    private <T> void offload(StreamObserver<T> out, Supplier<T> call) {
+    /** What a call that finds its executor's queue full (or the node stopping) fails with. */
+    static StatusRuntimeException overloaded() {
+        return Status.UNAVAILABLE.withDescription("node is stopping or overloaded; try again").asRuntimeException();
+    }
+
+    /** Runs {@code call} on {@code executor}; a full executor answers UNAVAILABLE. */
+    private static <T> void offload(Executor executor, StreamObserver<T> out, Supplier<T> call) {
         try {
-            blocking.execute(() -> reply(out, call));
+            executor.execute(() -> reply(out, call));
         } catch (RejectedExecutionException e) {
-            out.onError(Status.UNAVAILABLE.withDescription("node is stopping or overloaded; try again").asRuntimeException());
+            out.onError(overloaded());
         }
     }
 
-    private static <T> void reply(StreamObserver<T> out, Supplier<T> call) {
+    static <T> void reply(StreamObserver<T> out, Supplier<T> call) {
         T response;
         try {
             response = call.get();

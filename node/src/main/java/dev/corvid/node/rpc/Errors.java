@@ -36,7 +36,10 @@ import org.slf4j.LoggerFactory;
  *     cannot come from the master's                        is applied, the stream ends, logged
  *     sequence (other tag, out of order)                   with the peer's address
  *   query on an unknown collection    NOT_FOUND
- *   node starting or stopping         UNAVAILABLE          retry, maybe elsewhere
+ *   node starting or stopping, or     UNAVAILABLE          retry, maybe elsewhere
+ *     its call queue full
+ *   answer or stream over a serving   RESOURCE_EXHAUSTED   ask for less at once (raised where the
+ *     limit                                                limit is, as a StatusRuntimeException)
  *   anything else                     INTERNAL             logged here
  * </pre>
  */

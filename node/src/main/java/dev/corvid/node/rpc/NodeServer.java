@@ -2,6 +2,7 @@ package dev.corvid.node.rpc;
 
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicationStatus;
@@ -13,8 +14,11 @@ import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -28,7 +32,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Calls run directly on the transport's threads: no handler waits (writes complete when the
  * storage writer is done), which saves a thread hand-off per call, about a third of the cost of a
- * small call on a 2-core machine. The few calls that may scan or wait run on a small pool of their own.
+ * small call on a 2-core machine. The few calls that may scan or wait run on a small pool of their own
+ * ({@code serving.rpcThreads}), Stats and Topology on a thread of their own, each with a bounded
+ * queue ({@code serving.rpcQueueCalls}); streams hold no thread while their reader is slow, and a
+ * shared timer resets those whose reader stalls ({@code serving.readerStallMillis}).
  */
 public final class NodeServer {
 
@@ -37,8 +44,12 @@ public final class NodeServer {
     private final Server server;
     private final NodeHealth health = new NodeHealth();
     private final NodeConfig self;
-    /** Queries, large gets, id reservations, stats, topology: calls that may scan or wait. */
+    /** Queries, large gets, id reservations, Digest pages: calls that may scan or wait. */
     private final ExecutorService blocking;
+    /** Stats and Topology, so that they never wait behind the calls above. */
+    private final ExecutorService control;
+    /** Stall checks of streaming readers. */
+    private final ScheduledThreadPoolExecutor timer;
     private final DocumentService documents;
     private volatile String address;
 
@@ -53,14 +64,13 @@ public final class NodeServer {
         this.self = self;
         this.address = self.address();
         NodeCounters counters = new NodeCounters();
-        AtomicInteger threads = new AtomicInteger();
-        this.blocking = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "corvid-rpc-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ServingLimits serving = cluster.serving();
+        this.blocking = pool("corvid-rpc-", serving.rpcThreads(), serving.rpcQueueCalls());
+        this.control = pool("corvid-stats-", 1, serving.rpcQueueCalls());
+        this.timer = new ScheduledThreadPoolExecutor(1, daemon("corvid-reader-watch-"));
+        timer.setRemoveOnCancelPolicy(true); // a stream's check is cancelled each time it ends
         this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication, inbound,
-                blocking, health);
+                blocking, control, timer, health);
         storage.addFailureListener(cause -> {
             log.error("node {} is NOT_SERVING: its storage takes no more writes ({})", self.name(), cause.toString());
             health.notServing("storage stopped after a failed disk write: " + cause);
@@ -68,13 +78,28 @@ public final class NodeServer {
         this.server = builder
                 .directExecutor()
                 .maxInboundMessageSize(cluster.limits().maxRequestBytes())
-                .addService(RequestParsing.refuseMalformed(documents.bindService()))
-                .addService(ServerInterceptors.intercept(
-                        RequestParsing.refuseMalformed(new ReplicationService(inbound, opened).bindService()), new PeerAddress()))
+                .addService(RequestParsing.refuseMalformed(StreamReset.install(documents.bindService())))
+                .addService(ServerInterceptors.intercept(RequestParsing.refuseMalformed(
+                        new ReplicationService(inbound, opened, serving).bindService()), new PeerAddress()))
                 .addService(health.manager().getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())
                 .build();
+    }
+
+    /** {@code threads} daemon threads, with at most {@code queue} tasks waiting; more are rejected. */
+    private static ExecutorService pool(String name, int threads, int queue) {
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue),
+                daemon(name));
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     @SuppressWarnings("deprecation")
@@ -102,6 +127,11 @@ public final class NodeServer {
         return server.getPort();
     }
 
+    /** What the node's Exchange streams hold for readers that have not taken it, in bytes. */
+    long exchangeHeldBytes() {
+        return documents.exchangeHeldBytes();
+    }
+
     /** {@code host:port} as clients should dial it. */
     public String address() {
         return address;
@@ -127,6 +157,8 @@ public final class NodeServer {
             Thread.currentThread().interrupt();
         } finally {
             blocking.shutdownNow();
+            control.shutdownNow();
+            timer.shutdownNow();
         }
     }
 }

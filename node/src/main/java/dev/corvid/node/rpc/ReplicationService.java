@@ -1,6 +1,7 @@
 package dev.corvid.node.rpc;
 
 import com.google.protobuf.ByteString;
+import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.storage.BadRequestException;
@@ -22,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * {@link ReplicaApplier} and its answers into acks (handshake, then the challenge's proof when the
  * cluster has a secret, then batches and heartbeats); on the master, answers whether it opened a
  * stream ({@link OpenedStreams}).
+ *
+ * <p>Flow control: the replica reads a batch only while fewer than twice the master's window
+ * ({@code serving.replicationWindowBatches}, {@code serving.replicationWindowBytes}) are read and
+ * not yet applied, and while its acks are being taken ({@code isReady()}), so a sender that ignores
+ * the window cannot queue work on the replica without end, nor one that stops reading make it
+ * buffer acks. A master that keeps to its window never waits on either.
  */
 final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
 
@@ -29,15 +36,21 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
 
     private final ReplicaApplier applier;
     private final OpenedStreams opened;
+    private final int maxPendingBatches;
+    private final long maxPendingBytes;
 
-    ReplicationService(ReplicaApplier applier, OpenedStreams opened) {
+    ReplicationService(ReplicaApplier applier, OpenedStreams opened, ServingLimits serving) {
         this.applier = applier;
         this.opened = opened;
+        this.maxPendingBatches = 2 * serving.replicationWindowBatches();
+        this.maxPendingBytes = 2 * serving.replicationWindowBytes();
     }
 
     @Override
     public StreamObserver<ReplicationMessage> replicate(StreamObserver<ReplicationAck> responses) {
-        return new Inbound((ServerCallStreamObserver<ReplicationAck>) responses, PeerAddress.current());
+        Inbound inbound = new Inbound((ServerCallStreamObserver<ReplicationAck>) responses, PeerAddress.current());
+        inbound.readMore();
+        return inbound;
     }
 
     @Override
@@ -56,15 +69,37 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
         private final String peer;
         private ReplicaApplier.Session session;
         private boolean ended; // guarded by out
+        /** Guarded by out: a message was requested and has not come yet. */
+        private boolean requested;
+        /** Guarded by out: batches read and not yet applied, and their bytes. */
+        private int pendingBatches;
+        private long pendingBytes;
 
         Inbound(ServerCallStreamObserver<ReplicationAck> out, String peer) {
             this.out = out;
             this.peer = peer;
+            out.disableAutoRequest();
             out.setOnCancelHandler(this::end);
+            out.setOnReadyHandler(this::readMore);
+        }
+
+        /** Requests the next message when the replica has room for it. Any thread. */
+        void readMore() {
+            synchronized (out) {
+                if (ended || requested || pendingBatches >= maxPendingBatches || pendingBytes >= maxPendingBytes
+                        || !out.isReady()) {
+                    return;
+                }
+                requested = true;
+            }
+            out.request(1); // may be called from any thread; outside the lock, as it may deliver
         }
 
         @Override
         public void onNext(ReplicationMessage message) {
+            synchronized (out) {
+                requested = false;
+            }
             try {
                 if (session == null) {
                     if (!message.hasHandshake()) {
@@ -77,17 +112,36 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
                     } else {
                         session.confirmWithMaster().whenComplete(this::ackOrFail);
                     }
+                    readMore();
                     return;
                 }
                 switch (message.getKindCase()) {
                     case PROOF -> ack(session.prove(message.getProof().getHmac().toByteArray()));
-                    case BATCH -> session.apply(Messages.changes(message.getBatch())).whenComplete(this::ackOrFail);
+                    case BATCH -> apply(message);
                     case HEARTBEAT -> session.heartbeat();
                     default -> throw new BadRequestException("only the first message of a replication stream is a handshake");
                 }
+                readMore();
             } catch (RuntimeException e) {
                 fail(e);
             }
+        }
+
+        /** Applies a batch, counted as pending (see the flow control above) until it is applied. */
+        private void apply(ReplicationMessage message) {
+            int bytes = message.getSerializedSize();
+            synchronized (out) {
+                pendingBatches++;
+                pendingBytes += bytes;
+            }
+            session.apply(Messages.changes(message.getBatch())).whenComplete((last, error) -> {
+                synchronized (out) {
+                    pendingBatches--;
+                    pendingBytes -= bytes;
+                }
+                ackOrFail(last, error);
+                readMore();
+            });
         }
 
         private void ackOrFail(Etag last, Throwable error) {

@@ -59,6 +59,21 @@ class ClusterConfigTest {
     }
 
     @Test
+    void serving_isOptionalFieldByField_andCheckedWithItsNameInTheMessage() {
+        assertEquals(ServingLimits.DEFAULT, parse("{\"nodes\": [" + NODES + "]}").serving());
+        ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"serving\": {\"readerStallMillis\": 5000,"
+                + " \"exchangeStreamHeldBytes\": 1048576}}");
+        assertEquals(5000, config.serving().readerStallMillis());
+        assertEquals(1048576, config.serving().exchangeStreamHeldBytes());
+        assertEquals(ServingLimits.DEFAULT.maxExchangeCalls(), config.serving().maxExchangeCalls());
+        assertFailure("{\"nodes\": [" + NODES + "], \"serving\": {\"maxDigestStreams\": 0}}",
+                "serving.maxDigestStreams must be at least 1, was 0");
+        assertFailure("{\"nodes\": [" + NODES + "], \"serving\": {\"exchangeNodeHeldBytes\": 1048576}}",
+                "serving.exchangeNodeHeldBytes (1048576) must be at least");
+        assertFailure("{\"nodes\": [" + NODES + "], \"serving\": {\"maxExchangeCall\": 3}}", "malformed");
+    }
+
+    @Test
     void secret_isOptionalOnLoopback_neverBlankOrShort_andNotPrinted() {
         assertEquals(null, parse("{\"nodes\": [" + NODES + "]}").secret());
         ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"secret\": \"s3cret-s3cret-s3cret\"}");

@@ -160,6 +160,9 @@ class LogCorruptionTest {
         Files.move(cluster.dataDir(replica), dir.resolve(replica + "-aside-" + System.nanoTime()));
         cluster.launchOnly(replica);
         cluster.awaitHealthy(replica);
+        await(replica + " re-seeding, no longer diverged").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptions().until(() -> topology(cluster, "A").getReplicasList().stream()
+                        .filter(r -> r.getName().equals(replica)).allMatch(r -> r.getConnected() && !r.hasDiverged()));
     }
 
     // --- helpers ---

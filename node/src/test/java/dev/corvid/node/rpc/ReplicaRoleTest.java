@@ -13,6 +13,7 @@ import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.Limits;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.ReplicationSettings;
+import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.config.StorageSettings;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.DocumentsGrpc;
@@ -49,7 +50,8 @@ class ReplicaRoleTest {
         ClusterConfig cluster = new ClusterConfig("roles", List.of(
                 new NodeConfig("A", "127.0.0.1", TestCluster.freePort(), dir.resolve("A"), NodeConfig.Role.MASTER),
                 new NodeConfig("B", "127.0.0.1", 0, dir.resolve("B"), NodeConfig.Role.REPLICA)), Limits.DEFAULT, null,
-                StorageSettings.DEFAULT, new ReplicationSettings(Duration.ofMillis(500), Duration.ofMillis(MASTER_TIMEOUT_MS)));
+                StorageSettings.DEFAULT, new ReplicationSettings(Duration.ofMillis(500), Duration.ofMillis(MASTER_TIMEOUT_MS)),
+                ServingLimits.DEFAULT);
         String masterAddress = cluster.master().address();
         try (CorvidNode replica = CorvidNode.start(cluster, "B")) {
             ManagedChannel channel = NettyChannelBuilder.forTarget(replica.address()).usePlaintext().build();
