@@ -15,21 +15,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a node's change counter (the last 8 bytes of its etags) from ever going backwards, across
- * clean restarts and crashes alike, even when a crash cut records off the end of the log.
+ * Keeps a node's change counter (the last 8 bytes of its etags, and what the replication protocol
+ * resumes from) from ever going backwards, even when records were cut off its log.
  *
- * <p>Before the writer issues a change counter above the reserved one, it durably reserves the
- * next {@value #RESERVATION}. A clean close records the exact last counter; after a crash the node
- * goes on after the reservation instead, so it never issues again a counter a replica may already
- * have seen. The counters between the last one the log still holds and the reservation may have
- * been issued before the crash without being in this node's history any more: they are kept as a
- * lost range, so a replica claiming one of them is known to have diverged
- * ({@link Storage#canResumeFrom}).
+ * <p>A {@code kill -9} loses no synced record, and only synced records were ever acknowledged or
+ * replicated, so after an ordinary crash the counter simply goes on after the last one the log
+ * holds (the restart counter in the etag keeps the etags unique even so). But when recovery cut a
+ * damaged last record, or an operator cut a corrupt log ({@code repair-log}), counters a replica
+ * may hold are gone from the log. For that case the writer reserves counters ahead: before it
+ * issues one above the reservation, it durably reserves the next {@value #RESERVATION}. After a
+ * cut the node goes on after the reservation, and keeps the counters between the last one its log
+ * holds and the reservation as a <em>lost range</em>: a replica claiming one of them has a version
+ * this node lost, and is reported diverged ({@link Storage#canResumeFrom}).
  *
  * <p>The file {@value #FILE} in the data directory:
  * <pre>
  *   int   magic 'CVCC'        int   format version (1)
- *   byte  1 = closed cleanly  long  reserved change counter (the exact last one when closed cleanly)
+ *   byte  state: 0 running, 1 closed cleanly, 2 log cut by an operator
+ *   long  reserved change counter (the exact last one when closed cleanly)
  *   int   lost ranges         (long after, long through) per range: counters in (after, through]
  *   int   CRC32C of all the bytes before it
  * </pre>
@@ -40,12 +43,15 @@ final class ChangeCounter {
 
     private static final Logger log = LoggerFactory.getLogger(ChangeCounter.class);
     static final String FILE = "change-counter";
-    /** Change counters reserved at a time: a crash skips at most this many; each reservation costs a file sync. */
+    /** Change counters reserved at a time: a cut log skips at most this many; each reservation costs a file sync. */
     static final long RESERVATION = 1_000_000;
-    /** Lost ranges kept (one is added per crash); beyond that the oldest is dropped. */
+    /** Lost ranges kept (one is added per cut log); beyond that the oldest is dropped. */
     static final int MAX_LOST_RANGES = 1024;
     private static final int MAGIC = 0x43564343;
     private static final int VERSION = 1;
+    private static final byte RUNNING = 0;
+    private static final byte CLOSED = 1;
+    private static final byte CUT = 2;
 
     /** Change counters in {@code (after, through]} may have been issued and are not in this node's history. */
     record LostRange(long after, long through) {
@@ -68,73 +74,97 @@ final class ChangeCounter {
         this.lost = List.copyOf(lost);
     }
 
+    /** What the file holds. */
+    private record Saved(byte state, long reserved, List<LostRange> lost) {
+    }
+
     /**
      * Reads the file (if any), decides where this run's counters start, records a lost range when
-     * the last run crashed, and reserves the first counters of this run.
+     * records were cut from the log, and reserves the first counters of this run.
      *
      * @param recoveredLast the last change counter the index and the replayed log hold
+     * @param logCut        whether recovery just cut a damaged last record off the log
      * @throws StorageOpenException when the file is damaged
      */
-    static ChangeCounter open(Path dir, long recoveredLast) throws IOException {
+    static ChangeCounter open(Path dir, long recoveredLast, boolean logCut) throws IOException {
         Path file = dir.resolve(FILE);
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            bytes = null;
-        }
+        Saved saved = read(file);
         long floor = recoveredLast;
         List<LostRange> lost = new ArrayList<>();
-        if (bytes != null) {
-            ByteBuffer in = ByteBuffer.wrap(bytes);
-            boolean clean;
-            long reserved;
-            try {
-                int body = bytes.length - 4;
-                CRC32C crc = new CRC32C();
-                crc.update(bytes, 0, Math.max(0, body));
-                if (body < 21 || in.getInt(0) != MAGIC || in.getInt(body) != (int) crc.getValue()) {
-                    throw new IllegalStateException("bad magic, length or checksum");
-                }
-                in.position(4);
-                int version = in.getInt();
-                if (version != VERSION) {
-                    throw new IllegalStateException("format version " + version + ", this node reads " + VERSION);
-                }
-                clean = in.get() == 1;
-                reserved = in.getLong();
-                int ranges = in.getInt();
-                for (int i = 0; i < ranges; i++) {
-                    lost.add(new LostRange(in.getLong(), in.getLong()));
-                }
-            } catch (RuntimeException e) {
-                throw new StorageOpenException(file, "change counter file " + file + " is damaged (" + e.getMessage()
-                        + "); without it the node could issue etags a replica already holds. " + LogRecovery.ADVICE, e);
-            }
-            if (recoveredLast > reserved) {
+        if (saved != null) {
+            lost.addAll(saved.lost());
+            boolean cut = saved.state() == CUT || saved.state() == CLOSED && recoveredLast < saved.reserved()
+                    || saved.state() == RUNNING && logCut;
+            if (recoveredLast > saved.reserved()) {
                 log.warn("{}: the log holds change {} beyond the reserved {}; going on after the log", file,
-                        recoveredLast, reserved);
-            } else if (!clean && recoveredLast < reserved) {
-                lost.add(new LostRange(recoveredLast, reserved));
+                        recoveredLast, saved.reserved());
+            } else if (cut && recoveredLast < saved.reserved()) {
+                lost.add(new LostRange(recoveredLast, saved.reserved()));
                 if (lost.size() > MAX_LOST_RANGES) {
                     lost.remove(0);
                 }
-                log.info("the last run did not stop cleanly: etags go on after change {} (the log ends at {}); a "
-                        + "replica claiming a change between them is reported diverged", reserved, recoveredLast);
+                floor = saved.reserved();
+                log.warn("records were cut from the log, which now ends at change {}: etags go on after change {}, "
+                        + "and a replica holding a change between them is reported diverged", recoveredLast, floor);
             }
-            floor = Math.max(recoveredLast, reserved);
         }
         ChangeCounter counter = new ChangeCounter(dir, floor, lost);
         counter.reserve(floor);
         return counter;
     }
 
-    /** The last change counter that may have been issued before this run: the writer goes on after it. */
+    /**
+     * Records that an operator cut the log of a stopped node, so that its next start goes on after
+     * every counter it may have issued and keeps the ones it lost as a lost range.
+     *
+     * @param lastKnown the last change counter known to have been issued when there is no file yet
+     */
+    static void markCut(Path dir, long lastKnown) throws IOException {
+        Saved saved = read(dir.resolve(FILE));
+        ChangeCounter counter = new ChangeCounter(dir, 0, saved == null ? List.of() : saved.lost());
+        counter.write(CUT, saved == null ? lastKnown + RESERVATION : saved.reserved());
+    }
+
+    private static Saved read(Path file) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            int body = bytes.length - 4;
+            CRC32C crc = new CRC32C();
+            crc.update(bytes, 0, Math.max(0, body));
+            if (body < 21 || in.getInt(0) != MAGIC || in.getInt(body) != (int) crc.getValue()) {
+                throw new IllegalStateException("bad magic, length or checksum");
+            }
+            in.position(4);
+            int version = in.getInt();
+            if (version != VERSION) {
+                throw new IllegalStateException("format version " + version + ", this node reads " + VERSION);
+            }
+            byte state = in.get();
+            long reserved = in.getLong();
+            int ranges = in.getInt();
+            List<LostRange> lost = new ArrayList<>();
+            for (int i = 0; i < ranges; i++) {
+                lost.add(new LostRange(in.getLong(), in.getLong()));
+            }
+            return new Saved(state, reserved, lost);
+        } catch (RuntimeException e) {
+            throw new StorageOpenException(file, "change counter file " + file + " is damaged (" + e.getMessage()
+                    + "); without it the node could issue etags a replica already holds. " + LogRecovery.ADVICE, e);
+        }
+    }
+
+    /** Where this run's change counters start: the writer goes on after it. */
     long floor() {
         return floor;
     }
 
-    /** Whether {@code change} is one of this node's counters that may have been issued and lost in a crash. */
+    /** Whether {@code change} is one of this node's counters that may have been issued and then cut from its log. */
     boolean isLost(long change) {
         for (LostRange range : lost) {
             if (range.contains(change)) {
@@ -153,17 +183,17 @@ final class ChangeCounter {
 
     /** Records that the node stopped cleanly after issuing {@code lastChange}. Writer thread, at close. */
     void closeCleanly(long lastChange) throws IOException {
-        write(true, lastChange);
+        write(CLOSED, lastChange);
     }
 
     private void reserve(long from) throws IOException {
-        write(false, from + RESERVATION);
+        write(RUNNING, from + RESERVATION);
     }
 
-    private void write(boolean clean, long counter) throws IOException {
+    private void write(byte state, long counter) throws IOException {
         List<LostRange> ranges = lost;
         ByteBuffer out = ByteBuffer.allocate(4 + 4 + 1 + 8 + 4 + 16 * ranges.size() + 4);
-        out.putInt(MAGIC).putInt(VERSION).put((byte) (clean ? 1 : 0)).putLong(counter).putInt(ranges.size());
+        out.putInt(MAGIC).putInt(VERSION).put(state).putLong(counter).putInt(ranges.size());
         for (LostRange r : ranges) {
             out.putLong(r.after()).putLong(r.through());
         }

@@ -82,7 +82,7 @@ public final class MapDbStorage implements Storage {
             });
             long lastSeq = recovered.lastSeq();
             index.finishReplay(lastSeq);
-            ChangeCounter counter = ChangeCounter.open(dir, index.lastChange());
+            ChangeCounter counter = ChangeCounter.open(dir, index.lastChange(), recovered.bytesCut() > 0);
             wal.startSegment(lastSeq + 1);
             wal.retireSegmentsUpTo(lastSeq);
             wal.prepareSpare();
@@ -130,6 +130,9 @@ public final class MapDbStorage implements Storage {
                     .replace(':', '-'));
             LogRecovery.Result result = LogRecovery.repair(walDir, WriteAheadLog.segments(walDir),
                     index.checkpointSeq(), quarantine);
+            if (result.repaired() != null) {
+                ChangeCounter.markCut(dir, index.lastChange());
+            }
             return result.repaired() != null ? result.repaired()
                     : "the write-ahead log in " + walDir + " is not corrupt (it reads through record " + result.lastSeq()
                     + "); nothing was changed";

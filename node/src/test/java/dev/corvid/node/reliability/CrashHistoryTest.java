@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashHistoryTest {
 
     private static final int DOCUMENTS = 48;
-    private static final int ROUNDS = 9;
+    private static final int ROUNDS = 6;
     private static final String SMALL_LOG = "\"storage\": {\"logSegmentBytes\": 65536, \"checkpointEntries\": 300, "
             + "\"checkpointIntervalMillis\": 100}";
 
@@ -56,9 +56,9 @@ class CrashHistoryTest {
                 writers.start();
                 for (int round = 1; round <= ROUNDS; round++) {
                     int before = writers.acknowledgedCount();
-                    await("round " + round + ": 300 more tokens acknowledged (" + writers.summary() + ")")
+                    await("round " + round + ": 250 more tokens acknowledged (" + writers.summary() + ")")
                             .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-                            .until(() -> writers.acknowledgedCount() >= before + 300);
+                            .until(() -> writers.acknowledgedCount() >= before + 250);
                     String victim = round % 3 == 0 ? (round % 2 == 0 ? "B" : "C") : "A";
                     if (victim.equals("A")) {
                         sampleLog(cluster.dataDir("A").resolve("wal"), segmentsSeen, spareSeen);

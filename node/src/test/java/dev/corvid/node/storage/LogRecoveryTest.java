@@ -160,6 +160,7 @@ class LogRecoveryTest {
     @Test
     void repairLog_cutsAtTheDamage_keepsACopy_andTheStorageOpensWithWhatCameBefore() throws IOException {
         Path image = crashImage(30);
+        CrashRecoveryTest.copy(image, dir.resolve("image-intact"));
         Path segment = CrashRecoveryTest.onlySegment(image.resolve("wal"));
         List<Long> starts = recordStarts(segment);
         flip(segment, starts.get(10) + 20);
@@ -171,11 +172,17 @@ class LogRecoveryTest {
             quarantine = files.filter(p -> p.getFileName().toString().startsWith("wal-quarantine-")).findFirst().orElseThrow();
         }
         assertArrayEquals(damaged, Files.readAllBytes(quarantine.resolve(segment.getFileName())), "the copy kept");
+        Etag lostEtag;
+        try (MapDbStorage intact = MapDbStorage.open(MapDbStorageTest.small(copyOf(dir.resolve("image-intact"), "x")))) {
+            lostEtag = intact.get("docs/29").orElseThrow().etag();
+        }
         try (MapDbStorage repaired = MapDbStorage.open(MapDbStorageTest.small(image))) {
             for (int i = 0; i < 30; i++) {
                 assertEquals(i < 10, repaired.get("docs/" + i).isPresent(), "docs/" + i);
             }
-            repaired.write(WriteBatch.builder().put("after", null, "{}", null).build());
+            Etag next = repaired.write(WriteBatch.builder().put("after", null, "{}", null).build()).get(0).etag();
+            assertTrue(next.change() > lostEtag.change(), "a cut log goes on after what it lost: " + next);
+            assertFalse(repaired.canResumeFrom(lostEtag), "a replica holding a cut change has diverged");
         }
         assertTrue(MapDbStorage.repairLog(image).contains("is not corrupt"));
     }
@@ -225,7 +232,7 @@ class LogRecoveryTest {
     }
 
     @Test
-    void cleanRestart_continuesTheChangeCounter_crashSkipsAhead() throws IOException {
+    void restarts_continueTheChangeCounter_andEtagsStillSortAfterEveryEarlierOne() throws IOException {
         Path live = dir.resolve("live");
         Etag last;
         try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live))) {
@@ -235,15 +242,16 @@ class LogRecoveryTest {
         try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live))) {
             Etag next = storage.write(WriteBatch.builder().put("b", null, "{}", null).build()).get(0).etag();
             assertEquals(last.change() + 1, next.change(), "a clean restart leaves no gap");
+            assertTrue(next.compareTo(last) > 0);
             last = next;
             CrashRecoveryTest.copy(live, image);
         }
         try (MapDbStorage crashed = MapDbStorage.open(MapDbStorageTest.small(image))) {
             Etag next = crashed.write(WriteBatch.builder().put("c", null, "{}", null).build()).get(0).etag();
-            assertTrue(next.change() > last.change() + ChangeCounter.RESERVATION - 2,
-                    "after a crash the counter goes on past the reservation: " + next + " after " + last);
+            assertEquals(last.change() + 1, next.change(), "a crash that cut nothing leaves no gap either");
+            assertTrue(next.compareTo(last) > 0, "the restart counter orders it after " + last + ": " + next);
             assertTrue(crashed.canResumeFrom(last));
-            assertFalse(crashed.canResumeFrom(Etag.of(crashed.nodeTag(), 1, last.change() + 1)));
+            assertFalse(crashed.canResumeFrom(Etag.of(crashed.nodeTag(), 1, next.change() + 1)), "never issued");
             assertFalse(crashed.canResumeFrom(Etag.of(crashed.nodeTag() ^ 1, 1, 1)), "another node's etag");
         }
     }
