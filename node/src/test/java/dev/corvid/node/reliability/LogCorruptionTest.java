@@ -46,7 +46,7 @@ import picocli.CommandLine;
  */
 class LogCorruptionTest {
 
-    private static final int DOCS = 300;
+    private static final int DOCS = 200;
 
     @TempDir
     static Path dir;

@@ -106,7 +106,7 @@ class DivergedReplicaTest {
 
     /** For a while, through several handshake retries: diverged every time, never a count of changes behind. */
     private static void assertNeverCaughtUp(ClusterClient client) {
-        await("B stays diverged, never caught up").during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+        await("B stays diverged, never caught up").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(8))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
                     ReplicaStatus t = client.topology("A").getReplicas(0);
