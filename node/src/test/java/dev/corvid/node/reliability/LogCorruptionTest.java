@@ -1,5 +1,9 @@
 package dev.corvid.node.reliability;
 
+import static dev.corvid.node.testing.LogFiles.endOfData;
+import static dev.corvid.node.testing.LogFiles.flip;
+import static dev.corvid.node.testing.LogFiles.lastSeq;
+import static dev.corvid.node.testing.LogFiles.newestSegmentWithData;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,10 +18,10 @@ import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.DocumentsGrpc;
-import dev.corvid.proto.TopologyRequest;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
+import dev.corvid.proto.TopologyRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -210,54 +214,9 @@ class LogCorruptionTest {
         return NettyChannelBuilder.forTarget(cluster.address(node)).usePlaintext().build();
     }
 
-    private static List<Path> segments(Path wal) throws IOException {
-        try (Stream<Path> files = Files.list(wal)) {
-            return files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.wal")).sorted().toList();
-        }
-    }
-
     private static Path onlyQuarantine(Path dataDir) throws IOException {
         try (Stream<Path> files = Files.list(dataDir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("wal-quarantine-")).findFirst().orElseThrow();
-        }
-    }
-
-    /** The sequence number of the last record of a segment, found by walking the records' length fields. */
-    private static long lastSeq(Path segment) throws IOException {
-        ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(segment));
-        long last = -1;
-        for (int pos = 0; pos + 16 <= all.limit() && all.getInt(pos) > 0; pos += 16 + all.getInt(pos)) {
-            last = all.getLong(pos + 8);
-        }
-        return last;
-    }
-
-    private static Path newestSegmentWithData(Path wal) throws IOException {
-        List<Path> all = segments(wal);
-        for (int i = all.size() - 1; i >= 0; i--) {
-            if (endOfData(all.get(i)) > 0) {
-                return all.get(i);
-            }
-        }
-        throw new AssertionError("no log segment with records in " + wal);
-    }
-
-    /** The offset after the last non-zero byte: where the records of a preallocated segment end. */
-    private static long endOfData(Path segment) throws IOException {
-        byte[] bytes = Files.readAllBytes(segment);
-        int end = bytes.length;
-        while (end > 0 && bytes[end - 1] == 0) {
-            end--;
-        }
-        return end;
-    }
-
-    private static void flip(Path file, long offset) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, offset);
-            b.put(0, (byte) (b.get(0) ^ 0x01)).position(0);
-            ch.write(b, offset);
         }
     }
 }

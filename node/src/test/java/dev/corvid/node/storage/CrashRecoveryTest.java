@@ -3,6 +3,7 @@ package dev.corvid.node.storage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.node.testing.LogFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -154,14 +155,8 @@ class CrashRecoveryTest {
         }
     }
 
-    /** The offset after the last non-zero byte: where the records of a preallocated segment end. */
     static long endOfData(Path segment) throws IOException {
-        byte[] bytes = Files.readAllBytes(segment);
-        int end = bytes.length;
-        while (end > 0 && bytes[end - 1] == 0) {
-            end--;
-        }
-        return end;
+        return LogFiles.endOfData(segment);
     }
 
     static void copy(Path from, Path to) throws IOException {

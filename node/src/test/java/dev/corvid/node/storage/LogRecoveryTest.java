@@ -1,5 +1,7 @@
 package dev.corvid.node.storage;
 
+import static dev.corvid.node.testing.LogFiles.flip;
+import static dev.corvid.node.testing.LogFiles.recordStarts;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -325,26 +327,6 @@ class LogRecoveryTest {
         log.sync();
     }
 
-    /** Byte offsets where the records of a segment start, read by walking their length fields. */
-    private static List<Long> recordStarts(Path segment) throws IOException {
-        List<Long> starts = new ArrayList<>();
-        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
-            ByteBuffer header = ByteBuffer.allocate(WriteAheadLog.HEADER);
-            long pos = 0;
-            while (pos + WriteAheadLog.HEADER <= ch.size()) {
-                header.clear();
-                ch.read(header, pos);
-                int length = header.getInt(0);
-                if (length == 0 && header.getLong(8) == 0) {
-                    break;
-                }
-                starts.add(pos);
-                pos += WriteAheadLog.HEADER + length;
-            }
-        }
-        return starts;
-    }
-
     /** The start of the record that holds {@code offset}. */
     private static long recordAt(List<Long> starts, long offset) {
         long start = 0;
@@ -354,15 +336,6 @@ class LogRecoveryTest {
             }
         }
         return start;
-    }
-
-    private static void flip(Path file, long offset) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1);
-            ch.read(b, offset);
-            b.put(0, (byte) (b.get(0) ^ 0x10)).position(0);
-            ch.write(b, offset);
-        }
     }
 
     private static Map<Path, byte[]> files(Path root) throws IOException {
