@@ -6,6 +6,7 @@ import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.replication.ReplicationStatus;
+import dev.corvid.node.storage.AnswerTooLargeException;
 import dev.corvid.node.storage.ContentScan;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.IdRange;
@@ -144,7 +145,12 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     GetResponse getAnswer(GetRequest request) {
         List<String> ids = request.getIdsList();
         List<String> distinct = ids.size() > 1 ? List.copyOf(new LinkedHashSet<>(ids)) : ids;
-        List<Optional<StoredDocument>> found = storage.getAll(distinct);
+        List<Optional<StoredDocument>> found;
+        try {
+            found = storage.getAll(distinct, serving.maxAnswerBytes());
+        } catch (AnswerTooLargeException e) {
+            throw tooLarge(e.getMessage(), "ask for fewer documents at once");
+        }
         Map<String, dev.corvid.proto.Document> byId = new HashMap<>();
         for (int i = 0; i < distinct.size(); i++) {
             String id = distinct.get(i);
@@ -160,12 +166,16 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         return checkSize(response.build(), "ask for fewer documents at once");
     }
 
+    private StatusRuntimeException tooLarge(String what, String advice) {
+        return Status.RESOURCE_EXHAUSTED.withDescription(what + "; a node sends at most " + serving.maxAnswerBytes()
+                + " bytes in one answer (serving.maxAnswerBytes): " + advice).asRuntimeException();
+    }
+
     /** {@code answer}, unless it is over {@code serving.maxAnswerBytes}: the node never sends (nor buffers) one that is. */
     private <T extends com.google.protobuf.MessageLite> T checkSize(T answer, String advice) {
         int size = answer.getSerializedSize();
         if (size > serving.maxAnswerBytes()) {
-            throw Status.RESOURCE_EXHAUSTED.withDescription("the answer (" + size + " bytes) is larger than a node sends ("
-                    + serving.maxAnswerBytes() + ", serving.maxAnswerBytes); " + advice).asRuntimeException();
+            throw tooLarge("the answer is " + size + " bytes", advice);
         }
         return answer;
     }

@@ -403,6 +403,15 @@ final class MapDbIndex implements AutoCloseable {
      * losing the race reads under the lock.
      */
     private List<byte[]> rawRecords(Supplier<List<String>> idsUnderLock) {
+        return rawRecords(idsUnderLock, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #rawRecords(Supplier)} that stops with {@link AnswerTooLargeException} once the records
+     * read add up to more than {@code maxBytes}, so a read of many large documents that MapDB alone
+     * holds never has more than that (and one record) in memory.
+     */
+    private List<byte[]> rawRecords(Supplier<List<String>> idsUnderLock, long maxBytes) {
         for (int attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
             List<String> ids = new ArrayList<>();
             List<Located> located = read(() -> {
@@ -414,6 +423,7 @@ final class MapDbIndex implements AutoCloseable {
                 return out;
             });
             List<byte[]> out = new ArrayList<>(ids.size());
+            long bytes = 0;
             for (int i = 0; i < ids.size(); i++) {
                 Located at = located.get(i);
                 byte[] raw = at.inMemory();
@@ -424,6 +434,10 @@ final class MapDbIndex implements AutoCloseable {
                     }
                     cache.offer(ids.get(i), raw);
                 }
+                bytes += raw == null ? 0 : raw.length;
+                if (bytes > maxBytes) {
+                    throw new AnswerTooLargeException(bytes, maxBytes);
+                }
                 out.add(raw);
             }
             if (out.size() == ids.size()) {
@@ -432,8 +446,14 @@ final class MapDbIndex implements AutoCloseable {
         }
         return read(() -> {
             List<byte[]> out = new ArrayList<>();
+            long bytes = 0;
             for (String id : idsUnderLock.get()) {
-                out.add(raw(id));
+                byte[] raw = raw(id);
+                bytes += raw == null ? 0 : raw.length;
+                if (bytes > maxBytes) {
+                    throw new AnswerTooLargeException(bytes, maxBytes);
+                }
+                out.add(raw);
             }
             return out;
         });
@@ -444,7 +464,12 @@ final class MapDbIndex implements AutoCloseable {
     }
 
     List<DocumentRecord> records(List<String> ids) {
-        List<byte[]> raws = rawRecords(() -> ids);
+        return records(ids, Long.MAX_VALUE);
+    }
+
+    /** @throws AnswerTooLargeException once the records read add up to more than {@code maxBytes} */
+    List<DocumentRecord> records(List<String> ids, long maxBytes) {
+        List<byte[]> raws = rawRecords(() -> ids, maxBytes);
         List<DocumentRecord> out = new ArrayList<>(raws.size());
         for (byte[] raw : raws) {
             out.add(raw == null ? null : DocumentRecord.decode(raw));

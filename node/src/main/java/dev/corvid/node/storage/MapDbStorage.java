@@ -187,8 +187,13 @@ public final class MapDbStorage implements Storage {
 
     @Override
     public List<Optional<StoredDocument>> getAll(List<String> ids) {
+        return getAll(ids, Long.MAX_VALUE);
+    }
+
+    @Override
+    public List<Optional<StoredDocument>> getAll(List<String> ids, long maxBytes) {
         ids.forEach(DocumentIds::checkId);
-        List<DocumentRecord> records = index.records(ids);
+        List<DocumentRecord> records = index.records(ids, maxBytes);
         List<Optional<StoredDocument>> out = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
             DocumentRecord r = records.get(i);

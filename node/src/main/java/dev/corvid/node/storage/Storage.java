@@ -22,6 +22,14 @@ public interface Storage extends AutoCloseable {
     List<Optional<StoredDocument>> getAll(List<String> ids);
 
     /**
+     * {@link #getAll(List)} that holds no more than {@code maxBytes} of stored records (and one
+     * more) however many large documents the ids name.
+     *
+     * @throws AnswerTooLargeException once the records read add up to more than {@code maxBytes}
+     */
+    List<Optional<StoredDocument>> getAll(List<String> ids, long maxBytes);
+
+    /**
      * Applies a batch atomically and durably. Blocks until the batch is on disk.
      *
      * @throws ConcurrencyViolationException when an expected etag does not hold; nothing is applied

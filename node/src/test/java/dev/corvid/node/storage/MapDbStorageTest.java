@@ -68,6 +68,18 @@ class MapDbStorageTest {
     }
 
     @Test
+    void getAll_ofMoreBytesThanAllowed_stopsWithAnswerTooLarge_andWithinTheBudgetReadsThemAll() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            put("big/" + i, "{\"pad\":\"" + "x".repeat(16 * 1024) + "\"}", null);
+            ids.add("big/" + i);
+        }
+        AnswerTooLargeException e = assertThrows(AnswerTooLargeException.class, () -> storage.getAll(ids, 40 * 1024));
+        assertEquals(40 * 1024, e.limit());
+        assertEquals(5, storage.getAll(ids, 200 * 1024).stream().filter(Optional::isPresent).count());
+    }
+
+    @Test
     void get_missing_isEmpty() {
         assertTrue(storage.get("people/404").isEmpty());
     }
