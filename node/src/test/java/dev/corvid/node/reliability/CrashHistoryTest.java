@@ -88,6 +88,8 @@ class CrashHistoryTest {
                 }
             }
             master.shutdownNow();
+            System.out.printf("crash history: %d kills (master and replicas), %s; %d segments seen; every "
+                    + "acknowledged token on A, B and C%n", ROUNDS, writers.summary(), segmentsSeen.size());
             // Each kill of the master found other segments than the one before, a recycled one among them.
             assertTrue(segmentsSeen.size() >= ROUNDS / 2, "the history should roll many log segments: " + segmentsSeen);
             assertTrue(spareSeen[0], "no spare segment was prepared");
