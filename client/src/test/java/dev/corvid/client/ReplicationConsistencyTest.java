@@ -90,6 +90,9 @@ class ReplicationConsistencyTest {
             cluster.restart("A");
             awaitAcknowledged(log, 300, "writes after master A is back");
 
+            // The restarted master knows how far C is only once C has answered its new stream.
+            await("the restarted master hears from replica C").atMost(STEP).pollInterval(Duration.ofMillis(50))
+                    .until(() -> lag.knows("C"));
             cluster.pause("C");
             try {
                 await("master sees paused replica C over 2 s behind").atMost(STEP).pollInterval(Duration.ofMillis(50))
@@ -163,6 +166,7 @@ class ReplicationConsistencyTest {
         private final Map<String, Long> lagMillis = new ConcurrentHashMap<>();
         private final Map<String, Long> maxLagMillis = new ConcurrentHashMap<>();
         private final Map<String, Long> maxBehind = new ConcurrentHashMap<>();
+        private final java.util.Set<String> known = ConcurrentHashMap.newKeySet();
 
         LagMonitor(String master) {
             channel = NettyChannelBuilder.forTarget(master).usePlaintext().build();
@@ -175,6 +179,11 @@ class ReplicationConsistencyTest {
                 NodeStats stats = DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
                         .stats(StatsRequest.getDefaultInstance());
                 for (ReplicaStatus r : stats.getReplicasList()) {
+                    if (r.hasLagMs() && r.getConnected()) {
+                        known.add(r.getName());
+                    } else {
+                        known.remove(r.getName());
+                    }
                     if (r.hasLagMs()) {
                         lagMillis.put(r.getName(), r.getLagMs());
                         maxLagMillis.merge(r.getName(), r.getLagMs(), Math::max);
@@ -186,6 +195,11 @@ class ReplicationConsistencyTest {
             } catch (RuntimeException e) {
                 // master down: nothing to record
             }
+        }
+
+        /** Whether the master's last answer held the replica's lag (it has heard from the replica). */
+        boolean knows(String replica) {
+            return known.contains(replica);
         }
 
         long lagMillis(String replica) {
