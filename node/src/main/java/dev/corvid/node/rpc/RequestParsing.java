@@ -8,11 +8,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Makes a service answer {@code INVALID_ARGUMENT} to a request whose bytes do not parse as its
@@ -35,18 +32,7 @@ final class RequestParsing {
 
     /** {@code service} with every method's request parsing guarded as described above. */
     static ServerServiceDefinition refuseMalformed(ServerServiceDefinition service) {
-        ServiceDescriptor original = service.getServiceDescriptor();
-        ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
-                .setSchemaDescriptor(original.getSchemaDescriptor());
-        List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-        for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-            ServerMethodDefinition<?, ?> guarded = guard(method);
-            descriptor.addMethod(guarded.getMethodDescriptor());
-            methods.add(guarded);
-        }
-        ServerServiceDefinition.Builder guarded = ServerServiceDefinition.builder(descriptor.build());
-        methods.forEach(guarded::addMethod);
-        return guarded.build();
+        return ServiceMethods.replace(service, RequestParsing::guard);
     }
 
     private static <Q, A> ServerMethodDefinition<Parsed<Q>, A> guard(ServerMethodDefinition<Q, A> method) {

@@ -6,12 +6,9 @@ import dev.corvid.proto.ExchangeResponse;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,17 +39,7 @@ final class StreamReset {
 
     /** {@code service} with the streaming methods able to reset; the rest, and the schema, as they were. */
     static ServerServiceDefinition install(ServerServiceDefinition service) {
-        ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(service.getServiceDescriptor().getName())
-                .setSchemaDescriptor(service.getServiceDescriptor().getSchemaDescriptor());
-        List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-        for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-            ServerMethodDefinition<?, ?> installed = resetting(method);
-            descriptor.addMethod(installed.getMethodDescriptor());
-            methods.add(installed);
-        }
-        ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(descriptor.build());
-        methods.forEach(out::addMethod);
-        return out.build();
+        return ServiceMethods.replace(service, StreamReset::resetting);
     }
 
     @SuppressWarnings("unchecked")

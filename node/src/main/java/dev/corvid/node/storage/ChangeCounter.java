@@ -63,7 +63,7 @@ final class ChangeCounter {
     private final Path file;
     private final Path dir;
     private final long floor;
-    private volatile List<LostRange> lost;
+    private final List<LostRange> lost;
     // Writer thread only.
     private long reserved;
 
@@ -210,9 +210,7 @@ final class ChangeCounter {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        WriteAheadLog.syncDirectory(dir);
         reserved = counter;
     }
 }

@@ -133,14 +133,8 @@ final class LogRecovery {
                                 expected, pos, damage);
                         continue;
                     }
-                    String corrupt = "write-ahead log segment " + segment + " is corrupt: record "
-                            + expected + " at byte " + pos + " is damaged (" + damage + "), but the log goes on in "
-                            + segments.get(s + 1).getFileName() + " from record " + (through + 1)
-                            + ", so the damage is inside the log, not a torn tail.";
-                    if (quarantine == null) {
-                        throw new StorageOpenException(segment, corrupt + " " + ADVICE);
-                    }
-                    return cutAside(ch, segments, s, pos, last, expected, quarantine, corrupt);
+                    return corrupt(ch, segments, s, pos, last, expected, quarantine, "the log goes on in "
+                            + segments.get(s + 1).getFileName() + " from record " + (through + 1), damage);
                 }
                 long lastData = lastNonZero(ch, pos, size);
                 if (lastData < 0) {
@@ -153,13 +147,8 @@ final class LogRecovery {
                     continue;
                 }
                 if (later >= 0) {
-                    String corrupt = "write-ahead log segment " + segment + " is corrupt: record "
-                            + expected + " at byte " + pos + " is damaged (" + damage + "), but an intact later record "
-                            + "starts at byte " + later + ", so the damage is inside the log, not a torn tail.";
-                    if (quarantine == null) {
-                        throw new StorageOpenException(segment, corrupt + " " + ADVICE);
-                    }
-                    return cutAside(ch, segments, s, pos, last, expected, quarantine, corrupt);
+                    return corrupt(ch, segments, s, pos, last, expected, quarantine,
+                            "an intact later record starts at byte " + later, damage);
                 }
                 long cut = lastData + 1 - pos;
                 log.warn("write-ahead log segment {}: record {} at byte {} is incomplete or damaged ({}); cutting off "
@@ -174,11 +163,20 @@ final class LogRecovery {
         return new Result(last, 0, 0);
     }
 
-    /** Repair: keeps a copy of segment {@code s}, cuts it at {@code pos}, moves every later segment aside. */
-    private static Result cutAside(FileChannel ch, List<Path> segments, int s, long pos, long last, long cutAtSeq,
-                                   Path quarantine, String corrupt) throws IOException {
-        Files.createDirectories(quarantine);
+    /**
+     * Damage at {@code pos} of segment {@code s} with {@code evidence} of more log after it: refuses
+     * to open, or, when repairing, keeps a copy of the segment, cuts it at {@code pos} and moves every
+     * later segment aside.
+     */
+    private static Result corrupt(FileChannel ch, List<Path> segments, int s, long pos, long last, long cutAtSeq,
+                                  Path quarantine, String evidence, String damage) throws IOException {
         Path segment = segments.get(s);
+        String corrupt = "write-ahead log segment " + segment + " is corrupt: record " + cutAtSeq + " at byte " + pos
+                + " is damaged (" + damage + "), but " + evidence + ", so the damage is inside the log, not a torn tail.";
+        if (quarantine == null) {
+            throw new StorageOpenException(segment, corrupt + " " + ADVICE);
+        }
+        Files.createDirectories(quarantine);
         long size = ch.size();
         Files.copy(segment, quarantine.resolve(segment.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
         List<Path> moved = new ArrayList<>();
@@ -187,9 +185,7 @@ final class LogRecovery {
         }
         ch.truncate(pos);
         ch.force(true);
-        try (FileChannel d = FileChannel.open(segment.getParent(), StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        WriteAheadLog.syncDirectory(segment.getParent());
         String repaired = corrupt + " Cut " + segment.getFileName() + " at byte " + pos + " (a copy of it is in "
                 + quarantine + ") and moved " + moved.size() + " later segment(s) there: log records from " + cutAtSeq
                 + " on are gone from this node.";

@@ -186,11 +186,6 @@ public final class MapDbStorage implements Storage {
     }
 
     @Override
-    public List<Optional<StoredDocument>> getAll(List<String> ids) {
-        return getAll(ids, Long.MAX_VALUE);
-    }
-
-    @Override
     public List<Optional<StoredDocument>> getAll(List<String> ids, long maxBytes) {
         ids.forEach(DocumentIds::checkId);
         List<DocumentRecord> records = index.records(ids, maxBytes);

@@ -19,7 +19,9 @@ public interface Storage extends AutoCloseable {
     Optional<StoredDocument> get(String id);
 
     /** {@link #get} for several ids at once, seen at one point in time, in the order asked. */
-    List<Optional<StoredDocument>> getAll(List<String> ids);
+    default List<Optional<StoredDocument>> getAll(List<String> ids) {
+        return getAll(ids, Long.MAX_VALUE);
+    }
 
     /**
      * {@link #getAll(List)} that holds no more than {@code maxBytes} of stored records (and one

@@ -46,6 +46,8 @@ final class WriteAheadLog implements AutoCloseable {
     private static final String SPARE = "spare.wal.tmp";
     /** A retired segment waiting to be zeroed and become the spare. */
     private static final String RECYCLED = "spare.wal.recycled";
+    /** Written over new and recycled segments; never changed, so threads share it through duplicates. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
     static final int HEADER = 16;
     static final int MAX_RECORD = 512 * 1024 * 1024;
 
@@ -113,24 +115,7 @@ final class WriteAheadLog implements AutoCloseable {
             return;
         }
         Path recycled = dir.resolve(RECYCLED);
-        Path ready;
-        if (Files.exists(recycled)) {
-            try (FileChannel ch = FileChannel.open(recycled, StandardOpenOption.WRITE)) {
-                if (ch.size() > segmentBytes) {
-                    ch.truncate(segmentBytes);
-                }
-                writeZeros(ch);
-                ch.force(true);
-            }
-            ready = recycled;
-        } else {
-            ready = dir.resolve(SPARE + ".zeroing");
-            try (FileChannel ch = FileChannel.open(ready, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeZeros(ch);
-                ch.force(true);
-            }
-        }
+        Path ready = zeroed(Files.exists(recycled) ? recycled : dir.resolve(SPARE + ".zeroing"));
         synchronized (this) {
             Files.move(ready, spare, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory();
@@ -138,22 +123,26 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     private void preallocate(Path file) throws IOException {
-        Path tmp = dir.resolve(file.getFileName() + ".zeroing");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeZeros(ch);
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(zeroed(dir.resolve(file.getFileName() + ".zeroing")), file, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Writes zeros over the first {@code segmentBytes} of the file. */
-    private void writeZeros(FileChannel ch) throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-        for (long written = 0; written < segmentBytes; ) {
-            zeros.clear().limit((int) Math.min(zeros.capacity(), segmentBytes - written));
-            written += ch.write(zeros, written);
+    /**
+     * Makes {@code file} (created if missing, else overwritten in place) the segment size of zeros,
+     * synced, and returns it.
+     */
+    private Path zeroed(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            if (ch.size() > segmentBytes) {
+                ch.truncate(segmentBytes);
+            }
+            for (long written = 0; written < segmentBytes; ) {
+                ByteBuffer zeros = ZEROS.duplicate();
+                zeros.limit((int) Math.min(zeros.capacity(), segmentBytes - written));
+                written += ch.write(zeros, written);
+            }
+            ch.force(true);
         }
+        return file;
     }
 
     /** Buffers a record; it is durable only after {@link #sync}. */
@@ -257,6 +246,11 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     private void syncDirectory() throws IOException {
+        syncDirectory(dir);
+    }
+
+    /** Makes the directory's entries (files created, renamed, deleted) durable. */
+    static void syncDirectory(Path dir) throws IOException {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         }
