@@ -43,12 +43,13 @@ import org.slf4j.LoggerFactory;
  *   query on an unknown collection    NOT_FOUND
  *   node starting or stopping, or     UNAVAILABLE          retry, maybe elsewhere
  *     its call queue full
- *   answer over serving.maxAnswerBytes RESOURCE_EXHAUSTED  ask for less at once
- *     or serving.maxExchangeAnswerBytes,
- *     call over serving.maxExchangeRequestBytes,
- *     more than serving.maxExchangeCalls
- *     calls or serving.maxDigestStreams
- *     streams at once
+ *   over a serving limit: an answer   RESOURCE_EXHAUSTED   ask for less at once; an Exchange call
+ *     over maxAnswerBytes or                               over its size goes as a unary call
+ *     maxExchangeAnswerBytes, an
+ *     Exchange call over
+ *     maxExchangeRequestBytes, more
+ *     than maxExchangeCalls calls or
+ *     maxDigestStreams streams at once
  *   a call whose deadline passed      DEADLINE_EXCEEDED    the call was not run (or its answer dropped)
  *     before the node ran it
  *   stream reset by the node (reader  CANCELLED            what the stream held is dropped; see the

@@ -124,6 +124,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     @Override
     public void onNext(ExchangeRequest request) {
         long id = request.getCallId();
+        int callBytes = callBytes(request);
         Status refused = null;
         boolean kept = true;
         synchronized (lock) {
@@ -131,7 +132,6 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
             if (ended) {
                 return;
             }
-            int callBytes = callBytes(request);
             if (stopping) {
                 refused = Errors.stoppingNotRun();
             } else if (callBytes > maxCallBytes) {
