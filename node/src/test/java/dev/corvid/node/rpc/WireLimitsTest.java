@@ -24,9 +24,8 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,29 +85,15 @@ class WireLimitsTest {
         try (CorvidNode node = CorvidNode.start(config, "A")) {
             ManagedChannel channel = NettyChannelBuilder.forTarget(node.address()).usePlaintext().build();
             try {
-                Map<Long, ExchangeResponse> answers = new ConcurrentHashMap<>();
-                CompletableFuture<Status> ended = new CompletableFuture<>();
-                StreamObserver<ExchangeRequest> calls = DocumentsGrpc.newStub(channel).exchange(new StreamObserver<>() {
-                    @Override
-                    public void onNext(ExchangeResponse value) {
-                        answers.put(value.getCallId(), value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        ended.complete(Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        ended.complete(Status.OK);
-                    }
-                });
+                ExchangeClient exchange = ExchangeClient.open(channel);
+                StreamObserver<ExchangeRequest> calls = exchange.calls();
                 calls.onNext(ExchangeRequest.newBuilder().setCallId(1).setBatch(put("wire/large", "x".repeat(3000))).build());
                 calls.onNext(ExchangeRequest.newBuilder().setCallId(2).setBatch(put("wire/small", "x")).build());
                 calls.onCompleted();
 
-                assertEquals(Status.OK, ended.get(30, TimeUnit.SECONDS), "the stream ends once both calls are answered");
+                assertEquals(Status.OK, exchange.ended().get(30, TimeUnit.SECONDS), "the stream ends once both calls are answered");
+                Map<Long, ExchangeResponse> answers = new HashMap<>();
+                exchange.answers().forEach(a -> answers.put(a.getCallId(), a));
                 com.google.rpc.Status refused = answers.get(1L).getError();
                 assertEquals(Status.Code.RESOURCE_EXHAUSTED.value(), refused.getCode(), refused.toString());
                 assertTrue(refused.getMessage().contains("serving.maxExchangeRequestBytes"), refused.getMessage());
