@@ -11,7 +11,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -38,9 +37,8 @@ import java.util.Set;
  * </pre>
  * Exactly one node is the master; names, addresses and data directories are unique; relative data
  * directories resolve against the folder of the config file. {@code limits}, {@code storage},
- * {@code replication}, {@code serving} and each of their fields are optional (see {@link Limits},
- * {@link StorageSettings}, {@link ReplicationSettings} and {@link ServingLimits} for the
- * defaults).
+ * {@code replication}, {@code serving} and each of their fields are optional: together they are
+ * the node's {@link NodeSettings}, where every setting and its default is listed.
  *
  * <p>{@code secret} is what a replica checks before it takes a replication stream: the master
  * proves it knows the secret (HMAC-SHA256 over a fresh random challenge of the replica), and the
@@ -54,16 +52,12 @@ import java.util.Set;
  * opened a stream, it does not hide the documents or protect a stream from a machine in the
  * middle.
  *
- * @param name        the cluster's name
- * @param nodes       every node, master included, in the order written
- * @param limits      request limits shared by all nodes
- * @param secret      the replication secret, or null for none (loopback only)
- * @param storage     how every node tunes its storage
- * @param replication heartbeat and master timeout of replication streams
- * @param serving     what one client may hold of a node, shared by all nodes
+ * @param name     the cluster's name
+ * @param nodes    every node, master included, in the order written
+ * @param secret   the replication secret, or null for none (loopback only)
+ * @param settings what every node of the cluster is tuned to; null means {@link NodeSettings#DEFAULT}
  */
-public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret,
-                            StorageSettings storage, ReplicationSettings replication, ServingLimits serving) {
+public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, NodeSettings settings) {
 
     /** Shortest secret accepted: 16 characters. */
     public static final int MIN_SECRET_LENGTH = 16;
@@ -95,27 +89,45 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
                 }
             }
         }
-        if (replication == null) {
-            replication = ReplicationSettings.DEFAULT;
+        if (settings == null) {
+            settings = NodeSettings.DEFAULT;
         }
-        if (storage == null) {
-            storage = StorageSettings.DEFAULT;
-        }
-        if (serving == null) {
-            serving = ServingLimits.DEFAULT;
-        }
+    }
+
+    /** A cluster with these settings; a null section keeps its defaults. */
+    public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret,
+                         StorageSettings storage, ReplicationSettings replication, ServingLimits serving) {
+        this(name, nodes, secret, new NodeSettings(limits, storage, replication, serving));
     }
 
     /** A cluster without a replication secret (loopback only), with default storage, replication and serving settings. */
     public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits) {
-        this(name, nodes, limits, null, StorageSettings.DEFAULT, ReplicationSettings.DEFAULT,
-                ServingLimits.DEFAULT);
+        this(name, nodes, limits, null);
     }
 
     /** A cluster with default storage, replication and serving settings. */
     public ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, String secret) {
-        this(name, nodes, limits, secret, StorageSettings.DEFAULT, ReplicationSettings.DEFAULT,
-                ServingLimits.DEFAULT);
+        this(name, nodes, limits, secret, null, null, null);
+    }
+
+    /** Request limits shared by all nodes: {@code settings().limits()}. */
+    public Limits limits() {
+        return settings.limits();
+    }
+
+    /** How every node tunes its storage: {@code settings().storage()}. */
+    public StorageSettings storage() {
+        return settings.storage();
+    }
+
+    /** Replication timing and batches: {@code settings().replication()}. */
+    public ReplicationSettings replication() {
+        return settings.replication();
+    }
+
+    /** What one client may hold of a node, shared by all nodes: {@code settings().serving()}. */
+    public ServingLimits serving() {
+        return settings.serving();
     }
 
     /**
@@ -168,13 +180,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         }
         try {
             List<NodeConfig> nodes = model.nodes.stream().map(n -> n.toConfig(base)).toList();
-            Limits limits = model.limits == null ? Limits.DEFAULT : model.limits.toLimits();
-            StorageSettings storage = model.storage == null ? StorageSettings.DEFAULT : model.storage.toSettings();
-            ReplicationSettings replication = model.replication == null ? ReplicationSettings.DEFAULT
-                    : model.replication.toSettings();
-            ServingLimits serving = model.serving == null ? ServingLimits.DEFAULT : model.serving.toLimits();
-            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, limits, model.secret,
-                    storage, replication, serving);
+            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, model.secret,
+                    model.toSettings());
         } catch (ConfigException e) {
             throw new ConfigException("cluster config " + source + ": " + e.getMessage(), e);
         }
@@ -183,9 +190,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
     /** Like the record's, with the secret left out so it never reaches a log. */
     @Override
     public String toString() {
-        return "ClusterConfig[name=" + name + ", nodes=" + nodes + ", limits=" + limits + ", storage=" + storage
-                + ", secret=" + (secret == null ? "none" : "(set)") + ", replication=" + replication
-                + ", serving=" + serving + "]";
+        return "ClusterConfig[name=" + name + ", nodes=" + nodes + ", secret=" + (secret == null ? "none" : "(set)")
+                + ", settings=" + settings + "]";
     }
 
     /** The one master. */
@@ -245,36 +251,14 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
         }
     }
 
-    /** The file format, as Jackson reads it. */
-    private static final class FileModel {
+    /** The file format, as Jackson reads it; the settings sections are {@link SettingsFile}'s. */
+    private static final class FileModel extends SettingsFile {
         @JsonProperty
         String cluster;
         @JsonProperty
         List<NodeModel> nodes;
         @JsonProperty
-        LimitsModel limits;
-        @JsonProperty
-        StorageModel storage;
-        @JsonProperty
         String secret;
-        @JsonProperty
-        ReplicationModel replication;
-        @JsonProperty
-        ServingModel serving;
-    }
-
-    private static final class ReplicationModel {
-        @JsonProperty
-        Long heartbeatMillis;
-        @JsonProperty
-        Long masterTimeoutMillis;
-
-        ReplicationSettings toSettings() {
-            ReplicationSettings d = ReplicationSettings.DEFAULT;
-            return new ReplicationSettings(
-                    heartbeatMillis != null ? Duration.ofMillis(heartbeatMillis) : d.heartbeat(),
-                    masterTimeoutMillis != null ? Duration.ofMillis(masterTimeoutMillis) : d.masterTimeout());
-        }
     }
 
     private static final class NodeModel {
@@ -312,90 +296,6 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, Limits limits, 
             }
             Path dir = base.resolve(dataDir).normalize();
             return new NodeConfig(name, host, port, dir, parsedRole);
-        }
-    }
-
-    private static final class StorageModel {
-        @JsonProperty
-        Long logSegmentBytes;
-        @JsonProperty
-        Integer checkpointEntries;
-        @JsonProperty
-        Long checkpointIntervalMillis;
-        @JsonProperty
-        Long cacheBytes;
-
-        StorageSettings toSettings() {
-            StorageSettings d = StorageSettings.DEFAULT;
-            return new StorageSettings(
-                    logSegmentBytes != null ? logSegmentBytes : d.logSegmentBytes(),
-                    checkpointEntries != null ? checkpointEntries : d.checkpointEntries(),
-                    checkpointIntervalMillis != null ? checkpointIntervalMillis : d.checkpointIntervalMillis(),
-                    cacheBytes != null ? cacheBytes : d.cacheBytes());
-        }
-    }
-
-    private static final class LimitsModel {
-        @JsonProperty
-        Integer maxDocumentBytes;
-        @JsonProperty
-        Integer maxRequestBytes;
-        @JsonProperty
-        Integer defaultPageSize;
-        @JsonProperty
-        Integer maxPageSize;
-
-        Limits toLimits() {
-            Limits d = Limits.DEFAULT;
-            return new Limits(
-                    maxDocumentBytes != null ? maxDocumentBytes : d.maxDocumentBytes(),
-                    maxRequestBytes != null ? maxRequestBytes : d.maxRequestBytes(),
-                    defaultPageSize != null ? defaultPageSize : d.defaultPageSize(),
-                    maxPageSize != null ? maxPageSize : d.maxPageSize());
-        }
-    }
-
-    private static final class ServingModel {
-        @JsonProperty
-        Integer rpcThreads;
-        @JsonProperty
-        Integer rpcQueueCalls;
-        @JsonProperty
-        Integer maxDigestStreams;
-        @JsonProperty
-        Long readerStallMillis;
-        @JsonProperty
-        Integer maxExchangeCalls;
-        @JsonProperty
-        Integer maxExchangeAnswerBytes;
-        @JsonProperty
-        Long exchangeStreamHeldBytes;
-        @JsonProperty
-        Long exchangeNodeHeldBytes;
-        @JsonProperty
-        Integer maxAnswerBytes;
-        @JsonProperty
-        Integer maxCallsPerConnection;
-        @JsonProperty
-        Integer replicationWindowBatches;
-        @JsonProperty
-        Long replicationWindowBytes;
-
-        ServingLimits toLimits() {
-            ServingLimits d = ServingLimits.DEFAULT;
-            return new ServingLimits(
-                    rpcThreads != null ? rpcThreads : d.rpcThreads(),
-                    rpcQueueCalls != null ? rpcQueueCalls : d.rpcQueueCalls(),
-                    maxDigestStreams != null ? maxDigestStreams : d.maxDigestStreams(),
-                    readerStallMillis != null ? readerStallMillis : d.readerStallMillis(),
-                    maxExchangeCalls != null ? maxExchangeCalls : d.maxExchangeCalls(),
-                    maxExchangeAnswerBytes != null ? maxExchangeAnswerBytes : d.maxExchangeAnswerBytes(),
-                    exchangeStreamHeldBytes != null ? exchangeStreamHeldBytes : d.exchangeStreamHeldBytes(),
-                    exchangeNodeHeldBytes != null ? exchangeNodeHeldBytes : d.exchangeNodeHeldBytes(),
-                    maxAnswerBytes != null ? maxAnswerBytes : d.maxAnswerBytes(),
-                    maxCallsPerConnection != null ? maxCallsPerConnection : d.maxCallsPerConnection(),
-                    replicationWindowBatches != null ? replicationWindowBatches : d.replicationWindowBatches(),
-                    replicationWindowBytes != null ? replicationWindowBytes : d.replicationWindowBytes());
         }
     }
 }

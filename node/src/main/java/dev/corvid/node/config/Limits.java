@@ -13,17 +13,11 @@ public record Limits(int maxDocumentBytes, int maxRequestBytes, int defaultPageS
     public static final Limits DEFAULT = new Limits(4 * 1024 * 1024, 64 * 1024 * 1024, 128, 1024);
 
     public Limits {
-        require(maxDocumentBytes >= 1024, "limits.maxDocumentBytes must be at least 1024, was " + maxDocumentBytes);
-        require(maxRequestBytes > maxDocumentBytes,
+        Require.atLeast("limits.maxDocumentBytes", maxDocumentBytes, 1024);
+        Require.that(maxRequestBytes > maxDocumentBytes,
                 "limits.maxRequestBytes (" + maxRequestBytes + ") must exceed limits.maxDocumentBytes (" + maxDocumentBytes + ")");
-        require(defaultPageSize >= 1, "limits.defaultPageSize must be at least 1, was " + defaultPageSize);
-        require(maxPageSize >= defaultPageSize,
+        Require.atLeast("limits.defaultPageSize", defaultPageSize, 1);
+        Require.that(maxPageSize >= defaultPageSize,
                 "limits.maxPageSize (" + maxPageSize + ") must be at least limits.defaultPageSize (" + defaultPageSize + ")");
-    }
-
-    private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new ConfigException(message);
-        }
     }
 }

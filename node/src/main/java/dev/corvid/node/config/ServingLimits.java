@@ -6,8 +6,8 @@ package dev.corvid.node.config;
  * {@code "serving"} object sets any of them by these names.
  *
  * @param rpcThreads               threads for the calls that may scan or touch the disk: queries,
- *                                 gets of more than 16 ids, id reservations, Digest pages (default:
- *                                 the number of processors, at least 2)
+ *                                 gets of more than {@code maxDirectGetIds} ids, id reservations,
+ *                                 Digest pages (default: the number of processors, at least 2)
  * @param rpcQueueCalls            calls waiting for one of those threads, and, separately, Stats and
  *                                 Topology calls waiting for their own thread; a call beyond it fails
  *                                 UNAVAILABLE at once (default 256 calls)
@@ -34,11 +34,22 @@ package dev.corvid.node.config;
  * @param replicationWindowBatches batches the master sends a replica ahead of its acks; a replica
  *                                 reads up to twice this many ahead of what it applied (default 64)
  * @param replicationWindowBytes   the same in bytes of document JSON (default 8 MiB)
+ * @param maxDirectGetIds          a Get of at most this many ids is answered on the transport's
+ *                                 thread, a larger one on the {@code rpcThreads} pool; a client that
+ *                                 merges Gets keeps each merged Get at or under it, and learns it
+ *                                 from the node's Topology answer (default 16 ids)
+ * @param maxExchangeRequestBytes  largest call (its Get, Batch or BatchMany message) one Exchange
+ *                                 stream carries; a larger one fails RESOURCE_EXHAUSTED and is sent
+ *                                 as a unary call instead, so a large request never holds up the
+ *                                 calls behind it on the stream. A client learns it from Topology.
+ *                                 Counts as {@code limits.maxRequestBytes} where that is smaller
+ *                                 ({@link NodeSettings#maxExchangeRequestBytes()}) (default 4 MiB)
  */
 public record ServingLimits(int rpcThreads, int rpcQueueCalls, int maxDigestStreams, long readerStallMillis,
                             int maxExchangeCalls, int maxExchangeAnswerBytes, long exchangeStreamHeldBytes,
                             long exchangeNodeHeldBytes, int maxAnswerBytes, int maxCallsPerConnection,
-                            int replicationWindowBatches, long replicationWindowBytes) {
+                            int replicationWindowBatches, long replicationWindowBytes, int maxDirectGetIds,
+                            int maxExchangeRequestBytes) {
 
     private static final int MIB = 1024 * 1024;
 
@@ -46,7 +57,8 @@ public record ServingLimits(int rpcThreads, int rpcQueueCalls, int maxDigestStre
             Math.max(2, Runtime.getRuntime().availableProcessors()), 256, 4, 30_000,
             1_024, 16 * MIB, 16 * MIB,
             128L * MIB, 64 * MIB, 1_000,
-            64, 8L * MIB);
+            64, 8L * MIB, 16,
+            4 * MIB);
 
     public ServingLimits {
         atLeast("rpcThreads", rpcThreads, 1);
@@ -60,19 +72,15 @@ public record ServingLimits(int rpcThreads, int rpcQueueCalls, int maxDigestStre
         atLeast("maxCallsPerConnection", maxCallsPerConnection, 1);
         atLeast("replicationWindowBatches", replicationWindowBatches, 1);
         atLeast("replicationWindowBytes", replicationWindowBytes, 1024);
+        atLeast("maxDirectGetIds", maxDirectGetIds, 1);
+        atLeast("maxExchangeRequestBytes", maxExchangeRequestBytes, 1024);
         // A stream must be able to hold one answer of each size it may get without being reset.
-        require(exchangeNodeHeldBytes >= exchangeStreamHeldBytes + maxExchangeAnswerBytes,
+        Require.that(exchangeNodeHeldBytes >= exchangeStreamHeldBytes + maxExchangeAnswerBytes,
                 "serving.exchangeNodeHeldBytes (" + exchangeNodeHeldBytes + ") must be at least serving.exchangeStreamHeldBytes + "
                         + "serving.maxExchangeAnswerBytes (" + (exchangeStreamHeldBytes + maxExchangeAnswerBytes) + ")");
     }
 
     private static void atLeast(String name, long value, long min) {
-        require(value >= min, "serving." + name + " must be at least " + min + ", was " + value);
-    }
-
-    private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new ConfigException(message);
-        }
+        Require.atLeast("serving." + name, value, min);
     }
 }

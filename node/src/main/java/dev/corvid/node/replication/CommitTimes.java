@@ -11,27 +11,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the group's last etag, with the monotonic time of the commit.
  *
  * <p>Entries every replica has confirmed are dropped. While a replica stays away the map grows up to
- * {@link #MAX_ENTRIES} and then forgets its oldest entries: the lag it reports is then a lower bound.
+ * {@code replication.lagHistoryCommits} entries and then forgets its oldest: the lag it reports is then a
+ * lower bound.
  * Changes committed before this process started have no entry; their age counts from the start.
  */
 final class CommitTimes {
 
-    static final int MAX_ENTRIES = 200_000;
-
+    private final int maxEntries;
     private final long startNanos = System.nanoTime();
     private final ConcurrentSkipListMap<Long, Long> times = new ConcurrentSkipListMap<>();
     private final AtomicInteger size = new AtomicInteger();
     /** replica -> change counter it has confirmed; -1 until it has confirmed anything. */
     private final Map<String, Long> confirmed = new ConcurrentHashMap<>();
 
-    CommitTimes(Iterable<String> replicas) {
+    /** @param maxEntries commits remembered at most ({@code replication.lagHistoryCommits}) */
+    CommitTimes(Iterable<String> replicas, int maxEntries) {
+        this.maxEntries = maxEntries;
         replicas.forEach(r -> confirmed.put(r, -1L));
     }
 
     /** Called on the storage writer thread after each commit: must stay cheap. */
     void committed(long lastChange) {
         times.put(lastChange, System.nanoTime());
-        if (size.incrementAndGet() > MAX_ENTRIES && times.pollFirstEntry() != null) {
+        if (size.incrementAndGet() > maxEntries && times.pollFirstEntry() != null) {
             size.decrementAndGet();
         }
     }

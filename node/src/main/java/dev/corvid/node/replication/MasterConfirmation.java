@@ -6,6 +6,7 @@ import dev.corvid.proto.ConfirmStreamResponse;
 import dev.corvid.proto.ReplicationGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -17,14 +18,15 @@ import java.util.function.Supplier;
  */
 final class MasterConfirmation implements AutoCloseable {
 
-    private static final long DEADLINE_SECONDS = 5;
-
     private final Supplier<ManagedChannel> opener;
+    private final Duration deadline;
     private ManagedChannel channel; // guarded by this
     private boolean closed; // guarded by this
 
-    MasterConfirmation(Supplier<ManagedChannel> opener) {
+    /** @param deadline how long the master gets to answer ({@code replication.confirmStreamTimeoutMillis}) */
+    MasterConfirmation(Supplier<ManagedChannel> opener, Duration deadline) {
         this.opener = opener;
+        this.deadline = deadline;
     }
 
     /** Completes with the master's answer, or exceptionally when it could not be asked. */
@@ -37,7 +39,7 @@ final class MasterConfirmation implements AutoCloseable {
             answer.completeExceptionally(e);
             return answer;
         }
-        ReplicationGrpc.newStub(ch).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).confirmStream(
+        ReplicationGrpc.newStub(ch).withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).confirmStream(
                 ConfirmStreamRequest.newBuilder().setStreamId(streamId).setReplicaName(replicaName).build(),
                 new StreamObserver<>() {
                     @Override

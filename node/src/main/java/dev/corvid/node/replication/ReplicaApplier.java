@@ -58,7 +58,7 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
         this.cluster = cluster;
         this.self = self;
         this.liveness = new MasterLiveness(cluster.replication().masterTimeout(), System::nanoTime);
-        this.confirmation = new MasterConfirmation(masterChannel);
+        this.confirmation = new MasterConfirmation(masterChannel, cluster.replication().confirmStreamTimeout());
     }
 
     /**
@@ -106,14 +106,14 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
     /**
      * Whether this replica can reach its master now: it has an accepted stream from it that carried
      * a message (batch or heartbeat) within the master timeout, or it started less than that long
-     * ago. A replica takes failover writes only while this is false.
+     * ago. A replica takes failover writes only while this is false ({@link WriteAdmission}).
      */
-    public boolean masterReachable() {
+    boolean masterReachable() {
         return liveness.reachable();
     }
 
     /** How this replica knows whether its master is reachable, for messages. */
-    public String masterContact() {
+    String masterContact() {
         return liveness.describe();
     }
 

@@ -2,6 +2,7 @@ package dev.corvid.node.replication;
 
 import com.google.protobuf.ByteString;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.config.ReplicationSettings;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.Storage;
@@ -59,14 +60,11 @@ final class ReplicaSender implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaSender.class);
 
-    /** Most changes in one batch. */
-    static final int MAX_BATCH_CHANGES = 256;
-    /** A batch stops growing past this many bytes of JSON (it always holds at least one change). */
-    static final long MAX_BATCH_BYTES = 1024 * 1024;
-    private static final long HANDSHAKE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * Longest the sender's thread parks while it waits for a commit or an answer: a safety net,
+     * since each of them wakes it ({@link #wake}); not a setting.
+     */
     private static final long IDLE_PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final NodeConfig replica;
     private final Storage storage;
@@ -76,6 +74,11 @@ final class ReplicaSender implements AutoCloseable {
     /** The cluster's secret; null when it has none (loopback only). */
     private final String secret;
     private final long heartbeatNanos;
+    private final long handshakeTimeoutNanos;
+    private final long minBackoffNanos;
+    private final long maxBackoffNanos;
+    private final int maxBatchChanges;
+    private final long maxBatchBytes;
     private final CommitTimes commitTimes;
     private final Thread thread;
     /**
@@ -97,11 +100,12 @@ final class ReplicaSender implements AutoCloseable {
     private volatile Stream current;
 
     /**
+     * @param settings    heartbeat, handshake timeout, reconnect backoff and batch sizes
      * @param window      batches sent ahead of the replica's acks
      * @param windowBytes bytes of JSON sent ahead of the replica's acks (one batch may cross it)
      */
     ReplicaSender(NodeConfig replica, Storage storage, ManagedChannel channel, String cluster, String masterName,
-                  String secret, java.time.Duration heartbeat, CommitTimes commitTimes, int window, long windowBytes) {
+                  String secret, ReplicationSettings settings, CommitTimes commitTimes, int window, long windowBytes) {
         this.window = window;
         this.windowBytes = windowBytes;
         this.replica = replica;
@@ -110,7 +114,12 @@ final class ReplicaSender implements AutoCloseable {
         this.cluster = cluster;
         this.masterName = masterName;
         this.secret = secret;
-        this.heartbeatNanos = heartbeat.toNanos();
+        this.heartbeatNanos = settings.heartbeat().toNanos();
+        this.handshakeTimeoutNanos = settings.handshakeTimeout().toNanos();
+        this.minBackoffNanos = settings.reconnectBackoffMin().toNanos();
+        this.maxBackoffNanos = settings.reconnectBackoffMax().toNanos();
+        this.maxBatchChanges = settings.maxBatchChanges();
+        this.maxBatchBytes = settings.maxBatchBytes();
         this.commitTimes = commitTimes;
         this.thread = new Thread(this::run, "corvid-replication-to-" + replica.name());
         this.thread.setDaemon(true);
@@ -167,7 +176,7 @@ final class ReplicaSender implements AutoCloseable {
     }
 
     private void run() {
-        long backoff = MIN_BACKOFF_NANOS;
+        long backoff = minBackoffNanos;
         int failures = 0;
         while (running) {
             try {
@@ -176,7 +185,7 @@ final class ReplicaSender implements AutoCloseable {
                 Stream s = current;
                 if (s != null && s.answered && diverged == null) {
                     // It had been streaming: a new interruption, worth saying, retried at once.
-                    backoff = MIN_BACKOFF_NANOS;
+                    backoff = minBackoffNanos;
                     failures = 0;
                 }
                 failures++;
@@ -194,7 +203,7 @@ final class ReplicaSender implements AutoCloseable {
             // The channel's own reconnect backoff grows to minutes; ours is the one that counts.
             channel.resetConnectBackoff();
             parkUntil(System.nanoTime() + backoff, () -> !running);
-            backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
+            backoff = Math.min(backoff * 2, maxBackoffNanos);
         }
     }
 
@@ -212,7 +221,7 @@ final class ReplicaSender implements AutoCloseable {
                     .setStreamId(s.id)
                     .build();
             s.requests.onNext(ReplicationMessage.newBuilder().setHandshake(handshake).build());
-            long deadline = System.nanoTime() + HANDSHAKE_TIMEOUT_NANOS;
+            long deadline = System.nanoTime() + handshakeTimeoutNanos;
             awaitFirst(s, deadline);
             if (!running) {
                 return;
@@ -242,7 +251,7 @@ final class ReplicaSender implements AutoCloseable {
             long lastMessage = System.nanoTime();
             while (running) {
                 s.throwIfEnded();
-                List<Change> changes = s.hasRoom() ? storage.changesAfter(sent, MAX_BATCH_CHANGES) : List.of();
+                List<Change> changes = s.hasRoom() ? storage.changesAfter(sent, maxBatchChanges) : List.of();
                 long now = System.nanoTime();
                 if (!changes.isEmpty()) {
                     sent = send(s, changes);
@@ -274,7 +283,7 @@ final class ReplicaSender implements AutoCloseable {
         s.throwIfEnded();
         if (running && s.answers == seen) {
             throw new IllegalStateException("no answer to the handshake within "
-                    + TimeUnit.NANOSECONDS.toSeconds(HANDSHAKE_TIMEOUT_NANOS) + " s");
+                    + TimeUnit.NANOSECONDS.toMillis(handshakeTimeoutNanos) + " ms (replication.handshakeTimeoutMillis)");
         }
     }
 
@@ -311,7 +320,7 @@ final class ReplicaSender implements AutoCloseable {
         Etag last = null;
         for (Change c : changes) {
             long size = c.deleted() ? 0 : c.metadataJson().size() + c.bodyJson().size();
-            if (last != null && bytes + size > MAX_BATCH_BYTES) {
+            if (last != null && bytes + size > maxBatchBytes) {
                 break;
             }
             assert last == null || c.etag().compareTo(last) > 0 : c.etag() + " <= " + last;

@@ -33,12 +33,13 @@ public final class Replicator implements ReplicationStatus, OpenedStreams, AutoC
         if (self.role() != NodeConfig.Role.MASTER) {
             throw new IllegalArgumentException("node " + self.name() + " is a replica; only the master pushes changes");
         }
-        CommitTimes commitTimes = new CommitTimes(cluster.replicas().stream().map(NodeConfig::name).toList());
+        CommitTimes commitTimes = new CommitTimes(cluster.replicas().stream().map(NodeConfig::name).toList(),
+                cluster.replication().lagHistoryCommits());
         for (NodeConfig replica : cluster.replicas()) {
             ManagedChannel channel = channels.apply(replica);
             this.channels.put(replica.name(), channel);
             senders.put(replica.name(), new ReplicaSender(replica, storage, channel, cluster.name(), self.name(),
-                    cluster.secret(), cluster.replication().heartbeat(), commitTimes,
+                    cluster.secret(), cluster.replication(), commitTimes,
                     cluster.serving().replicationWindowBatches(), cluster.serving().replicationWindowBytes()));
         }
         storage.addCommitListener(last -> {

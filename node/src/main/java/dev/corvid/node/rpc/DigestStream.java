@@ -1,12 +1,12 @@
 package dev.corvid.node.rpc;
 
 import com.google.protobuf.ByteString;
+import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.ContentDigest;
 import dev.corvid.node.storage.ContentScan;
 import dev.corvid.proto.DigestPage;
 import dev.corvid.proto.DigestSnapshot;
 import dev.corvid.proto.DocumentDigest;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -27,7 +27,9 @@ import java.util.function.Supplier;
  */
 final class DigestStream {
 
+    /** Entries per page when a request does not say; a constant of the protocol (see {@code DigestRequest}). */
     static final int DEFAULT_PAGE = 1_000;
+    /** Most entries per page a request may ask for; a constant of the protocol (see {@code DigestRequest}). */
     static final int MAX_PAGE = 10_000;
 
     private final ServerCallStreamObserver<DigestPage> out;
@@ -65,10 +67,14 @@ final class DigestStream {
         out.setOnCancelHandler(this::cancelled);
     }
 
-    /** The page size a request asks for, checked. */
+    /**
+     * The page size a request asks for, checked.
+     *
+     * @throws BadRequestException when it is negative or over {@link #MAX_PAGE}
+     */
     static int pageSize(int requested) {
         if (requested < 0 || requested > MAX_PAGE) {
-            throw new IllegalArgumentException("page_size must be from 1 to " + MAX_PAGE + " (0: " + DEFAULT_PAGE
+            throw new BadRequestException("page_size must be from 1 to " + MAX_PAGE + " (0: " + DEFAULT_PAGE
                     + "), was " + requested);
         }
         return requested == 0 ? DEFAULT_PAGE : requested;
@@ -97,7 +103,7 @@ final class DigestStream {
             synchronized (this) {
                 running = false;
             }
-            fail(DocumentService.overloaded());
+            fail(Errors.overloaded());
         }
     }
 

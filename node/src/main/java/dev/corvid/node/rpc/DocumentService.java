@@ -3,9 +3,9 @@ package dev.corvid.node.rpc;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.ServingLimits;
-import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.replication.ReplicationStatus;
+import dev.corvid.node.replication.WriteAdmission;
 import dev.corvid.node.storage.AnswerTooLargeException;
 import dev.corvid.node.storage.ContentScan;
 import dev.corvid.node.storage.Etag;
@@ -37,11 +37,10 @@ import dev.corvid.proto.ReserveIdsRequest;
 import dev.corvid.proto.ReserveIdsResponse;
 import dev.corvid.proto.StatsRequest;
 import dev.corvid.proto.TopologyRequest;
+import dev.corvid.proto.WireLimits;
 import dev.corvid.proto.WriteOptions;
 import dev.corvid.proto.WriteResponse;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -76,23 +75,22 @@ import java.util.function.Supplier;
  */
 final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
-    /** A get of more ids than this runs on the blocking executor. */
-    private static final int DIRECT_GET_IDS = 16;
-
     private final Storage storage;
     private final ClusterConfig cluster;
     private final NodeConfig self;
     private final NodeCounters counters;
     private final Supplier<String> address;
     private final ReplicationStatus replication;
-    /** On a replica: whether it can reach its master, which decides on failover writes. */
-    private final ReplicaApplier inbound;
+    /** Whether this node takes a client write now (its role, and on a replica its master's liveness). */
+    private final WriteAdmission admission;
     private final Executor blocking;
     private final NodeHealth health;
     private final Executor control;
     /** Runs the stall checks of streams ({@link ReaderWatch}). */
     private final ScheduledExecutorService timer;
     private final ServingLimits serving;
+    /** What the node tells clients it accepts, in its Topology answer. */
+    private final WireLimits wireLimits;
     /** The Exchange streams open now. */
     private final Set<Exchange> exchanges = ConcurrentHashMap.newKeySet();
     /** What all Exchange streams hold for their readers, in bytes (see {@link Exchange}). */
@@ -101,19 +99,21 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private final AtomicInteger digests = new AtomicInteger();
 
     /**
-     * @param blocking runs the calls that may scan or wait, and Digest pages
-     * @param control  runs Stats and Topology
-     * @param timer    runs the stall checks of streams
+     * @param admission decides whether a client write is taken
+     * @param blocking  runs the calls that may scan or wait, and Digest pages
+     * @param control   runs Stats and Topology
+     * @param timer     runs the stall checks of streams
      */
     DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
-                    Supplier<String> address, ReplicationStatus replication, ReplicaApplier inbound, Executor blocking,
-                    Executor control, ScheduledExecutorService timer, NodeHealth health) {
+                    Supplier<String> address, ReplicationStatus replication, WriteAdmission admission,
+                    Executor blocking, Executor control, ScheduledExecutorService timer, NodeHealth health) {
         this.blocking = blocking;
-        this.inbound = inbound;
+        this.admission = admission;
         this.health = health;
         this.control = control;
         this.timer = timer;
         this.serving = cluster.serving();
+        this.wireLimits = Messages.wireLimits(cluster.settings());
         this.storage = storage;
         this.replication = replication;
         this.cluster = cluster;
@@ -131,9 +131,9 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         }
     }
 
-    /** Whether a Get runs on the blocking executor rather than the transport's thread. */
+    /** Whether a Get runs on the blocking executor rather than the transport's thread ({@code serving.maxDirectGetIds}). */
     boolean largeGet(GetRequest request) {
-        return request.getIdsCount() > DIRECT_GET_IDS;
+        return request.getIdsCount() > serving.maxDirectGetIds();
     }
 
     /**
@@ -149,7 +149,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         try {
             found = storage.getAll(distinct, serving.maxAnswerBytes());
         } catch (AnswerTooLargeException e) {
-            throw tooLarge(e.getMessage(), "ask for fewer documents at once");
+            throw Errors.answerTooLarge(e.getMessage(), serving.maxAnswerBytes(), "ask for fewer documents at once");
         }
         Map<String, dev.corvid.proto.Document> byId = new HashMap<>();
         for (int i = 0; i < distinct.size(); i++) {
@@ -166,16 +166,11 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         return checkSize(response.build(), "ask for fewer documents at once");
     }
 
-    private StatusRuntimeException tooLarge(String what, String advice) {
-        return Status.RESOURCE_EXHAUSTED.withDescription(what + "; a node sends at most " + serving.maxAnswerBytes()
-                + " bytes in one answer (serving.maxAnswerBytes): " + advice).asRuntimeException();
-    }
-
     /** {@code answer}, unless it is over {@code serving.maxAnswerBytes}: the node never sends (nor buffers) one that is. */
     private <T extends com.google.protobuf.MessageLite> T checkSize(T answer, String advice) {
         int size = answer.getSerializedSize();
         if (size > serving.maxAnswerBytes()) {
-            throw tooLarge("the answer is " + size + " bytes", advice);
+            throw Errors.answerTooLarge("the answer is " + size + " bytes", serving.maxAnswerBytes(), advice);
         }
         return answer;
     }
@@ -213,7 +208,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
                 @Override
                 public void onError(Throwable t) {
-                    outcome.complete(BatchOutcome.newBuilder().setError(rpcStatus(t)).build());
+                    outcome.complete(BatchOutcome.newBuilder().setError(Errors.rpcStatus(t)).build());
                 }
 
                 @Override
@@ -230,17 +225,10 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         });
     }
 
-    /** The status a unary RPC failing with {@code t} sends, details included, as a message. */
-    static com.google.rpc.Status rpcStatus(Throwable t) {
-        com.google.rpc.Status status = StatusProto.fromThrowable(t);
-        return status != null ? status
-                : com.google.rpc.Status.newBuilder().setCode(Status.Code.INTERNAL.value()).setMessage(String.valueOf(t)).build();
-    }
-
     @Override
     public StreamObserver<ExchangeRequest> exchange(StreamObserver<ExchangeResponse> responses) {
         Exchange exchange = new Exchange(this, (ServerCallStreamObserver<ExchangeResponse>) responses, serving,
-                blocking, timer, exchangeHeld, exchanges::remove);
+                cluster.settings().maxExchangeRequestBytes(), blocking, timer, exchangeHeld, exchanges::remove);
         exchanges.add(exchange);
         exchange.start();
         return exchange;
@@ -261,21 +249,15 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     /**
      * Writes never block a transport thread: the answer goes out when the storage writer is done.
-     * A replica takes only failover writes, only while it cannot reach its master, and marks them so.
+     * Whether the write is taken, and as a failover write, is the {@link WriteAdmission}'s to say.
      */
     private void write(StreamObserver<WriteResponse> out, WriteOptions options,
                        Function<WriteBatch.Builder, WriteBatch> batch) {
-        boolean onReplica = self.role() == NodeConfig.Role.REPLICA;
+        boolean failover;
         CompletableFuture<List<WriteResult>> done;
         try {
-            if (onReplica && !options.getFailoverWrite()) {
-                throw notMaster();
-            }
-            if (onReplica && inbound.masterReachable()) {
-                NodeConfig master = cluster.master();
-                throw new NotMasterException(self.name(), master.name(), master.address(), inbound.masterContact());
-            }
-            done = storage.writeAsync(batch.apply(onReplica ? WriteBatch.failoverBuilder() : WriteBatch.builder()));
+            failover = admission.admit(options.getFailoverWrite()) == WriteAdmission.Admitted.AS_FAILOVER;
+            done = storage.writeAsync(batch.apply(failover ? WriteBatch.failoverBuilder() : WriteBatch.builder()));
         } catch (RuntimeException e) {
             out.onError(Errors.toStatus(e));
             return;
@@ -286,17 +268,12 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                 return;
             }
             counters.write();
-            if (onReplica) {
+            if (failover) {
                 counters.failoverWrite();
             }
-            out.onNext(Messages.response(results, onReplica));
+            out.onNext(Messages.response(results, failover));
             out.onCompleted();
         });
-    }
-
-    private NotMasterException notMaster() {
-        NodeConfig master = cluster.master();
-        return new NotMasterException(self.name(), master.name(), master.address());
     }
 
     @Override
@@ -313,9 +290,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     @Override
     public void reserveIds(ReserveIdsRequest request, StreamObserver<ReserveIdsResponse> out) {
         offload(blocking, out, () -> {
-            if (self.role() != NodeConfig.Role.MASTER) {
-                throw notMaster();
-            }
+            admission.requireMaster();
             IdRange range = storage.reserveIds(request.getCollection(), request.getCount());
             return ReserveIdsResponse.newBuilder().setFirst(range.first()).setLast(range.last()).build();
         });
@@ -328,7 +303,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
             ClusterTopology.Builder topology = ClusterTopology.newBuilder()
                     .setCluster(cluster.name())
                     .setMaster(ClusterNode.newBuilder().setName(master.name()).setAddress(master.address()))
-                    .setAnsweredBy(self.name());
+                    .setAnsweredBy(self.name())
+                    .setLimits(wireLimits);
             cluster.replicas().forEach(r -> topology.addReplicas(Messages.replicaStatus(r, replication.progress(r.name()))));
             return topology.build();
         });
@@ -381,8 +357,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         }
         if (digests.incrementAndGet() > serving.maxDigestStreams()) {
             digests.decrementAndGet();
-            observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("this node serves " + serving.maxDigestStreams()
-                    + " Digest streams at once (serving.maxDigestStreams); try again when one is done").asRuntimeException());
+            observer.onError(Errors.tooManyDigestStreams(serving.maxDigestStreams()));
             return;
         }
         new DigestStream((ServerCallStreamObserver<DigestPage>) observer, blocking, timer, serving.readerStallMillis(),
@@ -394,17 +369,12 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                 scan -> Messages.snapshot(self, scan), pageSize, digests::decrementAndGet).start();
     }
 
-    /** What a call that finds its executor's queue full (or the node stopping) fails with. */
-    static StatusRuntimeException overloaded() {
-        return Status.UNAVAILABLE.withDescription("node is stopping or overloaded; try again").asRuntimeException();
-    }
-
     /** Runs {@code call} on {@code executor}; a full executor answers UNAVAILABLE. */
     private static <T> void offload(Executor executor, StreamObserver<T> out, Supplier<T> call) {
         try {
             executor.execute(() -> reply(out, call));
         } catch (RejectedExecutionException e) {
-            out.onError(overloaded());
+            out.onError(Errors.overloaded());
         }
     }
 

@@ -38,15 +38,24 @@ import java.util.function.Consumer;
  *   <li>a stream that is cancelled, reset or fails drops what it holds at once.</li>
  * </ul>
  * Each answer counts its serialized size plus {@value #ANSWER_OVERHEAD_BYTES} bytes for its objects.
+ *
+ * <p>A call larger than {@code serving.maxExchangeRequestBytes} (its Get, Batch or BatchMany
+ * message, as the client measures it) fails RESOURCE_EXHAUSTED without running: a client sends
+ * such a call as a unary RPC, so that it does not hold up the calls behind it on the stream.
  */
 final class Exchange implements StreamObserver<ExchangeRequest> {
 
-    /** What an answer waiting here costs beyond its bytes: its message objects and queue entry. */
+    /**
+     * What an answer waiting here costs beyond its bytes: its message objects and queue entry. An
+     * estimate of the code's memory use, not a setting.
+     */
     static final int ANSWER_OVERHEAD_BYTES = 256;
 
     private final DocumentService documents;
     private final ServerCallStreamObserver<ExchangeResponse> out;
     private final ServingLimits limits;
+    /** Largest call taken, in bytes of its Get, Batch or BatchMany message. */
+    private final int maxCallBytes;
     private final Executor blocking;
     /** Bytes held by every Exchange stream of the node together. */
     private final AtomicLong nodeHeld;
@@ -75,12 +84,18 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     /** Guarded by {@link #lock}: {@link #out} is done with (completed, failed, reset or cancelled). */
     private boolean closed;
 
-    /** Called in the Exchange handler: sets the stream's handlers, which gRPC takes only then. */
+    /**
+     * Called in the Exchange handler: sets the stream's handlers, which gRPC takes only then.
+     *
+     * @param maxCallBytes the largest call taken ({@link dev.corvid.node.config.NodeSettings#maxExchangeRequestBytes()})
+     */
     Exchange(DocumentService documents, ServerCallStreamObserver<ExchangeResponse> out, ServingLimits limits,
-             Executor blocking, ScheduledExecutorService timer, AtomicLong nodeHeld, Consumer<Exchange> onEnd) {
+             int maxCallBytes, Executor blocking, ScheduledExecutorService timer, AtomicLong nodeHeld,
+             Consumer<Exchange> onEnd) {
         this.documents = documents;
         this.out = out;
         this.limits = limits;
+        this.maxCallBytes = maxCallBytes;
         this.blocking = blocking;
         this.nodeHeld = nodeHeld;
         this.onEnd = onEnd;
@@ -109,6 +124,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     @Override
     public void onNext(ExchangeRequest request) {
         long id = request.getCallId();
+        int callBytes = callBytes(request);
         Status refused = null;
         boolean kept = true;
         synchronized (lock) {
@@ -117,15 +133,16 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
                 return;
             }
             if (stopping) {
-                refused = Status.UNAVAILABLE.withDescription("node is stopping; the call was not run");
+                refused = Errors.stoppingNotRun();
+            } else if (callBytes > maxCallBytes) {
+                refused = Errors.exchangeCallTooLarge(callBytes, maxCallBytes);
             } else if (open >= limits.maxExchangeCalls()) {
-                refused = Status.RESOURCE_EXHAUSTED.withDescription("more than " + limits.maxExchangeCalls()
-                        + " calls of one Exchange stream at once (serving.maxExchangeCalls)");
+                refused = Errors.tooManyExchangeCalls(limits.maxExchangeCalls());
             } else {
                 open++;
             }
             if (refused != null) {
-                kept = send(ExchangeResponse.newBuilder().setCallId(id).setError(refusal(refused)).build());
+                kept = send(ExchangeResponse.newBuilder().setCallId(id).setError(Errors.rpcStatus(refused)).build());
                 if (kept) {
                     endIfDone();
                 }
@@ -141,6 +158,16 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         requestMore();
     }
 
+    /** The size of the call {@code request} carries, as its client measures it: the message inside. */
+    private static int callBytes(ExchangeRequest request) {
+        return switch (request.getCallCase()) {
+            case GET -> request.getGet().getSerializedSize();
+            case BATCH -> request.getBatch().getSerializedSize();
+            case BATCH_MANY -> request.getBatchMany().getSerializedSize();
+            default -> 0;
+        };
+    }
+
     private void run(long id, ExchangeRequest request) {
         switch (request.getCallCase()) {
             case GET -> {
@@ -153,8 +180,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
             }
             case BATCH -> documents.batch(request.getBatch(), answer(id, ExchangeResponse.Builder::setWrite));
             case BATCH_MANY -> documents.batchMany(request.getBatchMany(), answer(id, ExchangeResponse.Builder::setBatchMany));
-            default -> answer(id, (b, ignored) -> b).onError(Status.INVALID_ARGUMENT
-                    .withDescription("an Exchange request needs a get, batch or batch_many call").asRuntimeException());
+            default -> answer(id, (b, ignored) -> b).onError(Errors.noExchangeCall());
         }
     }
 
@@ -187,7 +213,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         try {
             blocking.execute(get);
         } catch (RejectedExecutionException e) {
-            this.<GetResponse>answer(get.id, ExchangeResponse.Builder::setGet).onError(DocumentService.overloaded());
+            this.<GetResponse>answer(get.id, ExchangeResponse.Builder::setGet).onError(Errors.overloaded());
         }
     }
 
@@ -230,7 +256,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
 
             @Override
             public void onError(Throwable t) {
-                finish(ExchangeResponse.newBuilder().setCallId(id).setError(DocumentService.rpcStatus(t)).build());
+                finish(ExchangeResponse.newBuilder().setCallId(id).setError(Errors.rpcStatus(t)).build());
             }
 
             @Override
@@ -243,10 +269,8 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     private void finish(ExchangeResponse response) {
         int max = limits.maxExchangeAnswerBytes();
         if (response.getSerializedSize() > max) {
-            response = ExchangeResponse.newBuilder().setCallId(response.getCallId()).setError(refusal(
-                    Status.RESOURCE_EXHAUSTED.withDescription("the answer (" + response.getSerializedSize()
-                            + " bytes) is larger than an Exchange stream carries (" + max
-                            + ", serving.maxExchangeAnswerBytes); ask for fewer documents at once"))).build();
+            response = ExchangeResponse.newBuilder().setCallId(response.getCallId())
+                    .setError(Errors.rpcStatus(Errors.exchangeAnswerTooLarge(response.getSerializedSize(), max))).build();
         }
         boolean kept;
         synchronized (lock) {
@@ -268,10 +292,6 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     private void resetOverNodeBudget() {
         watch.abort("the answers Exchange readers do not take would exceed " + limits.exchangeNodeHeldBytes()
                 + " bytes on this node (serving.exchangeNodeHeldBytes)");
-    }
-
-    private static com.google.rpc.Status refusal(Status status) {
-        return com.google.rpc.Status.newBuilder().setCode(status.getCode().value()).setMessage(status.getDescription()).build();
     }
 
     /**
@@ -360,7 +380,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         watch.done();
         closed = true;
         if (stopping) {
-            out.onError(Status.UNAVAILABLE.withDescription("node is stopping").asRuntimeException());
+            out.onError(Errors.stopping());
         } else {
             out.onCompleted();
         }

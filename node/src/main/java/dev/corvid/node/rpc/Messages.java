@@ -3,6 +3,7 @@ package dev.corvid.node.rpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corvid.node.config.Limits;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.config.NodeSettings;
 import dev.corvid.node.replication.Handshake;
 import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.storage.Change;
@@ -26,6 +27,7 @@ import dev.corvid.proto.QueryRequest;
 import dev.corvid.proto.ReplicaStatus;
 import dev.corvid.proto.ReplicatedChange;
 import dev.corvid.proto.ReplicationHandshake;
+import dev.corvid.proto.WireLimits;
 import dev.corvid.proto.WriteResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,6 +141,19 @@ final class Messages {
             response.addResultsBuilder().setId(r.id()).setEtag(text(r.etag())).setDeleted(r.deleted());
         }
         return response.build();
+    }
+
+    /** What a node with these settings tells clients it accepts (see {@code WireLimits} in the proto). */
+    static WireLimits wireLimits(NodeSettings settings) {
+        return WireLimits.newBuilder()
+                .setMaxDocumentBytes(settings.limits().maxDocumentBytes())
+                .setMaxRequestBytes(settings.limits().maxRequestBytes())
+                .setMaxExchangeRequestBytes(settings.maxExchangeRequestBytes())
+                .setMaxExchangeAnswerBytes(settings.serving().maxExchangeAnswerBytes())
+                .setMaxExchangeCalls(settings.serving().maxExchangeCalls())
+                .setMaxDirectGetIds(settings.serving().maxDirectGetIds())
+                .setMaxAnswerBytes(settings.serving().maxAnswerBytes())
+                .build();
     }
 
     static Query query(QueryRequest request, Limits limits) {

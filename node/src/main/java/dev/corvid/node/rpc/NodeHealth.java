@@ -3,7 +3,7 @@ package dev.corvid.node.rpc;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.ReplicationGrpc;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.services.HealthStatusManager;
+import io.grpc.protobuf.services.HealthStatusManager;
 
 /**
  * What the node's standard gRPC health service says, and why: SERVING once the server is up,

@@ -6,6 +6,7 @@ import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicationStatus;
+import dev.corvid.node.replication.WriteAdmission;
 import dev.corvid.node.storage.Storage;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -69,8 +70,8 @@ public final class NodeServer {
         this.control = pool("corvid-stats-", 1, serving.rpcQueueCalls());
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("corvid-reader-watch-"));
         timer.setRemoveOnCancelPolicy(true); // a stream's check is cancelled each time it ends
-        this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication, inbound,
-                blocking, control, timer, health);
+        this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication,
+                new WriteAdmission(cluster, self, inbound), blocking, control, timer, health);
         storage.addFailureListener(cause -> {
             log.error("node {} is NOT_SERVING: its storage takes no more writes ({})", self.name(), cause.toString());
             health.notServing("storage stopped after a failed disk write: " + cause);

@@ -6,7 +6,6 @@ import dev.corvid.proto.ExchangeResponse;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.InputStream;
 import java.util.Map;
@@ -74,7 +73,7 @@ final class StreamReset {
     /** What the marshaller throws; no stack trace, as gRPC logs it. */
     private static final class Reset extends StatusRuntimeException {
         Reset() {
-            super(Status.CANCELLED.withDescription("stream reset by the node (see its log)"));
+            super(Errors.streamReset());
         }
 
         @Override

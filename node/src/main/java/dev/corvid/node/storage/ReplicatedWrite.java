@@ -37,8 +37,8 @@ final class ReplicatedWrite extends GroupCommitWriter.Pending<Etag> {
     private Etag lastApplied;
 
     /**
-     * @throws IllegalArgumentException when the batch is empty, out of order, from several
-     *                                  masters, or a put's metadata is not a JSON object
+     * @throws IllegalArgumentException when the batch is empty, out of order or from several masters
+     * @throws BadRequestException      when a put's metadata is not a JSON object (as sent by the master)
      */
     ReplicatedWrite(String source, List<Change> changes) {
         if (source == null || source.isBlank()) {
@@ -92,7 +92,7 @@ final class ReplicatedWrite extends GroupCommitWriter.Pending<Etag> {
         } catch (IOException e) {
             // reported below
         }
-        throw new IllegalArgumentException("replicated metadata of '" + c.id() + "' is not a JSON object");
+        throw new BadRequestException("replicated metadata of '" + c.id() + "' is not a JSON object");
     }
 
     @Override

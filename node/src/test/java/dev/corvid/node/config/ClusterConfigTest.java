@@ -118,6 +118,47 @@ class ClusterConfigTest {
     }
 
     @Test
+    void replicationTimingAndBatches_areSettings_withTheirDefaults_andCheckedWithTheirNames() {
+        ReplicationSettings d = ReplicationSettings.DEFAULT;
+        assertEquals(Duration.ofSeconds(10), d.handshakeTimeout());
+        assertEquals(Duration.ofSeconds(5), d.confirmStreamTimeout());
+        assertEquals(Duration.ofMillis(50), d.reconnectBackoffMin());
+        assertEquals(Duration.ofSeconds(2), d.reconnectBackoffMax());
+        assertEquals(256, d.maxBatchChanges());
+        assertEquals(1024 * 1024, d.maxBatchBytes());
+        assertEquals(200_000, d.lagHistoryCommits());
+        ReplicationSettings set = parse("{\"nodes\": [" + NODES + "], \"replication\": {\"handshakeTimeoutMillis\": 2000,"
+                + " \"confirmStreamTimeoutMillis\": 1500, \"reconnectBackoffMinMillis\": 10, \"reconnectBackoffMaxMillis\": 500,"
+                + " \"maxBatchChanges\": 32, \"maxBatchBytes\": 65536, \"lagHistoryCommits\": 1000}}").replication();
+        assertEquals(new ReplicationSettings(d.heartbeat(), d.masterTimeout(), Duration.ofMillis(2000), Duration.ofMillis(1500),
+                Duration.ofMillis(10), Duration.ofMillis(500), 32, 65536, 1000), set);
+        assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"maxBatchChanges\": 0}}",
+                "replication.maxBatchChanges must be at least 1, was 0");
+        assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"handshakeTimeoutMillis\": 5}}",
+                "replication.handshakeTimeoutMillis must be at least 100, was 5");
+        assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"reconnectBackoffMaxMillis\": 20}}",
+                "replication.reconnectBackoffMaxMillis (20) must be at least replication.reconnectBackoffMinMillis (50)");
+    }
+
+    @Test
+    void wireLimitSettings_haveTheirDefaults_andTheExchangeCallLimitNeverExceedsTheRequestLimit() {
+        assertEquals(16, ServingLimits.DEFAULT.maxDirectGetIds());
+        assertEquals(4 * 1024 * 1024, ServingLimits.DEFAULT.maxExchangeRequestBytes());
+        assertEquals(4 * 1024 * 1024, NodeSettings.DEFAULT.maxExchangeRequestBytes());
+        ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"serving\": {\"maxDirectGetIds\": 8,"
+                + " \"maxExchangeRequestBytes\": 65536}}");
+        assertEquals(8, config.serving().maxDirectGetIds());
+        assertEquals(65536, config.settings().maxExchangeRequestBytes());
+        ClusterConfig smallRequests = parse("{\"nodes\": [" + NODES + "], \"limits\": {\"maxDocumentBytes\": 1024,"
+                + " \"maxRequestBytes\": 2048}}");
+        assertEquals(2048, smallRequests.settings().maxExchangeRequestBytes());
+        assertFailure("{\"nodes\": [" + NODES + "], \"serving\": {\"maxDirectGetIds\": 0}}",
+                "serving.maxDirectGetIds must be at least 1, was 0");
+        assertFailure("{\"nodes\": [" + NODES + "], \"serving\": {\"maxExchangeRequestBytes\": 100}}",
+                "serving.maxExchangeRequestBytes must be at least 1024, was 100");
+    }
+
+    @Test
     void unknownNode_isNamed() {
         ClusterConfig config = parse("{\"nodes\": [" + NODES + "]}");
         String message = assertThrows(ConfigException.class, () -> config.node("Z")).getMessage();

@@ -140,32 +140,6 @@ class DocumentServiceTest {
         assertFalse(now.getResults(2).getFound(), "the failed batch left nothing behind");
     }
 
-    /** One client's Exchange stream: where to send calls, the answers so far, and how the stream ended. */
-    private record ExchangeClient(StreamObserver<ExchangeRequest> calls, LinkedBlockingQueue<ExchangeResponse> answers,
-                                  CompletableFuture<Status> ended) {
-        static ExchangeClient open(ManagedChannel to) {
-            LinkedBlockingQueue<ExchangeResponse> answers = new LinkedBlockingQueue<>();
-            CompletableFuture<Status> ended = new CompletableFuture<>();
-            StreamObserver<ExchangeRequest> calls = DocumentsGrpc.newStub(to).exchange(new StreamObserver<>() {
-                @Override
-                public void onNext(ExchangeResponse value) {
-                    answers.add(value);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    ended.complete(Status.fromThrowable(t));
-                }
-
-                @Override
-                public void onCompleted() {
-                    ended.complete(Status.OK);
-                }
-            });
-            return new ExchangeClient(calls, answers, ended);
-        }
-    }
-
     /** Calls over one Exchange stream get what their unary RPCs would, tagged with their ids. */
     @Test
     void exchange_answersEachCallAsItsUnaryRpcWould_taggedWithItsId() throws Exception {

@@ -1,10 +1,11 @@
-package dev.corvid.node.rpc;
+package dev.corvid.node.replication;
 
 /**
- * A client write reached a replica that does not take it: without saying it is an allowed
- * failover write, or as a failover write while the replica can still reach its master.
+ * A client write (or id reservation) reached a replica that does not take it: without saying it is
+ * an allowed failover write, or as a failover write while the replica can still reach its master
+ * ({@link WriteAdmission}). Nothing was written; the master's name and address say where to send it.
  */
-final class NotMasterException extends RuntimeException {
+public final class NotMasterException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final String masterName;
@@ -26,11 +27,11 @@ final class NotMasterException extends RuntimeException {
         this.masterAddress = masterAddress;
     }
 
-    String masterName() {
+    public String masterName() {
         return masterName;
     }
 
-    String masterAddress() {
+    public String masterAddress() {
         return masterAddress;
     }
 }

@@ -1,0 +1,55 @@
+package dev.corvid.node.config;
+
+/**
+ * Every setting of a node, in one typed, validated value: the reference for what can be tuned,
+ * under which name, with which default and unit. The cluster config sets any of them by section
+ * and name ({@code "serving": {"maxExchangeCalls": 512}}); whatever it leaves out keeps its default.
+ * Each setting is defined once, in its section's Javadoc and defaults:
+ * <ul>
+ *   <li>{@code limits} ({@link Limits}): what one request may carry, in bytes and documents;</li>
+ *   <li>{@code storage} ({@link StorageSettings}, defaults in
+ *       {@link dev.corvid.node.storage.StorageOptions}): log segments, checkpoints, cache;</li>
+ *   <li>{@code replication} ({@link ReplicationSettings}): heartbeat, master timeout, handshake
+ *       and reconnect timing, batch sizes;</li>
+ *   <li>{@code serving} ({@link ServingLimits}): threads, queues, streams and the bytes a client may
+ *       make a node hold.</li>
+ * </ul>
+ * What the node's clients must agree on ({@code limits.maxDocumentBytes}, {@code limits.maxRequestBytes},
+ * {@code serving.maxExchangeRequestBytes}, {@code serving.maxExchangeAnswerBytes},
+ * {@code serving.maxExchangeCalls}, {@code serving.maxDirectGetIds}, {@code serving.maxAnswerBytes})
+ * the node tells them in its Topology answer ({@code WireLimits}), so a client never keeps a copy.
+ *
+ * <p>Not settings, but constants of the protocol or of the code, each named where it applies:
+ * Digest page sizes ({@code DigestStream}, as the proto documents them), the longest status
+ * description ({@code Errors.MAX_DESCRIPTION_CHARS}, from gRPC's default header limit), the cost of
+ * an answer's objects ({@code Exchange.ANSWER_OVERHEAD_BYTES}), the replication handshake's
+ * challenge and id sizes ({@code StreamProof}), and the input bounds of documents and queries
+ * ({@code JsonRules}, {@code DocumentIds}, {@code Query}).
+ *
+ * @param limits      request limits; null means {@link Limits#DEFAULT}
+ * @param storage     storage tuning; null means {@link StorageSettings#DEFAULT}
+ * @param replication replication timing and batches; null means {@link ReplicationSettings#DEFAULT}
+ * @param serving     what one client may hold of a node; null means {@link ServingLimits#DEFAULT}
+ */
+public record NodeSettings(Limits limits, StorageSettings storage, ReplicationSettings replication,
+                           ServingLimits serving) {
+
+    public static final NodeSettings DEFAULT = new NodeSettings(Limits.DEFAULT, StorageSettings.DEFAULT,
+            ReplicationSettings.DEFAULT, ServingLimits.DEFAULT);
+
+    public NodeSettings {
+        limits = limits != null ? limits : Limits.DEFAULT;
+        storage = storage != null ? storage : StorageSettings.DEFAULT;
+        replication = replication != null ? replication : ReplicationSettings.DEFAULT;
+        serving = serving != null ? serving : ServingLimits.DEFAULT;
+    }
+
+    /**
+     * The largest call one Exchange stream carries, in bytes: {@code serving.maxExchangeRequestBytes},
+     * or {@code limits.maxRequestBytes} where that is smaller (an Exchange call is a request like
+     * any other, and a config that lowers the request limit alone stays valid).
+     */
+    public int maxExchangeRequestBytes() {
+        return Math.min(serving.maxExchangeRequestBytes(), limits.maxRequestBytes());
+    }
+}

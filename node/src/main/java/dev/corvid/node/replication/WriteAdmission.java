@@ -1,0 +1,73 @@
+package dev.corvid.node.replication;
+
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.config.NodeConfig;
+
+/**
+ * Whether this node takes a client write now, as its role decides: the master takes every write;
+ * a replica takes only a write that says it is a failover write, and only while it cannot reach
+ * its master ({@link MasterLiveness}, through the node's {@link ReplicaApplier}); it refuses every
+ * other with the master's name and address, so the client can send it there. Id reservations are
+ * the master's alone.
+ *
+ * <p>Immutable and thread-safe; asked on the transport's threads for every write.
+ */
+public final class WriteAdmission {
+
+    /** How a write that is taken is written. */
+    public enum Admitted {
+        /** On the master: an ordinary write. */
+        AS_MASTER,
+        /** On a replica that cannot reach its master: a failover write, marked so in its etag and answer. */
+        AS_FAILOVER
+    }
+
+    private final ClusterConfig cluster;
+    private final NodeConfig self;
+    private final ReplicaApplier inbound;
+
+    /** @param inbound on a replica, knows whether the master is reachable (unused on the master) */
+    public WriteAdmission(ClusterConfig cluster, NodeConfig self, ReplicaApplier inbound) {
+        this.cluster = cluster;
+        this.self = self;
+        this.inbound = inbound;
+    }
+
+    /**
+     * Decides on a client write.
+     *
+     * @param failoverWrite whether the client marked it as a failover write (allowed on a replica)
+     * @throws NotMasterException on a replica, for a write not marked as a failover write, or for a
+     *                            failover write while the master is reachable (the message says how
+     *                            the replica knows)
+     */
+    public Admitted admit(boolean failoverWrite) {
+        if (self.role() == NodeConfig.Role.MASTER) {
+            return Admitted.AS_MASTER;
+        }
+        if (!failoverWrite) {
+            throw notMaster();
+        }
+        if (inbound.masterReachable()) {
+            NodeConfig master = cluster.master();
+            throw new NotMasterException(self.name(), master.name(), master.address(), inbound.masterContact());
+        }
+        return Admitted.AS_FAILOVER;
+    }
+
+    /**
+     * Decides on an id reservation, which only the master makes (a replica's ids could collide).
+     *
+     * @throws NotMasterException on a replica
+     */
+    public void requireMaster() {
+        if (self.role() != NodeConfig.Role.MASTER) {
+            throw notMaster();
+        }
+    }
+
+    private NotMasterException notMaster() {
+        NodeConfig master = cluster.master();
+        return new NotMasterException(self.name(), master.name(), master.address());
+    }
+}
