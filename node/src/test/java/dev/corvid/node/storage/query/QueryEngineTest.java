@@ -1,4 +1,9 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.query;
+
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.JsonRules;
+import dev.corvid.node.storage.Query;
+import dev.corvid.node.storage.StoredDocument;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

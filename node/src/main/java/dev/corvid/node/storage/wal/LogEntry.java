@@ -1,4 +1,4 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.wal;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -8,12 +8,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import dev.corvid.node.storage.Etag;
 
 /**
  * What one committed batch did, with its etags already assigned, as written to the log. Replaying
  * entries in order on top of the last checkpoint rebuilds the exact state, etags included.
  */
-sealed interface LogEntry {
+public sealed interface LogEntry {
 
     /** A put, stamped with {@code etag}. */
     record Put(String id, Etag etag, String collection, byte[] metadata, byte[] body) implements LogEntry {

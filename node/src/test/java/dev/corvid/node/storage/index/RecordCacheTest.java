@@ -1,4 +1,6 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.index;
+
+import dev.corvid.node.storage.Etag;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
