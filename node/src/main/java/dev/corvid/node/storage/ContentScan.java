@@ -1,5 +1,6 @@
 package dev.corvid.node.storage;
 
+import dev.corvid.node.storage.index.DocumentRecord;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -7,7 +8,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
-import dev.corvid.node.storage.index.DocumentRecord;
 
 /**
  * A listing of every id a node has a record of (live or tombstone), in id order, as of one point

@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
  * checkpoint; see the package documentation for the path of a write. {@link #open} is how the
  * node gets its storage, {@link #repairLog} how an operator cuts a corrupt log.
  *
- * <p>Why both: a MapDB commit costs two fsyncs and about 1.4 ms under a global lock, which caps a
+ * <p>Why a log of our own and MapDB: a MapDB commit costs two fsyncs and about 1.4 ms under a global lock, which caps a
  * node near 700 durable writes a second. Here a write is durable once its log record is synced
  * (one {@code fdatasync} for a whole group of concurrent writers) and visible once applied to the
- * in-memory layer of the index; a flusher thread hands it to MapDB and commits MapDB (checkpoints)
+ * in-memory index; a flusher thread hands it to MapDB and commits MapDB (checkpoints)
  * every few thousand entries or seconds, off the callers' path. Opening after a crash replays the
  * log records after the last checkpoint.
  *

@@ -1,9 +1,5 @@
 package dev.corvid.node.storage;
 
-import dev.corvid.node.storage.wal.ChangeCounter;
-import dev.corvid.node.storage.wal.LogRecovery;
-import dev.corvid.node.storage.wal.WriteAheadLog;
-
 import static dev.corvid.node.testing.LogFiles.flip;
 import static dev.corvid.node.testing.LogFiles.recordStarts;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -12,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.node.storage.wal.ChangeCounter;
+import dev.corvid.node.storage.wal.LogRecovery;
+import dev.corvid.node.storage.wal.WriteAheadLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,11 +1,11 @@
 package dev.corvid.node.storage.index;
 
 import com.google.protobuf.UnsafeByteOperations;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.StoredDocument;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The value stored per id: a live version or a tombstone, with its etag. The index keeps records

@@ -1,14 +1,13 @@
 package dev.corvid.node.storage.query;
 
-import dev.corvid.node.storage.JsonRules;
-import dev.corvid.node.storage.Query;
-import dev.corvid.node.storage.QueryResult;
-import dev.corvid.node.storage.StoredDocument;
-
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.corvid.node.storage.JsonRules;
+import dev.corvid.node.storage.Query;
+import dev.corvid.node.storage.QueryResult;
+import dev.corvid.node.storage.StoredDocument;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,7 @@
 package dev.corvid.node.storage.wal;
 
+import dev.corvid.node.storage.Storage;
+import dev.corvid.node.storage.StorageOpenException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,8 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
-import dev.corvid.node.storage.Storage;
-import dev.corvid.node.storage.StorageOpenException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

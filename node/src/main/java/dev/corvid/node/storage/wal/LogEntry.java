@@ -1,5 +1,6 @@
 package dev.corvid.node.storage.wal;
 
+import dev.corvid.node.storage.Etag;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import dev.corvid.node.storage.Etag;
 
 /**
  * What one committed batch did, with its etags already assigned, as written to the log. Replaying

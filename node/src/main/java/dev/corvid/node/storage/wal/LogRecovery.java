@@ -1,5 +1,6 @@
 package dev.corvid.node.storage.wal;
 
+import dev.corvid.node.storage.StorageOpenException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import dev.corvid.node.storage.StorageOpenException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package dev.corvid.node.storage.wal;
 
+import dev.corvid.node.storage.StorageOpenException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import dev.corvid.node.storage.StorageOpenException;
 
 /**
  * The append-only log that makes a batch durable before it is acknowledged. MapDB holds the same

@@ -6,7 +6,6 @@ import dev.corvid.node.storage.Mutation;
 import dev.corvid.node.storage.WriteBatch;
 import dev.corvid.node.storage.WriteResult;
 import dev.corvid.node.storage.wal.LogEntry;
-
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,15 +1,14 @@
 package dev.corvid.node.storage.write;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.DocumentIds;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.JsonRules;
 import dev.corvid.node.storage.MetadataKeys;
 import dev.corvid.node.storage.wal.LogEntry;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

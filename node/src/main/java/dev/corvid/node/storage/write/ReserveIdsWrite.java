@@ -2,7 +2,6 @@ package dev.corvid.node.storage.write;
 
 import dev.corvid.node.storage.IdRange;
 import dev.corvid.node.storage.wal.LogEntry;
-
 import java.util.List;
 
 /** Reserves the next numbers of a collection's id sequence, durably, through the writer. */

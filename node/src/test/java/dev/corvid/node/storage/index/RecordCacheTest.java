@@ -1,13 +1,12 @@
 package dev.corvid.node.storage.index;
 
-import dev.corvid.node.storage.Etag;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.node.storage.Etag;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

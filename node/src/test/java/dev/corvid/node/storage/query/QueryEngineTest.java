@@ -1,16 +1,15 @@
 package dev.corvid.node.storage.query;
 
-import dev.corvid.node.storage.Etag;
-import dev.corvid.node.storage.JsonRules;
-import dev.corvid.node.storage.Query;
-import dev.corvid.node.storage.StoredDocument;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.google.protobuf.ByteString;
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.JsonRules;
+import dev.corvid.node.storage.Query;
+import dev.corvid.node.storage.StoredDocument;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
