@@ -14,10 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The in-memory index of storage, authoritative for everything a write or a read decides on: id
@@ -36,7 +33,7 @@ import java.util.function.Supplier;
  */
 public final class DocumentIndex {
 
-    /** One log record in the log: its sequence number and what it did. */
+    /** One log record: its sequence number and the entries it holds. */
     public record Committed(long seq, List<LogEntry> entries) {
     }
 
@@ -53,7 +50,7 @@ public final class DocumentIndex {
     private final Set<String> knownCollections = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> idSequences = new ConcurrentHashMap<>();
     private final Map<String, Etag> sourceProgress = new ConcurrentHashMap<>();
-    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final IndexLock lock = new IndexLock();
     /** The records themselves: where they are, and how a read gets them at one point in time. */
     private final RecordLayers records;
 
@@ -89,7 +86,7 @@ public final class DocumentIndex {
 
     /** Live (not deleted) documents. */
     public long documentCount() {
-        return read(() -> documentCount);
+        return lock.read(() -> documentCount);
     }
 
     /**
@@ -253,7 +250,7 @@ public final class DocumentIndex {
 
     /** How many entries of the change feed come after {@code change}: O(n), for stats only. */
     public long countChangesAfter(long change) {
-        return read(() -> changeOrder.countAfter(change));
+        return lock.read(() -> changeOrder.countAfter(change));
     }
 
     /** The last id of the collection's sequence reserved, 0 when none was. Writer thread. */
@@ -283,7 +280,7 @@ public final class DocumentIndex {
      * point between write groups. O(ids) copying of in-memory references; bodies are read later.
      */
     public ContentScan contentScan(String source) {
-        return read(() -> {
+        return lock.read(() -> {
             List<ContentScan.Entry> entries = new ArrayList<>(changeOrder.count());
             changeOrder.forEach((change, id) -> entries.add(new ContentScan.Entry(id, change)));
             ChangeOrder.Entry last = changeOrder.last();
@@ -314,14 +311,5 @@ public final class DocumentIndex {
             out.add(DocumentRecord.decode(raws.get(i)).toDocument(ids.get(i)));
         }
         return out;
-    }
-
-    private <T> T read(Supplier<T> reader) {
-        lock.readLock().lock();
-        try {
-            return reader.get();
-        } finally {
-            lock.readLock().unlock();
-        }
     }
 }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReadWriteLock;
 import java.util.function.Supplier;
 
 /**
@@ -29,11 +28,11 @@ final class RecordLayers {
     private final Map<String, byte[]> recent = new ConcurrentHashMap<>();
     /** Records the checkpoint holds, as far as they fit. */
     private final RecordCache cache;
-    private final ReadWriteLock lock;
+    private final IndexLock lock;
     /** The index's headers: the etag each id's current record carries. Guarded by {@link #lock} for writes. */
     private final Map<String, DocumentRecord.Header> headers;
 
-    RecordLayers(IndexStore store, long cacheBytes, ReadWriteLock lock, Map<String, DocumentRecord.Header> headers) {
+    RecordLayers(IndexStore store, long cacheBytes, IndexLock lock, Map<String, DocumentRecord.Header> headers) {
         this.store = store;
         this.cache = new RecordCache(cacheBytes);
         this.lock = lock;
@@ -120,7 +119,7 @@ final class RecordLayers {
     List<byte[]> read(Supplier<List<String>> idsUnderLock, long maxBytes) {
         for (int attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
             List<String> ids = new ArrayList<>();
-            List<Located> located = underReadLock(() -> {
+            List<Located> located = lock.read(() -> {
                 ids.addAll(idsUnderLock.get());
                 List<Located> out = new ArrayList<>(ids.size());
                 for (String id : ids) {
@@ -150,7 +149,7 @@ final class RecordLayers {
                 return out;
             }
         }
-        return underReadLock(() -> {
+        return lock.read(() -> {
             List<byte[]> out = new ArrayList<>();
             long bytes = 0;
             for (String id : idsUnderLock.get()) {
@@ -163,14 +162,5 @@ final class RecordLayers {
             }
             return out;
         });
-    }
-
-    private <T> T underReadLock(Supplier<T> reader) {
-        lock.readLock().lock();
-        try {
-            return reader.get();
-        } finally {
-            lock.readLock().unlock();
-        }
     }
 }

@@ -59,10 +59,7 @@ final class GroupView {
     }
 
     long lastReservedId(String collection) {
-        Long last = batchSequences.get(collection);
-        if (last == null) {
-            last = groupSequences.get(collection);
-        }
+        Long last = inGroup(batchSequences, groupSequences, collection);
         return last != null ? last : index.lastReservedId(collection);
     }
 
@@ -72,11 +69,14 @@ final class GroupView {
 
     /** The last master etag applied from a replication source, or null when none was. */
     Etag sourceProgress(String source) {
-        Etag last = batchSources.get(source);
-        if (last == null) {
-            last = groupSources.get(source);
-        }
+        Etag last = inGroup(batchSources, groupSources, source);
         return last != null ? last : index.sourceProgress(source);
+    }
+
+    /** The batch's value for {@code key}, else the group's, else null. */
+    private static <V> V inGroup(Map<String, V> batch, Map<String, V> group, String key) {
+        V value = batch.get(key);
+        return value != null ? value : group.get(key);
     }
 
     void setSourceProgress(String source, Etag lastApplied) {
