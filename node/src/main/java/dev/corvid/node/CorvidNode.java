@@ -7,7 +7,7 @@ import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.Replicator;
 import dev.corvid.node.rpc.NodeServer;
-import dev.corvid.node.storage.MapDbStorage;
+import dev.corvid.node.storage.LogStorage;
 import dev.corvid.node.storage.Storage;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -57,7 +57,7 @@ public final class CorvidNode implements AutoCloseable {
      */
     public static CorvidNode start(ClusterConfig cluster, String nodeName) {
         NodeConfig self = cluster.node(nodeName);
-        Storage storage = MapDbStorage.open(cluster.storage().options(self.dataDirectory(),
+        Storage storage = LogStorage.open(cluster.storage().options(self.dataDirectory(),
                 cluster.limits().maxDocumentBytes()));
         Replicator replicator = null;
         try {

@@ -1,7 +1,7 @@
 package dev.corvid.node.cli;
 
 import dev.corvid.node.config.NodeConfig;
-import dev.corvid.node.storage.MapDbStorage;
+import dev.corvid.node.storage.LogStorage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,7 +22,7 @@ final class RepairLog extends Admin.ConfigCommand {
     @Override
     public Integer call() {
         NodeConfig self = cluster().node(node);
-        System.out.println("node " + node + ": " + MapDbStorage.repairLog(self.dataDirectory()));
+        System.out.println("node " + node + ": " + LogStorage.repairLog(self.dataDirectory()));
         return 0;
     }
 }

@@ -9,7 +9,7 @@ public final class AnswerTooLargeException extends RuntimeException {
 
     private final long limit;
 
-    AnswerTooLargeException(long atLeast, long limit) {
+    public AnswerTooLargeException(long atLeast, long limit) {
         super("the documents asked for add up to more than " + limit + " bytes (at least " + atLeast + ")");
         this.limit = limit;
     }

@@ -1,5 +1,6 @@
 package dev.corvid.node.storage;
 
+import dev.corvid.node.storage.index.DocumentRecord;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ public final class ContentScan {
     public static final int HASH_BYTES = 16;
 
     /** One id of the snapshot and the change counter of its record at that point. */
-    record Entry(String id, long change) {
+    public record Entry(String id, long change) {
     }
 
     private final Etag lastEtag;
@@ -40,10 +41,12 @@ public final class ContentScan {
     private long changed;
 
     /**
+     * A scan of a snapshot the index took; see {@code DocumentIndex#contentScan}.
+     *
      * @param entries the snapshot's ids in any order (sorted here, off the index lock)
      * @param records reads the current records of some ids (null for an id without one)
      */
-    ContentScan(Etag lastEtag, Etag lastApplied, Entry[] entries, Function<List<String>, List<DocumentRecord>> records) {
+    public ContentScan(Etag lastEtag, Etag lastApplied, Entry[] entries, Function<List<String>, List<DocumentRecord>> records) {
         this.lastEtag = lastEtag;
         this.lastApplied = lastApplied;
         this.entries = entries;

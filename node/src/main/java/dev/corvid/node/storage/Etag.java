@@ -34,13 +34,14 @@ public final class Etag implements Comparable<Etag> {
     }
 
     /** The etag of the {@code change}-th change issued by the node {@code nodeTag} in its {@code restart}-th run. */
-    static Etag of(int nodeTag, int restart, long change) {
+    public static Etag of(int nodeTag, int restart, long change) {
         assert (nodeTag & 0xFF000000) == 0 : "node tag has 24 bits: " + nodeTag;
         long high = ((long) TYPE_DOCUMENT << 56) | ((long) nodeTag << 32) | (restart & 0xFFFFFFFFL);
         return new Etag(high, change);
     }
 
-    static Etag fromLongs(long high, long low) {
+    /** The etag whose bytes 0-7 are {@code high} and 8-15 {@code low}, as the log and the index store it. */
+    public static Etag fromLongs(long high, long low) {
         return high == 0 && low == 0 ? EMPTY : new Etag(high, low);
     }
 
@@ -83,7 +84,8 @@ public final class Etag implements Comparable<Etag> {
                 + "' does not parse: expected 32 hex digits like 01000000-0000-0001-0000-00000000002A");
     }
 
-    long high() {
+    /** Bytes 0-7: the type, the node tag and the restart counter. */
+    public long high() {
         return high;
     }
 

@@ -54,9 +54,10 @@ public final class JsonRules {
     /**
      * The one mapper for the node's JSON: these limits, duplicate names refused, nothing after the
      * value, and floating-point numbers read as exact {@code BigDecimal}s, as written (trailing
-     * zeros kept: stripping them costs a division per zero).
+     * zeros kept: stripping them costs a division per zero). Shared by every thread: never
+     * reconfigure it.
      */
-    static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+    public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(MAX_NESTING_DEPTH)
                     .maxNumberLength(MAX_NUMBER_LENGTH)

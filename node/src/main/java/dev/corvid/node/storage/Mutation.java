@@ -10,11 +10,13 @@ package dev.corvid.node.storage;
  * @param metadata   UTF-8 JSON object of a put, or null
  * @param body       UTF-8 JSON object of a put, or null
  */
-record Mutation(Kind kind, String id, Etag expected, String collection, byte[] metadata, byte[] body) {
+public record Mutation(Kind kind, String id, Etag expected, String collection, byte[] metadata, byte[] body) {
 
-    enum Kind { PUT, DELETE }
+    /** What the operation does. */
+    public enum Kind { PUT, DELETE }
 
-    int documentBytes() {
+    /** The bytes of a put's metadata and body JSON; 0 for a delete. */
+    public int documentBytes() {
         return kind == Kind.PUT ? metadata.length + body.length : 0;
     }
 }

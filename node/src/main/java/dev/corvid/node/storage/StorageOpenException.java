@@ -12,12 +12,12 @@ public final class StorageOpenException extends RuntimeException {
 
     private final transient Path file;
 
-    StorageOpenException(Path file, String message, Throwable cause) {
+    public StorageOpenException(Path file, String message, Throwable cause) {
         super(message, cause);
         this.file = file;
     }
 
-    StorageOpenException(Path file, String message) {
+    public StorageOpenException(Path file, String message) {
         this(file, message, null);
     }
 

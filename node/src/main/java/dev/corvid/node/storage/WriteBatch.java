@@ -34,7 +34,8 @@ public final class WriteBatch {
         return new Builder(true);
     }
 
-    List<Mutation> mutations() {
+    /** The batch's operations, validated, in the order they were added. */
+    public List<Mutation> mutations() {
         return mutations;
     }
 

@@ -11,7 +11,7 @@ import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
-import dev.corvid.node.storage.MapDbStorage;
+import dev.corvid.node.storage.LogStorage;
 import dev.corvid.node.storage.Storage;
 import dev.corvid.node.storage.StorageOptions;
 import dev.corvid.node.storage.WriteBatch;
@@ -88,7 +88,7 @@ class StreamFlowControlTest {
         ClusterConfig cluster = ClusterConfig.parse("{\"nodes\": [{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": 0,"
                 + " \"dataDir\": \"A\", \"role\": \"master\"}], \"serving\": {" + serving + "}}", dir, "test config");
         NodeConfig self = cluster.node("A");
-        MapDbStorage mapDb = MapDbStorage.open(new StorageOptions(self.dataDirectory(), cluster.limits().maxDocumentBytes()));
+        LogStorage mapDb = LogStorage.open(new StorageOptions(self.dataDirectory(), cluster.limits().maxDocumentBytes()));
         opened.add(mapDb);
         Storage storage = wrap.apply(mapDb);
         String name = "flow-" + UUID.randomUUID();

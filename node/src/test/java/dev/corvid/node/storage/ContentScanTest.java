@@ -21,11 +21,11 @@ class ContentScanTest {
 
     @TempDir
     Path dir;
-    private MapDbStorage storage;
+    private LogStorage storage;
 
     @BeforeEach
     void open() {
-        storage = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("node")));
+        storage = LogStorage.open(LogStorageTest.small(dir.resolve("node")));
     }
 
     @AfterEach
@@ -85,7 +85,7 @@ class ContentScanTest {
 
     @Test
     void scan_onAReplica_reportsTheLastMasterEtagApplied() {
-        try (MapDbStorage master = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("master")))) {
+        try (LogStorage master = LogStorage.open(LogStorageTest.small(dir.resolve("master")))) {
             Etag masterEtag = master.write(WriteBatch.builder().put("x", "{}", "{\"v\":1}", null).build()).get(0).etag();
             storage.applyReplicatedAsync("A", master.changesAfter(Etag.EMPTY, 10)).join();
             ContentScan scan = storage.contentScan("A");

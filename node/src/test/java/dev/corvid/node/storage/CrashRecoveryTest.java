@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
 
     /** No checkpoints after open, so the index file is stable while the test copies it. */
-    private static final GroupCommitWriter.CheckpointPolicy NEVER =
-            new GroupCommitWriter.CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    private static final CheckpointPolicy NEVER =
+            new CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 
     @TempDir
     Path dir;
@@ -33,7 +33,7 @@ class CrashRecoveryTest {
     void crashImage_replaysEveryAcknowledgedBatch() throws IOException {
         Path image = dir.resolve("image");
         List<Etag> acknowledged = new ArrayList<>();
-        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("live")), NEVER)) {
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(dir.resolve("live")), NEVER)) {
             for (int i = 0; i < 50; i++) {
                 acknowledged.add(storage.write(WriteBatch.builder()
                         .put("docs/" + i, null, "{\"i\":" + i + "}", Etag.EMPTY).build()).get(0).etag());
@@ -41,7 +41,7 @@ class CrashRecoveryTest {
             storage.write(WriteBatch.builder().delete("docs/7", null).build());
             copy(dir.resolve("live"), image);
         }
-        try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(image))) {
+        try (LogStorage recovered = LogStorage.open(LogStorageTest.small(image))) {
             assertEquals(49, recovered.documentCount());
             for (int i = 0; i < 50; i++) {
                 if (i != 7) {
@@ -61,7 +61,7 @@ class CrashRecoveryTest {
     @Test
     void crashImage_replaysADocumentSavedManyTimes_andKeepsTheCollectionsItLeft() throws IOException {
         Path image = dir.resolve("image");
-        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("live")), NEVER)) {
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(dir.resolve("live")), NEVER)) {
             for (int n = 1; n <= 100; n++) {
                 storage.write(WriteBatch.builder().put("hot/1", null, "{\"n\":" + n + "}", null).build());
             }
@@ -69,13 +69,13 @@ class CrashRecoveryTest {
             storage.write(WriteBatch.builder().put("moving/1", "{\"@collection\":\"Betas\"}", "{}", null).build());
             copy(dir.resolve("live"), image);
         }
-        try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(image))) {
+        try (LogStorage recovered = LogStorage.open(LogStorageTest.small(image))) {
             assertEquals("{\"n\":100}", recovered.get("hot/1").orElseThrow().bodyJson().toStringUtf8());
             assertEquals(0, recovered.query(new Query("Alphas", List.of(), List.of(), 0, 10)).totalResults());
             assertEquals(1, recovered.query(new Query("Betas", List.of(), List.of(), 0, 10)).totalResults());
         }
         // And after recovery's own MapDB commit, without the log: a clean reopen.
-        try (MapDbStorage reopened = MapDbStorage.open(MapDbStorageTest.small(image))) {
+        try (LogStorage reopened = LogStorage.open(LogStorageTest.small(image))) {
             assertEquals(0, reopened.query(new Query("Alphas", List.of(), List.of(), 0, 10)).totalResults());
             assertEquals("{\"n\":100}", reopened.get("hot/1").orElseThrow().bodyJson().toStringUtf8());
         }
@@ -86,7 +86,7 @@ class CrashRecoveryTest {
         Path live = dir.resolve("live");
         Path image = dir.resolve("image");
         int batches = 6;
-        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live), NEVER)) {
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(live), NEVER)) {
             for (int b = 0; b < batches; b++) {
                 storage.write(WriteBatch.builder()
                         .put("a/" + b, null, "{\"b\":" + b + "}", null)
@@ -104,7 +104,7 @@ class CrashRecoveryTest {
             try (FileChannel ch = FileChannel.open(onlySegment(trial.resolve("wal")), StandardOpenOption.WRITE)) {
                 ch.truncate(cut);
             }
-            try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(trial))) {
+            try (LogStorage recovered = LogStorage.open(LogStorageTest.small(trial))) {
                 int present = 0;
                 for (int b = 0; b < batches; b++) {
                     boolean a = recovered.get("a/" + b).isPresent();
@@ -129,7 +129,7 @@ class CrashRecoveryTest {
     void garbageAfterTheLastRecord_isCutOff() throws IOException {
         Path live = dir.resolve("live");
         Path image = dir.resolve("image");
-        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live), NEVER)) {
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(live), NEVER)) {
             storage.write(WriteBatch.builder().put("a", null, "{}", null).build());
             copy(live, image);
         }
@@ -138,11 +138,11 @@ class CrashRecoveryTest {
             ch.write(java.nio.ByteBuffer.wrap(new byte[] {0, 0, 1, 0, 42, 42, 42, 42, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2, 3}),
                     endOfData(segment));
         }
-        try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(image))) {
+        try (LogStorage recovered = LogStorage.open(LogStorageTest.small(image))) {
             assertTrue(recovered.get("a").isPresent());
             recovered.write(WriteBatch.builder().put("b", null, "{}", null).build());
         }
-        try (MapDbStorage reopened = MapDbStorage.open(MapDbStorageTest.small(image))) {
+        try (LogStorage reopened = LogStorage.open(LogStorageTest.small(image))) {
             assertEquals(2, reopened.documentCount());
         }
     }

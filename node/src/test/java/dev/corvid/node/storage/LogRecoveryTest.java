@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.node.storage.wal.ChangeCounter;
+import dev.corvid.node.storage.wal.LogRecovery;
+import dev.corvid.node.storage.wal.WriteAheadLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,8 +34,8 @@ class LogRecoveryTest {
 
     private static final long SEGMENT = 64 * 1024;
     /** No checkpoints after open, so crash images hold the whole log. */
-    private static final GroupCommitWriter.CheckpointPolicy NEVER =
-            new GroupCommitWriter.CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    private static final CheckpointPolicy NEVER =
+            new CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 
     @TempDir
     Path dir;
@@ -118,7 +121,7 @@ class LogRecoveryTest {
             flip(trialSegment, offset);
             Map<Path, byte[]> before = files(trial);
             StorageOpenException refused = assertThrows(StorageOpenException.class,
-                    () -> MapDbStorage.open(MapDbStorageTest.small(trial)).close(), "flip at byte " + offset);
+                    () -> LogStorage.open(LogStorageTest.small(trial)).close(), "flip at byte " + offset);
             assertEquals(trialSegment, refused.file());
             String message = refused.getMessage();
             assertTrue(message.contains(trialSegment.toString()) && message.contains("corrupt")
@@ -138,13 +141,13 @@ class LogRecoveryTest {
         long lastRecord = starts.get(starts.size() - 1);
         long end = CrashRecoveryTest.endOfData(segment);
         Etag lastBeforeCrash;
-        try (MapDbStorage intact = MapDbStorage.open(MapDbStorageTest.small(copyOf(image, "intact")))) {
+        try (LogStorage intact = LogStorage.open(LogStorageTest.small(copyOf(image, "intact")))) {
             lastBeforeCrash = intact.get("docs/29").orElseThrow().etag();
         }
         for (long offset = lastRecord; offset < end; offset += 7) {
             Path trial = copyOf(image, "trial-" + offset);
             flip(CrashRecoveryTest.onlySegment(trial.resolve("wal")), offset);
-            try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(trial))) {
+            try (LogStorage recovered = LogStorage.open(LogStorageTest.small(trial))) {
                 for (int i = 0; i < 29; i++) {
                     assertTrue(recovered.get("docs/" + i).isPresent(), "docs/" + i + " lost, flip at " + offset);
                 }
@@ -167,7 +170,7 @@ class LogRecoveryTest {
         List<Long> starts = recordStarts(segment);
         flip(segment, starts.get(10) + 20);
         byte[] damaged = Files.readAllBytes(segment);
-        String report = MapDbStorage.repairLog(image);
+        String report = LogStorage.repairLog(image);
         assertTrue(report.contains("record 11") && report.contains("at byte " + starts.get(10)), report);
         Path quarantine;
         try (Stream<Path> files = Files.list(image)) {
@@ -175,10 +178,10 @@ class LogRecoveryTest {
         }
         assertArrayEquals(damaged, Files.readAllBytes(quarantine.resolve(segment.getFileName())), "the copy kept");
         Etag lostEtag;
-        try (MapDbStorage intact = MapDbStorage.open(MapDbStorageTest.small(copyOf(dir.resolve("image-intact"), "x")))) {
+        try (LogStorage intact = LogStorage.open(LogStorageTest.small(copyOf(dir.resolve("image-intact"), "x")))) {
             lostEtag = intact.get("docs/29").orElseThrow().etag();
         }
-        try (MapDbStorage repaired = MapDbStorage.open(MapDbStorageTest.small(image))) {
+        try (LogStorage repaired = LogStorage.open(LogStorageTest.small(image))) {
             for (int i = 0; i < 30; i++) {
                 assertEquals(i < 10, repaired.get("docs/" + i).isPresent(), "docs/" + i);
             }
@@ -186,7 +189,7 @@ class LogRecoveryTest {
             assertTrue(next.change() > lostEtag.change(), "a cut log goes on after what it lost: " + next);
             assertFalse(repaired.canResumeFrom(lostEtag), "a replica holding a cut change has diverged");
         }
-        assertTrue(MapDbStorage.repairLog(image).contains("is not corrupt"));
+        assertTrue(LogStorage.repairLog(image).contains("is not corrupt"));
     }
 
     @Test
@@ -237,18 +240,18 @@ class LogRecoveryTest {
     void restarts_continueTheChangeCounter_andEtagsStillSortAfterEveryEarlierOne() throws IOException {
         Path live = dir.resolve("live");
         Etag last;
-        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live))) {
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(live))) {
             last = storage.write(WriteBatch.builder().put("a", null, "{}", null).build()).get(0).etag();
         }
         Path image = dir.resolve("image");
-        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live))) {
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(live))) {
             Etag next = storage.write(WriteBatch.builder().put("b", null, "{}", null).build()).get(0).etag();
             assertEquals(last.change() + 1, next.change(), "a clean restart leaves no gap");
             assertTrue(next.compareTo(last) > 0);
             last = next;
             CrashRecoveryTest.copy(live, image);
         }
-        try (MapDbStorage crashed = MapDbStorage.open(MapDbStorageTest.small(image))) {
+        try (LogStorage crashed = LogStorage.open(LogStorageTest.small(image))) {
             Etag next = crashed.write(WriteBatch.builder().put("c", null, "{}", null).build()).get(0).etag();
             assertEquals(last.change() + 1, next.change(), "a crash that cut nothing leaves no gap either");
             assertTrue(next.compareTo(last) > 0, "the restart counter orders it after " + last + ": " + next);
@@ -261,19 +264,19 @@ class LogRecoveryTest {
     @Test
     void damagedIndexFile_refusesToOpen_namingIt() throws IOException {
         Path live = dir.resolve("live");
-        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live))) {
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(live))) {
             for (int i = 0; i < 100; i++) {
                 storage.write(WriteBatch.builder().put("docs/" + i, null, "{\"i\":" + i + "}", null).build());
             }
         }
-        Path index = live.resolve(MapDbStorage.INDEX_FILE);
+        Path index = live.resolve(LogStorage.INDEX_FILE);
         byte[] bytes = Files.readAllBytes(index);
         for (int i = 0; i < 64; i++) {
             bytes[i] ^= (byte) 0x5A;
         }
         Files.write(index, bytes);
         StorageOpenException refused = assertThrows(StorageOpenException.class,
-                () -> MapDbStorage.open(MapDbStorageTest.small(live)).close());
+                () -> LogStorage.open(LogStorageTest.small(live)).close());
         assertEquals(index, refused.file());
         assertTrue(refused.getMessage().contains(index.toString()), refused.getMessage());
         assertFalse(refused.getMessage().contains("null"), refused.getMessage());
@@ -282,11 +285,11 @@ class LogRecoveryTest {
     @Test
     void damagedChangeCounterFile_refusesToOpen() throws IOException {
         Path live = dir.resolve("live");
-        MapDbStorage.open(MapDbStorageTest.small(live)).close();
+        LogStorage.open(LogStorageTest.small(live)).close();
         Path counter = live.resolve(ChangeCounter.FILE);
         flip(counter, 10);
         StorageOpenException refused = assertThrows(StorageOpenException.class,
-                () -> MapDbStorage.open(MapDbStorageTest.small(live)).close());
+                () -> LogStorage.open(LogStorageTest.small(live)).close());
         assertEquals(counter, refused.file());
     }
 
@@ -296,7 +299,7 @@ class LogRecoveryTest {
     private Path crashImage(int batches) throws IOException {
         Path live = dir.resolve("live");
         Path image = dir.resolve("image");
-        try (MapDbStorage storage = MapDbStorage.open(MapDbStorageTest.small(live), NEVER)) {
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(live), NEVER)) {
             for (int i = 0; i < batches; i++) {
                 storage.write(WriteBatch.builder().put("docs/" + i, null, "{\"i\":" + i + ",\"pad\":\"" + "x".repeat(40)
                         + "\"}", Etag.EMPTY).build());

@@ -17,11 +17,11 @@ class QueryTest {
 
     @TempDir
     Path dir;
-    private MapDbStorage storage;
+    private LogStorage storage;
 
     @BeforeEach
     void fill() {
-        storage = MapDbStorage.open(StorageOptions.of(dir));
+        storage = LogStorage.open(StorageOptions.of(dir));
         WriteBatch.Builder batch = WriteBatch.builder();
         String[] names = {"Ayende", "Oren", "Itamar", "Tal", "Maxim"};
         for (int i = 0; i < names.length; i++) {
@@ -94,7 +94,7 @@ class QueryTest {
         assertEquals(List.of("people/1", "people/4", "people/5"), ids(people));
         assertEquals(List.of("people/2", "products/1"), ids(products));
         storage.close();
-        storage = MapDbStorage.open(StorageOptions.of(dir));
+        storage = LogStorage.open(StorageOptions.of(dir));
         assertEquals(List.of("people/1", "people/4", "people/5"), ids(people));
         assertEquals(List.of("people/2", "products/1"), ids(products));
         assertEquals(6, storage.documentCount()); // people/3 is live, in no collection

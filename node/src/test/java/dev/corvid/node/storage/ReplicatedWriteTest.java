@@ -33,16 +33,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplicatedWriteTest {
 
-    private static final GroupCommitWriter.CheckpointPolicy NEVER =
-            new GroupCommitWriter.CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    private static final CheckpointPolicy NEVER =
+            new CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
 
     @TempDir
     Path dir;
-    private MapDbStorage master;
+    private LogStorage master;
 
     @BeforeEach
     void openMaster() {
-        master = MapDbStorage.open(MapDbStorageTest.small(dir.resolve("master")));
+        master = LogStorage.open(LogStorageTest.small(dir.resolve("master")));
     }
 
     @AfterEach
@@ -55,8 +55,8 @@ class ReplicatedWriteTest {
                 .get(0).etag();
     }
 
-    private MapDbStorage openReplica() {
-        return MapDbStorage.open(MapDbStorageTest.small(dir.resolve("replica")));
+    private LogStorage openReplica() {
+        return LogStorage.open(LogStorageTest.small(dir.resolve("replica")));
     }
 
     private static Etag apply(Storage replica, List<Change> changes) {
@@ -66,7 +66,7 @@ class ReplicatedWriteTest {
     @Test
     void applyReplicated_stampsOwnEtags_andRecordsSourceAndProgress() {
         Etag masterEtag = masterPut("people/1", "{\"name\":\"Oren\"}");
-        try (MapDbStorage replica = openReplica()) {
+        try (LogStorage replica = openReplica()) {
             assertNull(replica.lastAppliedFrom("A"));
             assertEquals(masterEtag, apply(replica, master.changesAfter(Etag.EMPTY, 10)));
 
@@ -88,7 +88,7 @@ class ReplicatedWriteTest {
             masterPut("people/" + i, "{\"i\":" + i + "}");
         }
         List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
-        try (MapDbStorage replica = openReplica()) {
+        try (LogStorage replica = openReplica()) {
             apply(replica, feed.subList(0, 2));
             Etag replicaLast = replica.lastEtag();
             assertEquals(feed.get(1).etag(), apply(replica, feed.subList(0, 2)));
@@ -105,7 +105,7 @@ class ReplicatedWriteTest {
         masterPut("people/1", "{}");
         master.write(WriteBatch.builder().delete("people/1", null).put("people/2", null, "{}", null).build());
         master.write(WriteBatch.builder().delete("people/2", null).build());
-        try (MapDbStorage replica = openReplica()) {
+        try (LogStorage replica = openReplica()) {
             replica.write(WriteBatch.builder().put("people/1", null, "{}", null).build());
             List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
             assertTrue(feed.stream().allMatch(Change::deleted), feed.toString());
@@ -120,7 +120,7 @@ class ReplicatedWriteTest {
     @Test
     void applyReplicated_isReadableWhileItsLogSyncRuns_butConfirmedOnlyAfterIt() throws Exception {
         Etag masterEtag = masterPut("people/1", "{\"name\":\"Oren\"}");
-        try (MapDbStorage replica = openReplica()) {
+        try (LogStorage replica = openReplica()) {
             SyncGate gate = SyncGate.holdSyncsOf(replica);
             CompletableFuture<Etag> applied = replica.applyReplicatedAsync("A", master.changesAfter(Etag.EMPTY, 10));
             try {
@@ -138,7 +138,7 @@ class ReplicatedWriteTest {
     @Test
     void applyReplicated_inAGroupWithAClientWrite_waitsForTheSyncLikeIt() throws Exception {
         masterPut("people/1", "{}");
-        try (MapDbStorage replica = openReplica()) {
+        try (LogStorage replica = openReplica()) {
             SyncGate gate = SyncGate.holdSyncsOf(replica);
             CompletableFuture<?> first = replica.writeAsync(WriteBatch.builder().put("local/1", null, "{}", null).build());
             CompletableFuture<?> local;
@@ -170,7 +170,7 @@ class ReplicatedWriteTest {
         masterPut("people/1", "{}");
         masterPut("people/2", "{}");
         List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
-        try (MapDbStorage replica = openReplica()) {
+        try (LogStorage replica = openReplica()) {
             SyncGate gate = SyncGate.holdSyncsOf(replica);
             CompletableFuture<Etag> first = replica.applyReplicatedAsync("A", feed.subList(0, 1));
             CompletableFuture<Etag> second;
@@ -197,7 +197,7 @@ class ReplicatedWriteTest {
     @Test
     void clientWrite_behindAReplicatedBatchStillSyncing_isSyncedOnlyAfterIt() throws Exception {
         masterPut("people/1", "{}");
-        try (MapDbStorage replica = openReplica()) {
+        try (LogStorage replica = openReplica()) {
             SyncGate gate = SyncGate.holdSyncsOf(replica);
             CompletableFuture<Etag> replicated = replica.applyReplicatedAsync("A", master.changesAfter(Etag.EMPTY, 10));
             CompletableFuture<?> local;
@@ -225,7 +225,7 @@ class ReplicatedWriteTest {
         masterPut("people/1", "{}");
         masterPut("people/2", "{}");
         List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
-        try (MapDbStorage replica = openReplica()) {
+        try (LogStorage replica = openReplica()) {
             replica.beforeLogSync(() -> {
                 throw new UncheckedIOException(new IOException("disk unplugged"));
             });
@@ -251,7 +251,7 @@ class ReplicatedWriteTest {
         private final AtomicInteger begun = new AtomicInteger();
 
         /** A gate that holds every log sync of {@code storage} from now on. */
-        static SyncGate holdSyncsOf(MapDbStorage storage) {
+        static SyncGate holdSyncsOf(LogStorage storage) {
             SyncGate gate = new SyncGate();
             storage.beforeLogSync(gate);
             return gate;
@@ -289,7 +289,7 @@ class ReplicatedWriteTest {
         masterPut("a", "{}");
         masterPut("b", "{}");
         List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
-        try (MapDbStorage replica = openReplica()) {
+        try (LogStorage replica = openReplica()) {
             assertThrows(IllegalArgumentException.class,
                     () -> replica.applyReplicatedAsync("A", List.of(feed.get(1), feed.get(0))));
             assertThrows(IllegalArgumentException.class, () -> replica.applyReplicatedAsync("A", List.of()));
@@ -307,14 +307,14 @@ class ReplicatedWriteTest {
         Path live = dir.resolve("live");
         Path image = dir.resolve("image");
         Path cutBase = dir.resolve("cut-base");
-        try (MapDbStorage replica = MapDbStorage.open(MapDbStorageTest.small(live), NEVER)) {
+        try (LogStorage replica = LogStorage.open(LogStorageTest.small(live), NEVER)) {
             for (int from = 0; from < feed.size(); from += 5) {
                 apply(replica, feed.subList(from, from + 5));
             }
             CrashRecoveryTest.copy(live, image);
             CrashRecoveryTest.copy(live, cutBase);
         }
-        try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(image))) {
+        try (LogStorage recovered = LogStorage.open(LogStorageTest.small(image))) {
             assertEquals(feed.get(29).etag(), recovered.lastAppliedFrom("A"));
             assertEquals(30, recovered.documentCount());
             apply(recovered, feed.subList(25, 30));
@@ -332,7 +332,7 @@ class ReplicatedWriteTest {
                     StandardOpenOption.WRITE)) {
                 ch.truncate(cut);
             }
-            try (MapDbStorage recovered = MapDbStorage.open(MapDbStorageTest.small(trial))) {
+            try (LogStorage recovered = LogStorage.open(LogStorageTest.small(trial))) {
                 Etag progress = recovered.lastAppliedFrom("A");
                 for (Change c : feed) {
                     boolean covered = progress != null && c.etag().compareTo(progress) <= 0;

@@ -1,4 +1,4 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.index;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

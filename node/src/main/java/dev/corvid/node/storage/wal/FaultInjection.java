@@ -1,4 +1,4 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.wal;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

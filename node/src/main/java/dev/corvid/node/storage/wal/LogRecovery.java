@@ -1,5 +1,6 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.wal;
 
+import dev.corvid.node.storage.StorageOpenException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -37,13 +38,14 @@ import org.slf4j.LoggerFactory;
  * Damage in records the checkpoint already holds (at or below {@code after}) loses nothing: it is
  * logged and skipped.
  */
-final class LogRecovery {
+public final class LogRecovery {
 
     private static final Logger log = LoggerFactory.getLogger(LogRecovery.class);
     /** A record found after damage counts as a later record of this log if its sequence number is this close. */
     private static final long PLAUSIBLE_SEQUENCE_SPAN = 1L << 32;
     private static final int SCAN_CHUNK = 8 << 20;
-    static final String ADVICE = "Nothing was changed on disk. On a replica: stop it, move its data directory aside "
+    /** What an operator can do when storage refuses to open; ends every such message. */
+    public static final String ADVICE = "Nothing was changed on disk. On a replica: stop it, move its data directory aside "
             + "and start it empty; it copies everything from the master again. On the master: keep the data "
             + "directory for analysis and follow 'A node that refuses to start' in docs/reliability.md.";
 
@@ -52,7 +54,7 @@ final class LogRecovery {
      * when repairing, of damaged log it moved aside) and the record where it cut; what it moved
      * aside when repairing.
      */
-    record Result(long lastSeq, long bytesCut, long cutAtSeq, String repaired) {
+    public record Result(long lastSeq, long bytesCut, long cutAtSeq, String repaired) {
         Result(long lastSeq, long bytesCut, long cutAtSeq) {
             this(lastSeq, bytesCut, cutAtSeq, null);
         }
@@ -80,7 +82,7 @@ final class LogRecovery {
      * an operator who accepts that loss (see docs/reliability.md); a gap in the sequence before the
      * checkpoint still refuses.
      */
-    static Result repair(Path dir, List<Path> segments, long after, Path quarantine) throws IOException {
+    public static Result repair(Path dir, List<Path> segments, long after, Path quarantine) throws IOException {
         return replay(dir, segments, after, (seq, payload) -> { }, quarantine);
     }
 

@@ -1,4 +1,4 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.index;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.node.storage.Etag;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

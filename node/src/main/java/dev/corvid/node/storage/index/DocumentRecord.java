@@ -1,11 +1,15 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.index;
 
 import com.google.protobuf.UnsafeByteOperations;
+import dev.corvid.node.storage.Change;
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.StoredDocument;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The value stored per id: a live version or a tombstone, with its etag.
+ * The value stored per id: a live version or a tombstone, with its etag. The index keeps records
+ * encoded (in memory until the checkpoint has them, and in the checkpoint), in this layout:
  *
  * <pre>
  *   byte    1 = tombstone, 0 = live
@@ -16,7 +20,7 @@ import java.nio.charset.StandardCharsets;
  *   rest    body JSON (UTF-8)
  * </pre>
  */
-record DocumentRecord(boolean tombstone, Etag etag, String collection, byte[] metadata, byte[] body) {
+public record DocumentRecord(boolean tombstone, Etag etag, String collection, byte[] metadata, byte[] body) {
 
     static DocumentRecord live(Etag etag, String collection, byte[] metadata, byte[] body) {
         return new DocumentRecord(false, etag, collection, metadata, body);

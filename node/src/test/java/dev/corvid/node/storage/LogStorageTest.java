@@ -22,15 +22,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class MapDbStorageTest {
+class LogStorageTest {
 
     @TempDir
     Path dir;
-    private MapDbStorage storage;
+    private LogStorage storage;
 
     @BeforeEach
     void open() {
-        storage = MapDbStorage.open(small(dir));
+        storage = LogStorage.open(small(dir));
     }
 
     @AfterEach
@@ -222,7 +222,7 @@ class MapDbStorageTest {
     void etags_strictlyIncrease_acrossReopen_andCarryTheNodeTag() {
         Etag before = put("people/1", "{}", null);
         storage.close();
-        storage = MapDbStorage.open(small(dir));
+        storage = LogStorage.open(small(dir));
         assertEquals(before, storage.lastEtag());
         Etag after = put("people/2", "{}", null);
         assertTrue(after.compareTo(before) > 0, after + " <= " + before);
@@ -233,7 +233,7 @@ class MapDbStorageTest {
 
     @Test
     void twoNodes_neverIssueEqualEtags(@TempDir Path other) {
-        try (MapDbStorage second = MapDbStorage.open(small(other))) {
+        try (LogStorage second = LogStorage.open(small(other))) {
             Etag a = put("people/1", "{}", null);
             Etag b = second.write(WriteBatch.builder().put("people/1", null, "{}", null).build()).get(0).etag();
             assertNotEquals(storage.nodeTag(), second.nodeTag());
@@ -263,7 +263,7 @@ class MapDbStorageTest {
         assertEquals(new IdRange(11, 15), b);
         assertEquals(new IdRange(1, 3), other);
         storage.close();
-        storage = MapDbStorage.open(small(dir));
+        storage = LogStorage.open(small(dir));
         assertEquals(new IdRange(16, 16), storage.reserveIds("People", 1));
     }
 
@@ -304,9 +304,9 @@ class MapDbStorageTest {
     @Test
     void mapDbCommits_whenTheDistinctRecordsWaitingForItReachTheByteLimit() {
         storage.close();
-        GroupCommitWriter.CheckpointPolicy byBytes = new GroupCommitWriter.CheckpointPolicy(
+        CheckpointPolicy byBytes = new CheckpointPolicy(
                 Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 16 * 1024);
-        storage = MapDbStorage.open(small(dir), byBytes);
+        storage = LogStorage.open(small(dir), byBytes);
         String body = "{\"pad\":\"" + "p".repeat(1000) + "\"}";
         for (int i = 0; i < 100; i++) {
             put("same", body, null); // 100 KB written, about 1 KB waiting
@@ -328,8 +328,8 @@ class MapDbStorageTest {
     @Test
     void reads_seeWholeBatches_inOrder_whileMapDbCommitsAndTheCacheDropsRecords() throws Exception {
         storage.close();
-        GroupCommitWriter.CheckpointPolicy often = new GroupCommitWriter.CheckpointPolicy(40, 128 * 1024, 5, 2, 64 * 1024);
-        storage = MapDbStorage.open(new StorageOptions(dir, StorageOptions.DEFAULT_MAX_DOCUMENT_BYTES, 128 * 1024, 8 * 1024),
+        CheckpointPolicy often = new CheckpointPolicy(40, 128 * 1024, 5, 2, 64 * 1024);
+        storage = LogStorage.open(new StorageOptions(dir, StorageOptions.DEFAULT_MAX_DOCUMENT_BYTES, 128 * 1024, 8 * 1024),
                 often);
         String padding = "p".repeat(600);
         for (int i = 0; i < 200; i++) {
@@ -431,7 +431,7 @@ class MapDbStorageTest {
             put("many/" + i, body, Etag.EMPTY);
         }
         storage.close();
-        storage = MapDbStorage.open(small(dir));
+        storage = LogStorage.open(small(dir));
         assertEquals(600, storage.documentCount());
         for (int i = 600; i < 700; i++) {
             put("many/" + i, body, Etag.EMPTY);
@@ -449,7 +449,7 @@ class MapDbStorageTest {
         storage.reserveIds("People", 7);
         Etag last = storage.get("hot/2").orElseThrow().etag();
         storage.close();
-        storage = MapDbStorage.open(small(dir));
+        storage = LogStorage.open(small(dir));
         assertEquals("{\"n\":300}", storage.get("hot/1").orElseThrow().bodyJson().toStringUtf8());
         assertEquals(last, storage.get("hot/2").orElseThrow().etag());
         assertEquals(2, storage.changesAfter(Etag.EMPTY, 10).size());
@@ -461,7 +461,7 @@ class MapDbStorageTest {
         storage.write(WriteBatch.builder().put("moving/1", "{\"@collection\":\"Alphas\"}", "{}", null).build());
         storage.write(WriteBatch.builder().put("moving/1", "{\"@collection\":\"Betas\"}", "{}", null).build());
         storage.close();
-        storage = MapDbStorage.open(small(dir));
+        storage = LogStorage.open(small(dir));
         assertEquals(0, storage.query(new Query("Alphas", List.of(), List.of(), 0, 10)).totalResults());
         assertEquals(1, storage.query(new Query("Betas", List.of(), List.of(), 0, 10)).totalResults());
     }

@@ -1,9 +1,11 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.write;
 
+import dev.corvid.node.storage.IdRange;
+import dev.corvid.node.storage.wal.LogEntry;
 import java.util.List;
 
 /** Reserves the next numbers of a collection's id sequence, durably, through the writer. */
-final class ReserveIdsWrite extends GroupCommitWriter.Pending<IdRange> {
+final class ReserveIdsWrite extends Pending<IdRange> {
 
     private final String collection;
     private final long count;
@@ -15,7 +17,7 @@ final class ReserveIdsWrite extends GroupCommitWriter.Pending<IdRange> {
     }
 
     @Override
-    List<LogEntry> prepare(GroupCommitWriter.GroupView view) {
+    List<LogEntry> prepare(GroupView view) {
         long first = view.lastReservedId(collection) + 1;
         range = new IdRange(first, first + count - 1);
         view.reserveIdsUpTo(collection, range.last());

@@ -1,5 +1,6 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.wal;
 
+import dev.corvid.node.storage.Etag;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -13,7 +14,7 @@ import java.util.List;
  * What one committed batch did, with its etags already assigned, as written to the log. Replaying
  * entries in order on top of the last checkpoint rebuilds the exact state, etags included.
  */
-sealed interface LogEntry {
+public sealed interface LogEntry {
 
     /** A put, stamped with {@code etag}. */
     record Put(String id, Etag etag, String collection, byte[] metadata, byte[] body) implements LogEntry {

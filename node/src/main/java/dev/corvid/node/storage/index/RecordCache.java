@@ -1,4 +1,4 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.index;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -6,16 +6,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Encoded document records that MapDB has committed, kept in memory so that reads seldom go to
- * MapDB: a MapDB read waits while the flusher commits, which under load takes tens to hundreds of
- * milliseconds, and the read would hold up the transport thread that serves it.
+ * Encoded document records that the checkpoint holds, kept in memory so that reads seldom go to
+ * the {@link IndexStore}: a store read waits while a checkpoint commits, which under load takes
+ * tens to hundreds of milliseconds, and the read would hold up the transport thread that serves it.
  *
  * <p>Bounded by an estimate of the bytes it holds. When an insert takes it past its capacity,
  * entries are dropped in hash order, which is unrelated to ids or age (so, in effect, at random)
- * until it is at 90 %. A dropped record is read from MapDB again when it is asked for.
+ * until it is at 90 %. A dropped record is read from the store again when it is asked for.
  *
  * <p>Thread-safe. Where two versions of a record meet, the one with the higher change counter
- * stays: a reader that read an old version from MapDB can never replace a newer one.
+ * stays: a reader that read an old version from the store can never replace a newer one.
  */
 final class RecordCache {
 

@@ -1,4 +1,4 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.index;
 
 import java.util.Arrays;
 import java.util.Comparator;

@@ -1,8 +1,14 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.write;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corvid.node.storage.Change;
+import dev.corvid.node.storage.DocumentIds;
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.JsonRules;
+import dev.corvid.node.storage.MetadataKeys;
+import dev.corvid.node.storage.wal.LogEntry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +31,7 @@ import java.util.List;
  * A change from a master with another node tag than the last applied one (the master's data was
  * replaced) counts as new.
  */
-final class ReplicatedWrite extends GroupCommitWriter.Pending<Etag> {
+final class ReplicatedWrite extends Pending<Etag> {
 
     /** A change with its replica-side metadata already built, so the writer thread only stamps. */
     private record Prepared(String id, Etag sourceEtag, boolean deleted, String collection, byte[] metadata,
@@ -96,7 +102,7 @@ final class ReplicatedWrite extends GroupCommitWriter.Pending<Etag> {
     }
 
     @Override
-    List<LogEntry> prepare(GroupCommitWriter.GroupView view) {
+    List<LogEntry> prepare(GroupView view) {
         Etag last = view.sourceProgress(source);
         List<LogEntry> entries = new ArrayList<>(changes.size() + 1);
         for (Prepared c : changes) {

@@ -1,10 +1,16 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.write;
 
+import dev.corvid.node.storage.ConcurrencyViolationException;
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.Mutation;
+import dev.corvid.node.storage.WriteBatch;
+import dev.corvid.node.storage.WriteResult;
+import dev.corvid.node.storage.wal.LogEntry;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A client batch on its way through the writer: etag checks, then puts and tombstones. */
-final class BatchWrite extends GroupCommitWriter.Pending<List<WriteResult>> {
+final class BatchWrite extends Pending<List<WriteResult>> {
 
     private final WriteBatch batch;
     private final List<WriteResult> results;
@@ -15,7 +21,7 @@ final class BatchWrite extends GroupCommitWriter.Pending<List<WriteResult>> {
     }
 
     @Override
-    List<LogEntry> prepare(GroupCommitWriter.GroupView view) {
+    List<LogEntry> prepare(GroupView view) {
         results.clear();
         List<LogEntry> entries = new ArrayList<>(batch.size());
         for (Mutation m : batch.mutations()) {

@@ -1,10 +1,18 @@
 package dev.corvid.node.storage;
 
+import dev.corvid.node.storage.index.DocumentIndex;
+import dev.corvid.node.storage.mapdb.MapDbCheckpoint;
+import dev.corvid.node.storage.mapdb.MapDbFlusher;
+import dev.corvid.node.storage.query.QueryEngine;
+import dev.corvid.node.storage.wal.ChangeCounter;
+import dev.corvid.node.storage.wal.LogEntry;
+import dev.corvid.node.storage.wal.LogRecovery;
+import dev.corvid.node.storage.wal.WriteAheadLog;
+import dev.corvid.node.storage.write.GroupCommitWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -14,36 +22,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Storage} on a write-ahead log of our own plus MapDB as a checkpointed index.
+ * {@link Storage} on a write-ahead log of our own, an in-memory index and MapDB as the index's
+ * checkpoint; see the package documentation for the path of a write. {@link #open} is how the
+ * node gets its storage, {@link #repairLog} how an operator cuts a corrupt log.
  *
- * <p>Why both: a MapDB commit costs two fsyncs and about 1.4 ms under a global lock, which caps a
+ * <p>Why a log of our own and MapDB: a MapDB commit costs two fsyncs and about 1.4 ms under a global lock, which caps a
  * node near 700 durable writes a second. Here a write is durable once its log record is synced
  * (one {@code fdatasync} for a whole group of concurrent writers) and visible once applied to the
- * in-memory layer of the index; a flusher thread hands it to MapDB and commits MapDB (checkpoints)
+ * in-memory index; a flusher thread hands it to MapDB and commits MapDB (checkpoints)
  * every few thousand entries or seconds, off the callers' path. Opening after a crash replays the
  * log records after the last checkpoint.
  *
  * <p>Files in the data directory: {@code index.db} (MapDB, transactional), {@code wal/} and
  * {@value ChangeCounter#FILE} (see {@link ChangeCounter}).
  */
-public final class MapDbStorage implements Storage {
+public final class LogStorage implements Storage {
 
-    private static final Logger log = LoggerFactory.getLogger(MapDbStorage.class);
+    private static final Logger log = LoggerFactory.getLogger(LogStorage.class);
     private static final long MAX_ID_RESERVATION = 1_000_000;
     static final String INDEX_FILE = "index.db";
+    static final String LOG_DIRECTORY = "wal";
 
     private final StorageOptions options;
-    private final MapDbIndex index;
+    private final MapDbCheckpoint checkpoint;
+    private final DocumentIndex index;
+    private final MapDbFlusher flusher;
     private final WriteAheadLog wal;
     private final GroupCommitWriter writer;
     private final ChangeCounter counter;
     private final int nodeTag;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MapDbStorage(StorageOptions options, MapDbIndex index, WriteAheadLog wal, GroupCommitWriter writer,
-                         ChangeCounter counter, int nodeTag) {
+    private LogStorage(StorageOptions options, MapDbCheckpoint checkpoint, DocumentIndex index, MapDbFlusher flusher,
+                       WriteAheadLog wal, GroupCommitWriter writer, ChangeCounter counter, int nodeTag) {
         this.options = options;
+        this.checkpoint = checkpoint;
         this.index = index;
+        this.flusher = flusher;
         this.wal = wal;
         this.writer = writer;
         this.counter = counter;
@@ -57,31 +72,33 @@ public final class MapDbStorage implements Storage {
      *
      * @throws UncheckedIOException when the files cannot be opened, e.g. locked by another process
      */
-    public static MapDbStorage open(StorageOptions options) {
-        return open(options, GroupCommitWriter.CheckpointPolicy.of(options));
+    public static LogStorage open(StorageOptions options) {
+        return open(options, CheckpointPolicy.of(options));
     }
 
-    static MapDbStorage open(StorageOptions options, GroupCommitWriter.CheckpointPolicy policy) {
-        MapDbIndex index = null;
+    static LogStorage open(StorageOptions options, CheckpointPolicy policy) {
+        MapDbCheckpoint checkpoint = null;
+        MapDbFlusher flusher = null;
         WriteAheadLog wal = null;
         try {
             Path dir = Files.createDirectories(options.dataDirectory());
             long started = System.nanoTime();
-            index = openIndex(dir.resolve(INDEX_FILE), options.cacheBytes());
+            checkpoint = MapDbCheckpoint.open(dir.resolve(INDEX_FILE));
+            DocumentIndex index = checkpoint.loadIndex(options.cacheBytes());
             long indexLoaded = System.nanoTime();
-            wal = new WriteAheadLog(dir.resolve("wal"), options.logSegmentBytes());
-            wal.beforeForce = FaultInjection.beforeLogSync();
-            int nodeTag = index.nodeTag();
-            int restart = index.nextRestart();
-            long checkpointSeq = index.checkpointSeq();
-            MapDbIndex target = index;
+            wal = new WriteAheadLog(dir.resolve(LOG_DIRECTORY), options.logSegmentBytes());
+            int nodeTag = checkpoint.nodeTag();
+            int restart = checkpoint.nextRestart();
+            long checkpointSeq = checkpoint.checkpointSeq();
+            MapDbFlusher recovery = new MapDbFlusher(checkpoint, index, wal, policy);
+            flusher = recovery;
             int[] replayed = {0};
             LogRecovery.Result recovered = wal.replay(checkpointSeq, (seq, payload) -> {
-                target.replay(LogEntry.decode(payload));
+                index.replay(LogEntry.decode(payload), recovery::stageRecovered);
                 replayed[0]++;
             });
             long lastSeq = recovered.lastSeq();
-            index.finishReplay(lastSeq);
+            flusher.commitRecovery(lastSeq);
             ChangeCounter counter = ChangeCounter.open(dir, index.lastChange(), recovered.bytesCut() > 0);
             wal.startSegment(lastSeq + 1);
             wal.retireSegmentsUpTo(lastSeq);
@@ -95,15 +112,15 @@ public final class MapDbStorage implements Storage {
                             + recovered.cutAtSeq(),
                     (indexLoaded - started) / 1_000_000, (opened - indexLoaded) / 1_000_000);
             // The writer takes no write before open returns, so the flusher may start after it.
-            GroupCommitWriter writer = new GroupCommitWriter(index, wal, counter, nodeTag, restart, lastSeq + 1,
-                    lastEtag, policy);
-            index.startFlusher(wal, policy, writer::fail);
-            return new MapDbStorage(options, index, wal, writer, counter, nodeTag);
+            GroupCommitWriter writer = new GroupCommitWriter(index, flusher, wal, counter, nodeTag, restart,
+                    lastSeq + 1, lastEtag, policy);
+            flusher.start(writer::fail);
+            return new LogStorage(options, checkpoint, index, flusher, wal, writer, counter, nodeTag);
         } catch (IOException e) {
-            closeQuietly(index, wal);
+            closeQuietly(flusher, checkpoint, wal);
             throw new UncheckedIOException("cannot open storage in " + options.dataDirectory() + ": " + e, e);
         } catch (RuntimeException e) {
-            closeQuietly(index, wal);
+            closeQuietly(flusher, checkpoint, wal);
             throw e;
         }
     }
@@ -120,16 +137,17 @@ public final class MapDbStorage implements Storage {
      */
     public static String repairLog(Path dataDirectory) {
         Path dir = dataDirectory.toAbsolutePath();
-        Path walDir = dir.resolve("wal");
+        Path walDir = dir.resolve(LOG_DIRECTORY);
         if (!Files.isDirectory(walDir)) {
             throw new StorageOpenException(walDir, "no write-ahead log in " + dir + ": is it a node's data directory?");
         }
-        MapDbIndex index = openIndex(dir.resolve(INDEX_FILE), 0);
+        MapDbCheckpoint checkpoint = MapDbCheckpoint.open(dir.resolve(INDEX_FILE));
         try {
+            DocumentIndex index = checkpoint.loadIndex(0);
             Path quarantine = dir.resolve("wal-quarantine-" + java.time.LocalDateTime.now().withNano(0).toString()
                     .replace(':', '-'));
             LogRecovery.Result result = LogRecovery.repair(walDir, WriteAheadLog.segments(walDir),
-                    index.checkpointSeq(), quarantine);
+                    checkpoint.checkpointSeq(), quarantine);
             if (result.repaired() != null) {
                 ChangeCounter.markCut(dir, index.lastChange());
             }
@@ -139,36 +157,21 @@ public final class MapDbStorage implements Storage {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot repair the log in " + walDir + ": " + e, e);
         } finally {
-            index.close();
-        }
-    }
-
-    /**
-     * Opens MapDB, turning whatever it throws into an error that names the file and the cause: its
-     * own exceptions often carry no message.
-     */
-    private static MapDbIndex openIndex(Path file, long cacheBytes) {
-        try {
-            return new MapDbIndex(file, cacheBytes);
-        } catch (RuntimeException | AssertionError e) {
-            String cause = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-            String advice = cause.contains("ocked") ? "Another process may hold it: is the node already running?"
-                    : "The index is the node's checkpoint and cannot be rebuilt from the log alone. " + LogRecovery.ADVICE;
-            throw new StorageOpenException(file, "cannot open the index " + file + " (" + cause + "). " + advice, e);
+            checkpoint.close();
         }
     }
 
     /** Tests only: runs on the thread that forces the log to disk, just before each force. */
     void beforeLogSync(Runnable hook) {
-        wal.beforeForce = hook;
+        wal.beforeForce(hook);
     }
 
     /** The log sequence number the last MapDB commit covers (0 before the first). */
     long checkpointSeq() {
-        return index.checkpointSeq();
+        return checkpoint.checkpointSeq();
     }
 
-    private static Etag lastEtagOf(MapDbIndex index) {
+    private static Etag lastEtagOf(DocumentIndex index) {
         List<Change> last = index.changesAfter(index.lastChange() - 1, 1);
         return last.isEmpty() ? null : last.get(0).etag();
     }
@@ -181,32 +184,25 @@ public final class MapDbStorage implements Storage {
     @Override
     public Optional<StoredDocument> get(String id) {
         DocumentIds.checkId(id);
-        DocumentRecord record = index.record(id);
-        return record == null || record.tombstone() ? Optional.empty() : Optional.of(record.toDocument(id));
+        return index.document(id);
     }
 
     @Override
     public List<Optional<StoredDocument>> getAll(List<String> ids, long maxBytes) {
         ids.forEach(DocumentIds::checkId);
-        List<DocumentRecord> records = index.records(ids, maxBytes);
-        List<Optional<StoredDocument>> out = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            DocumentRecord r = records.get(i);
-            out.add(r == null || r.tombstone() ? Optional.empty() : Optional.of(r.toDocument(ids.get(i))));
-        }
-        return out;
+        return index.documents(ids, maxBytes);
     }
 
     @Override
     public List<WriteResult> write(WriteBatch batch) {
         checkSizes(batch);
-        return writer.submit(new BatchWrite(batch));
+        return writer.write(batch);
     }
 
     @Override
     public CompletableFuture<List<WriteResult>> writeAsync(WriteBatch batch) {
         checkSizes(batch);
-        return writer.submitAsync(new BatchWrite(batch));
+        return writer.writeAsync(batch);
     }
 
     private void checkSizes(WriteBatch batch) {
@@ -224,7 +220,7 @@ public final class MapDbStorage implements Storage {
         if (count < 1 || count > MAX_ID_RESERVATION) {
             throw new BadRequestException("can reserve 1 to " + MAX_ID_RESERVATION + " ids at a time, not " + count);
         }
-        return writer.submit(new ReserveIdsWrite(collection, count));
+        return writer.reserveIds(collection, count);
     }
 
     @Override
@@ -260,7 +256,7 @@ public final class MapDbStorage implements Storage {
 
     @Override
     public CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes) {
-        return writer.submitAsync(new ReplicatedWrite(source, changes));
+        return writer.applyReplicatedAsync(source, changes);
     }
 
     @Override
@@ -311,8 +307,8 @@ public final class MapDbStorage implements Storage {
         try {
             writer.close();
         } finally {
-            // The index first: its flusher commits MapDB and recycles log segments.
-            closeQuietly(index, wal);
+            // The flusher first: it commits MapDB and recycles log segments.
+            closeQuietly(flusher, checkpoint, wal);
             log.info("storage closed: {}", options.dataDirectory());
         }
     }

@@ -1,5 +1,6 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.wal;
 
+import dev.corvid.node.storage.StorageOpenException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -40,7 +41,7 @@ import java.util.zip.CRC32C;
  * {@link #retireSegmentsUpTo}, the rename in {@link #prepareSpare}) are synchronized, as the index
  * flusher retires segments while the writer appends.
  */
-final class WriteAheadLog implements AutoCloseable {
+public final class WriteAheadLog implements AutoCloseable {
 
     private static final String SUFFIX = ".wal";
     private static final String SPARE = "spare.wal.tmp";
@@ -48,11 +49,12 @@ final class WriteAheadLog implements AutoCloseable {
     private static final String RECYCLED = "spare.wal.recycled";
     /** Written over new and recycled segments; never changed, so threads share it through duplicates. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
-    static final int HEADER = 16;
+    /** Bytes of a record's header: length, checksum and sequence number. */
+    public static final int HEADER = 16;
     static final int MAX_RECORD = 512 * 1024 * 1024;
 
     /** Receives replayed records. */
-    interface Replayer {
+    public interface Replayer {
         void apply(long seq, byte[] payload) throws IOException;
     }
 
@@ -65,7 +67,7 @@ final class WriteAheadLog implements AutoCloseable {
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
 
     /** @param segmentBytes the size segments are preallocated to; records past it grow the file */
-    WriteAheadLog(Path dir, long segmentBytes) throws IOException {
+    public WriteAheadLog(Path dir, long segmentBytes) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.segmentBytes = segmentBytes;
     }
@@ -77,7 +79,7 @@ final class WriteAheadLog implements AutoCloseable {
      *
      * @throws StorageOpenException when the log is corrupt, or records after {@code after} are missing
      */
-    LogRecovery.Result replay(long after, Replayer replayer) throws IOException {
+    public LogRecovery.Result replay(long after, Replayer replayer) throws IOException {
         return LogRecovery.replay(dir, segments(dir), after, replayer);
     }
 
@@ -85,7 +87,7 @@ final class WriteAheadLog implements AutoCloseable {
      * Starts a new segment whose first record will have sequence number {@code firstSeq}: the spare
      * (a recycled segment) if there is one, else a freshly zero-filled file.
      */
-    synchronized void startSegment(long firstSeq) throws IOException {
+    public synchronized void startSegment(long firstSeq) throws IOException {
         if (current != null) {
             flushBuffer();
             current.force(false);
@@ -109,7 +111,7 @@ final class WriteAheadLog implements AutoCloseable {
      * the segment lock, so the writer can start a segment meanwhile. One thread at a time (the
      * index flusher, or {@code open} before it starts).
      */
-    void prepareSpare() throws IOException {
+    public void prepareSpare() throws IOException {
         Path spare = dir.resolve(SPARE);
         if (Files.exists(spare)) {
             return;
@@ -146,7 +148,7 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     /** Buffers a record; it is durable only after {@link #sync}. */
-    void append(long seq, byte[] payload) throws IOException {
+    public void append(long seq, byte[] payload) throws IOException {
         if (payload.length > MAX_RECORD) {
             throw new IOException("log record of " + payload.length + " bytes exceeds " + MAX_RECORD);
         }
@@ -161,13 +163,13 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     /** Writes buffered records and forces them to disk. */
-    void sync() throws IOException {
+    public void sync() throws IOException {
         write();
         force();
     }
 
     /** Hands the buffered records to the file; they are durable only after the next {@link #force}. */
-    void write() throws IOException {
+    public void write() throws IOException {
         flushBuffer();
     }
 
@@ -175,16 +177,24 @@ final class WriteAheadLog implements AutoCloseable {
      * Forces every record written so far to disk. May run concurrently with {@link #append} and
      * {@link #write} of later records (which it may or may not cover), not with a segment change.
      */
-    void force() throws IOException {
+    public void force() throws IOException {
         beforeForce.run();
         current.force(false);
     }
 
-    /** Tests only: runs on the thread that forces the log, just before each force. */
-    volatile Runnable beforeForce = () -> { };
+    /**
+     * Runs on the thread that forces the log, just before each force: nothing, unless a
+     * {@linkplain FaultInjection fault} is switched on or a test sets a hook.
+     */
+    private volatile Runnable beforeForce = FaultInjection.beforeLogSync();
+
+    /** Tests only: {@code hook} runs on the thread that forces the log, just before each force. */
+    public void beforeForce(Runnable hook) {
+        beforeForce = hook;
+    }
 
     /** Bytes of records in the current segment, synced or not. */
-    long currentSegmentBytes() {
+    public long currentSegmentBytes() {
         return position + buffer.position();
     }
 
@@ -193,7 +203,7 @@ final class WriteAheadLog implements AutoCloseable {
      * a checkpoint); the current segment is never retired. One is kept to be recycled as the spare
      * for the next segment ({@link #prepareSpare}), the rest are deleted.
      */
-    synchronized void retireSegmentsUpTo(long seq) throws IOException {
+    public synchronized void retireSegmentsUpTo(long seq) throws IOException {
         Path spare = dir.resolve(SPARE);
         Path recycled = dir.resolve(RECYCLED);
         List<Path> segments = segments();
@@ -239,7 +249,7 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     /** The segment files of a log directory, in sequence order. */
-    static List<Path> segments(Path dir) throws IOException {
+    public static List<Path> segments(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return new ArrayList<>(files.filter(p -> p.getFileName().toString().matches("\\d{20}\\.wal")).sorted().toList());
         }

@@ -1,5 +1,7 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.wal;
 
+import dev.corvid.node.storage.Storage;
+import dev.corvid.node.storage.StorageOpenException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -39,10 +41,11 @@ import org.slf4j.LoggerFactory;
  * It is replaced whole (written aside, synced, renamed over, directory synced), so a crash leaves
  * the old or the new version. Only the writer thread changes it, after {@code open}.
  */
-final class ChangeCounter {
+public final class ChangeCounter {
 
     private static final Logger log = LoggerFactory.getLogger(ChangeCounter.class);
-    static final String FILE = "change-counter";
+    /** The file's name in the data directory. */
+    public static final String FILE = "change-counter";
     /** Change counters reserved at a time: a cut log skips at most this many; each reservation costs a file sync. */
     static final long RESERVATION = 1_000_000;
     /** Lost ranges kept (one is added per cut log); beyond that the oldest is dropped. */
@@ -86,7 +89,7 @@ final class ChangeCounter {
      * @param logCut        whether recovery just cut a damaged last record off the log
      * @throws StorageOpenException when the file is damaged
      */
-    static ChangeCounter open(Path dir, long recoveredLast, boolean logCut) throws IOException {
+    public static ChangeCounter open(Path dir, long recoveredLast, boolean logCut) throws IOException {
         Path file = dir.resolve(FILE);
         Saved saved = read(file);
         long floor = recoveredLast;
@@ -119,7 +122,7 @@ final class ChangeCounter {
      *
      * @param lastKnown the last change counter known to have been issued when there is no file yet
      */
-    static void markCut(Path dir, long lastKnown) throws IOException {
+    public static void markCut(Path dir, long lastKnown) throws IOException {
         Saved saved = read(dir.resolve(FILE));
         ChangeCounter counter = new ChangeCounter(dir, 0, saved == null ? List.of() : saved.lost());
         counter.write(CUT, saved == null ? lastKnown + RESERVATION : saved.reserved());
@@ -160,12 +163,12 @@ final class ChangeCounter {
     }
 
     /** Where this run's change counters start: the writer goes on after it. */
-    long floor() {
+    public long floor() {
         return floor;
     }
 
     /** Whether {@code change} is one of this node's counters that may have been issued and then cut from its log. */
-    boolean isLost(long change) {
+    public boolean isLost(long change) {
         for (LostRange range : lost) {
             if (range.contains(change)) {
                 return true;
@@ -175,14 +178,14 @@ final class ChangeCounter {
     }
 
     /** Makes sure {@code change} is reserved before it is used. Writer thread. */
-    void ensureReserved(long change) throws IOException {
+    public void ensureReserved(long change) throws IOException {
         if (change > reserved) {
             reserve(change);
         }
     }
 
     /** Records that the node stopped cleanly after issuing {@code lastChange}. Writer thread, at close. */
-    void closeCleanly(long lastChange) throws IOException {
+    public void closeCleanly(long lastChange) throws IOException {
         write(CLOSED, lastChange);
     }
 

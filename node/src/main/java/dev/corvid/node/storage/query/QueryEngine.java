@@ -1,9 +1,13 @@
-package dev.corvid.node.storage;
+package dev.corvid.node.storage.query;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.corvid.node.storage.JsonRules;
+import dev.corvid.node.storage.Query;
+import dev.corvid.node.storage.QueryResult;
+import dev.corvid.node.storage.StoredDocument;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,7 +30,7 @@ import java.util.List;
  * one document cannot fail the queries of its collection. (A replica stores the bodies its master
  * sends as they come; checking those again belongs to the replication path.)
  */
-final class QueryEngine {
+public final class QueryEngine {
 
     /** Reads numbers as doubles, which never fails on a number (out of range becomes infinite). */
     private static final ObjectReader DOUBLES = JsonRules.MAPPER.reader()
@@ -35,7 +39,8 @@ final class QueryEngine {
     private QueryEngine() {
     }
 
-    static QueryResult run(Query query, List<StoredDocument> candidates) {
+    /** The page of {@code candidates} that {@code query} selects, in its order, and how many matched. */
+    public static QueryResult run(Query query, List<StoredDocument> candidates) {
         List<Row> matches = new ArrayList<>();
         for (StoredDocument doc : candidates) {
             JsonNode body = parse(doc);

@@ -1,0 +1,34 @@
+package dev.corvid.node.storage.index;
+
+import dev.corvid.node.storage.Etag;
+
+/**
+ * What the checkpoint must receive for one log entry the index applied: the durable half of the
+ * index's state change. {@link DocumentIndex#show} returns them once readers see the change, and
+ * they go to the checkpoint only after the log record is synced. Writes with the same key (a
+ * document id, a collection's id sequence, a replication source) replace each other there, so
+ * only the latest of them before a checkpoint needs writing.
+ */
+public sealed interface IndexWrite {
+
+    /**
+     * A document's new current record.
+     *
+     * @param id         the document id
+     * @param record     the encoded {@link DocumentRecord} (live version or tombstone); the same
+     *                   array the index serves readers from until the checkpoint holds it, never
+     *                   written to
+     * @param collection the collection of a live version, or null: it joins the collections ever stored
+     * @param change     the change counter of the record's etag
+     */
+    record Document(String id, byte[] record, String collection, long change) implements IndexWrite {
+    }
+
+    /** The collection's id sequence is reserved up to {@code last}. */
+    record IdSequence(String collection, long last) implements IndexWrite {
+    }
+
+    /** The last master etag applied from a replication source (the master's node name). */
+    record SourceProgress(String source, Etag lastApplied) implements IndexWrite {
+    }
+}
