@@ -3,6 +3,7 @@ package dev.corvid.node.storage.write;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.DocumentIds;
 import dev.corvid.node.storage.Etag;
