@@ -37,6 +37,7 @@ public final class Conventions {
     private volatile int maxNumberOfRequestsPerSession = DEFAULT_MAX_REQUESTS_PER_SESSION;
     private volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private volatile ObjectMapper objectMapper = defaultObjectMapper();
+    private volatile TransportMode transportMode = TransportMode.fromSystemProperty();
 
     Conventions() {
     }
@@ -166,6 +167,28 @@ public final class Conventions {
             throw new IllegalArgumentException("ReplicaEtagPolicy must not be null");
         }
         this.replicaEtagPolicy = value;
+    }
+
+    /**
+     * How calls travel to the nodes. Default {@link TransportMode#EXCHANGE} (gets and writes over one
+     * long-lived stream per node, folded under load), unless the system property
+     * {@value TransportMode#PROPERTY} names another mode ({@code unary} or {@code exchange}).
+     */
+    public TransportMode getTransportMode() {
+        return transportMode;
+    }
+
+    /**
+     * @throws IllegalArgumentException when {@code value} is null
+     * @throws IllegalStateException    after {@link DocumentStore#initialize()}
+     * @see #getTransportMode()
+     */
+    public void setTransportMode(TransportMode value) {
+        checkNotFrozen("TransportMode");
+        if (value == null) {
+            throw new IllegalArgumentException("TransportMode must not be null");
+        }
+        this.transportMode = value;
     }
 
     FailoverPolicy failoverPolicy() {

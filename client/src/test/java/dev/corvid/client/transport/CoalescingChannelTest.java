@@ -1,10 +1,13 @@
-package dev.corvid.client;
+package dev.corvid.client.transport;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.client.ConcurrencyException;
+import dev.corvid.client.CorvidException;
+import dev.corvid.client.TestAccess;
 import dev.corvid.proto.BatchManyRequest;
 import dev.corvid.proto.BatchManyResponse;
 import dev.corvid.proto.BatchOutcome;
@@ -89,7 +92,7 @@ class CoalescingChannelTest {
             }
         }).build().start();
         transport = InProcessChannelBuilder.forName(name).directExecutor().build();
-        channel = new CoalescingChannel(transport);
+        channel = new CoalescingChannel(transport, new KnownLimits());
     }
 
     @AfterEach
@@ -228,7 +231,7 @@ class CoalescingChannelTest {
 
         assertEquals("etag-of-people/ok", ok.get(10, TimeUnit.SECONDS).getResults(0).getEtag());
         StatusRuntimeException e = assertStatus(Status.Code.ABORTED, conflicting);
-        CorvidException mapped = GrpcErrors.toException(e, "node", "Batch");
+        CorvidException mapped = TestAccess.toException(e, "node", "Batch");
         assertInstanceOf(ConcurrencyException.class, mapped, "the details reach the caller: " + mapped);
         releaseAll(alone.subList(1, alone.size()), CoalescingChannelTest::written);
     }

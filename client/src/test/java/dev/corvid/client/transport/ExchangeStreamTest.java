@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -125,7 +125,8 @@ class ExchangeStreamTest {
     private CoalescingChannel channelTo(String name) {
         ManagedChannel transport = InProcessChannelBuilder.forName(name).directExecutor().build();
         transports.add(transport);
-        return new CoalescingChannel(transport, new ExchangeStream(transport, deadlines));
+        KnownLimits limits = new KnownLimits();
+        return new CoalescingChannel(transport, new ExchangeStream(transport, deadlines, limits), limits);
     }
 
     private static GetResponse found(GetRequest request) {
@@ -207,7 +208,7 @@ class ExchangeStreamTest {
     @Test
     void aLargeRequest_goesAsAnRpcOfItsOwn() throws Exception {
         CoalescingChannel channel = channelToNode(true);
-        String body = "{\"b\":\"" + "x".repeat(ExchangeStream.MAX_REQUEST_BYTES) + "\"}";
+        String body = "{\"b\":\"" + "x".repeat(NodeLimits.DEFAULTS.maxExchangeRequestBytes()) + "\"}";
         WriteResponse answer = stub(channel, new SendTracker(), 10_000).batch(BatchRequest.newBuilder()
                 .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("big").setBodyJson(ByteString.copyFromUtf8(body)))).build());
         assertEquals("big", answer.getResults(0).getId());
