@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  *     its call queue full
  *   answer or stream over a serving   RESOURCE_EXHAUSTED   ask for less at once (raised where the
  *     limit                                                limit is, as a StatusRuntimeException)
+ *   Exchange call whose deadline      DEADLINE_EXCEEDED    it was not run; retry with more time
+ *     passed before it started
  *   anything else                     INTERNAL             logged here
  * </pre>
  */
@@ -100,6 +102,12 @@ final class Errors {
         }
         return Status.INVALID_ARGUMENT.withDescription(description("the request to " + method
                 + " is not a valid protobuf message: " + cause.getMessage()));
+    }
+
+    /** The status of an Exchange call whose deadline ({@code timeout_micros}) passed before the node started it. */
+    static StatusRuntimeException expiredBeforeStart() {
+        return Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed before the node started it; it was not run")
+                .asRuntimeException();
     }
 
     /** {@code message}, cut to {@link #MAX_DESCRIPTION_CHARS} (never inside a surrogate pair). */

@@ -22,6 +22,11 @@ import java.util.function.Consumer;
  * it is answered on the same thread, with the same result), and its answer comes back tagged with
  * its id.
  *
+ * <p>Deadlines: a call's {@code timeout_micros} gives it a deadline counted from when the node reads
+ * it ({@link CallScope}). A call whose deadline has passed when it would start (a large Get waits
+ * for the pool, or for its reader, first) is answered DEADLINE_EXCEEDED and not run; a call that
+ * starts runs in a gRPC {@code Context} with that deadline, so what it waits on sees it.
+ *
  * <p>Flow control, so that a client that does not read cannot make the node compute and keep
  * answers without end:
  * <ul>
@@ -48,6 +53,8 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     private final ServerCallStreamObserver<ExchangeResponse> out;
     private final ServingLimits limits;
     private final Executor blocking;
+    /** Runs the stall checks of the stream, and the expiry of its calls' deadlines. */
+    private final ScheduledExecutorService timer;
     /** Bytes held by every Exchange stream of the node together. */
     private final AtomicLong nodeHeld;
     private final Consumer<Exchange> onEnd;
@@ -82,6 +89,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         this.out = out;
         this.limits = limits;
         this.blocking = blocking;
+        this.timer = timer;
         this.nodeHeld = nodeHeld;
         this.onEnd = onEnd;
         this.watch = new ReaderWatch(timer, limits.readerStallMillis(), "Exchange stream", this::readerOwes, this::reset);
@@ -108,6 +116,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
 
     @Override
     public void onNext(ExchangeRequest request) {
+        CallScope scope = CallScope.of(request); // its deadline counts from now
         long id = request.getCallId();
         Status refused = null;
         boolean kept = true;
@@ -136,42 +145,56 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
             return;
         }
         if (refused == null) {
-            run(id, request);
+            run(id, request, scope);
         }
         requestMore();
     }
 
-    private void run(long id, ExchangeRequest request) {
+    /**
+     * Starts the call in its scope, unless its time ran out already: then it is answered
+     * DEADLINE_EXCEEDED without being run. A large Get goes to the pool, and is checked there.
+     */
+    private void run(long id, ExchangeRequest request, CallScope scope) {
+        if (request.hasGet() && documents.largeGet(request.getGet())) {
+            offload(new LargeGet(id, request.getGet(), scope));
+        } else if (scope.expired()) {
+            answer(id, scope, (b, ignored) -> b).onError(Errors.expiredBeforeStart());
+        } else {
+            scope.startIn(timer, () -> dispatch(id, request, scope));
+        }
+    }
+
+    private void dispatch(long id, ExchangeRequest request, CallScope scope) {
         switch (request.getCallCase()) {
-            case GET -> {
-                GetRequest get = request.getGet();
-                if (documents.largeGet(get)) {
-                    offload(new LargeGet(id, get));
-                } else {
-                    DocumentService.reply(answer(id, ExchangeResponse.Builder::setGet), () -> documents.getAnswer(get));
-                }
-            }
-            case BATCH -> documents.batch(request.getBatch(), answer(id, ExchangeResponse.Builder::setWrite));
-            case BATCH_MANY -> documents.batchMany(request.getBatchMany(), answer(id, ExchangeResponse.Builder::setBatchMany));
-            default -> answer(id, (b, ignored) -> b).onError(Status.INVALID_ARGUMENT
+            case GET -> DocumentService.reply(answer(id, scope, ExchangeResponse.Builder::setGet),
+                    () -> documents.getAnswer(request.getGet()));
+            case BATCH -> documents.batch(request.getBatch(), answer(id, scope, ExchangeResponse.Builder::setWrite));
+            case BATCH_MANY -> documents.batchMany(request.getBatchMany(), answer(id, scope, ExchangeResponse.Builder::setBatchMany));
+            default -> answer(id, scope, (b, ignored) -> b).onError(Status.INVALID_ARGUMENT
                     .withDescription("an Exchange request needs a get, batch or batch_many call").asRuntimeException());
         }
     }
 
-    /** A Get that runs on the blocking pool, once the stream holds less than its budget. */
+    /**
+     * A Get that runs on the blocking pool, once the stream holds less than its budget, and only if
+     * its time has not run out meanwhile (waiting in the pool's queue, or for the reader).
+     */
     private final class LargeGet implements Runnable {
         private final long id;
         private final GetRequest request;
+        private final CallScope scope;
 
-        LargeGet(long id, GetRequest request) {
+        LargeGet(long id, GetRequest request, CallScope scope) {
             this.id = id;
             this.request = request;
+            this.scope = scope;
         }
 
         @Override
         public void run() {
             synchronized (lock) {
                 if (ended) {
+                    scope.end();
                     return;
                 }
                 if (overBudget()) {
@@ -179,7 +202,12 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
                     return;
                 }
             }
-            DocumentService.reply(answer(id, ExchangeResponse.Builder::setGet), () -> documents.getAnswer(request));
+            StreamObserver<GetResponse> out = answer(id, scope, ExchangeResponse.Builder::setGet);
+            if (scope.expired()) {
+                out.onError(Errors.expiredBeforeStart());
+                return;
+            }
+            scope.startIn(timer, () -> DocumentService.reply(out, () -> documents.getAnswer(request)));
         }
     }
 
@@ -187,7 +215,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         try {
             blocking.execute(get);
         } catch (RejectedExecutionException e) {
-            this.<GetResponse>answer(get.id, ExchangeResponse.Builder::setGet).onError(DocumentService.overloaded());
+            this.<GetResponse>answer(get.id, get.scope, ExchangeResponse.Builder::setGet).onError(DocumentService.overloaded());
         }
     }
 
@@ -218,8 +246,9 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         }
     }
 
-    /** Where the unary handler of call {@code id} answers: into one tagged response. */
-    private <A> StreamObserver<A> answer(long id, BiFunction<ExchangeResponse.Builder, A, ExchangeResponse.Builder> set) {
+    /** Where the unary handler of call {@code id} answers: into one tagged response; the answer ends the call's scope. */
+    private <A> StreamObserver<A> answer(long id, CallScope scope,
+                                         BiFunction<ExchangeResponse.Builder, A, ExchangeResponse.Builder> set) {
         return new StreamObserver<>() {
             private A answer;
 
@@ -230,11 +259,13 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
 
             @Override
             public void onError(Throwable t) {
+                scope.end();
                 finish(ExchangeResponse.newBuilder().setCallId(id).setError(DocumentService.rpcStatus(t)).build());
             }
 
             @Override
             public void onCompleted() {
+                scope.end();
                 finish(set.apply(ExchangeResponse.newBuilder().setCallId(id), answer).build());
             }
         };
