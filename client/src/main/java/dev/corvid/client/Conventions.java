@@ -163,10 +163,7 @@ public final class Conventions {
      */
     public void setReplicaEtagPolicy(ReplicaEtagPolicy value) {
         checkNotFrozen("ReplicaEtagPolicy");
-        if (value == null) {
-            throw new IllegalArgumentException("ReplicaEtagPolicy must not be null");
-        }
-        this.replicaEtagPolicy = value;
+        this.replicaEtagPolicy = notNull("ReplicaEtagPolicy", value);
     }
 
     /**
@@ -185,10 +182,7 @@ public final class Conventions {
      */
     public void setTransportMode(TransportMode value) {
         checkNotFrozen("TransportMode");
-        if (value == null) {
-            throw new IllegalArgumentException("TransportMode must not be null");
-        }
-        this.transportMode = value;
+        this.transportMode = notNull("TransportMode", value);
     }
 
     FailoverPolicy failoverPolicy() {
@@ -272,6 +266,13 @@ public final class Conventions {
 
     private static Path defaultTopologyCacheDirectory() {
         return Path.of(System.getProperty("java.io.tmpdir"), "corvid-client");
+    }
+
+    private static <T> T notNull(String name, T value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        return value;
     }
 
     private static Duration positive(String name, Duration value) {
