@@ -1,7 +1,6 @@
 package dev.corvid.client.transport;
 
 import dev.corvid.proto.BatchManyRequest;
-import dev.corvid.proto.BatchManyResponse;
 import dev.corvid.proto.BatchOutcome;
 import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.DocumentsGrpc;
