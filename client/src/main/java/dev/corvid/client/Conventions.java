@@ -37,6 +37,7 @@ public final class Conventions {
     private volatile int maxNumberOfRequestsPerSession = DEFAULT_MAX_REQUESTS_PER_SESSION;
     private volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private volatile ObjectMapper objectMapper = defaultObjectMapper();
+    private volatile TransportMode transportMode = TransportMode.fromSystemProperty();
 
     Conventions() {
     }
@@ -162,10 +163,26 @@ public final class Conventions {
      */
     public void setReplicaEtagPolicy(ReplicaEtagPolicy value) {
         checkNotFrozen("ReplicaEtagPolicy");
-        if (value == null) {
-            throw new IllegalArgumentException("ReplicaEtagPolicy must not be null");
-        }
-        this.replicaEtagPolicy = value;
+        this.replicaEtagPolicy = notNull("ReplicaEtagPolicy", value);
+    }
+
+    /**
+     * How calls travel to the nodes. Default {@link TransportMode#EXCHANGE} (gets and writes over one
+     * long-lived stream per node, folded under load), unless the system property
+     * {@value TransportMode#PROPERTY} names another mode ({@code unary} or {@code exchange}).
+     */
+    public TransportMode getTransportMode() {
+        return transportMode;
+    }
+
+    /**
+     * @throws IllegalArgumentException when {@code value} is null
+     * @throws IllegalStateException    after {@link DocumentStore#initialize()}
+     * @see #getTransportMode()
+     */
+    public void setTransportMode(TransportMode value) {
+        checkNotFrozen("TransportMode");
+        this.transportMode = notNull("TransportMode", value);
     }
 
     FailoverPolicy failoverPolicy() {
@@ -249,6 +266,13 @@ public final class Conventions {
 
     private static Path defaultTopologyCacheDirectory() {
         return Path.of(System.getProperty("java.io.tmpdir"), "corvid-client");
+    }
+
+    private static <T> T notNull(String name, T value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        return value;
     }
 
     private static Duration positive(String name, Duration value) {

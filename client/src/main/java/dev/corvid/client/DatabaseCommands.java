@@ -15,8 +15,8 @@ import dev.corvid.proto.QueryRequest;
 import dev.corvid.proto.QueryResponse;
 import dev.corvid.proto.WriteOptions;
 import dev.corvid.proto.WriteResult;
+import dev.corvid.client.transport.CallFailedException;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -61,8 +61,8 @@ public final class DatabaseCommands {
             return List.of();
         }
         GetRequest request = GetRequest.newBuilder().addAllIds(ids).build();
-        return requests.execute(OperationKind.READ, "Get", (s, target) -> {
-            List<GetResult> results = s.get(request).getResultsList();
+        return requests.execute(OperationKind.READ, "Get", (node, deadline, target) -> {
+            List<GetResult> results = node.get(request, deadline).getResultsList();
             List<JsonDocument> documents = new ArrayList<>(results.size());
             for (GetResult result : results) {
                 documents.add(result.getFound() ? toJsonDocument(result.getDocument(), target) : null);
@@ -84,9 +84,8 @@ public final class DatabaseCommands {
         Objects.requireNonNull(body, "body");
         PutCommand put = putCommand(id, expectedEtag, body,
                 metadata == null ? mapper.createObjectNode() : Metadata.stored(metadata));
-        WriteResult result = requests.execute(OperationKind.WRITE, "Put",
-                (s, target) -> s.put(PutRequest.newBuilder().setPut(put).setOptions(options(target)).build()))
-                .getResults(0);
+        WriteResult result = requests.execute(OperationKind.WRITE, "Put", (node, deadline, target) ->
+                node.put(PutRequest.newBuilder().setPut(put).setOptions(options(target)).build(), deadline)).getResults(0);
         return Etag.fromWire(result.getEtag());
     }
 
@@ -99,8 +98,8 @@ public final class DatabaseCommands {
      */
     public void delete(String id, Etag expectedEtag) {
         DeleteCommand delete = deleteCommand(id, expectedEtag);
-        requests.execute(OperationKind.WRITE, "Delete",
-                (s, target) -> s.delete(DeleteRequest.newBuilder().setDelete(delete).setOptions(options(target)).build()));
+        requests.execute(OperationKind.WRITE, "Delete", (node, deadline, target) ->
+                node.delete(DeleteRequest.newBuilder().setDelete(delete).setOptions(options(target)).build(), deadline));
     }
 
     /**
@@ -138,18 +137,18 @@ public final class DatabaseCommands {
 
     /** Applies the commands atomically; one result per command, in order. */
     List<WriteResult> batch(List<Command> commands) {
-        return requests.execute(OperationKind.WRITE, "Batch", (s, target) -> s.batch(BatchRequest.newBuilder()
-                .addAllCommands(commands).setOptions(options(target)).build())).getResultsList();
+        return requests.execute(OperationKind.WRITE, "Batch", (node, deadline, target) -> node.batch(BatchRequest.newBuilder()
+                .addAllCommands(commands).setOptions(options(target)).build(), deadline)).getResultsList();
     }
 
     /** Runs a query; a collection the node never stored gives no documents. */
     List<JsonDocument> query(QueryRequest request) {
-        return requests.execute(OperationKind.READ, "Query", (s, target) -> {
+        return requests.execute(OperationKind.READ, "Query", (node, deadline, target) -> {
             QueryResponse response;
             try {
-                response = s.query(request);
-            } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                response = node.query(request, deadline);
+            } catch (CallFailedException e) {
+                if (e.is(Status.Code.NOT_FOUND)) {
                     return List.of();
                 }
                 throw e;

@@ -1,5 +1,7 @@
 package dev.corvid.client;
 
+import dev.corvid.client.transport.ChannelFactory;
+import dev.corvid.client.transport.Connections;
 import dev.corvid.proto.ReserveIdsRequest;
 import dev.corvid.proto.ReserveIdsResponse;
 import java.time.Duration;
@@ -23,8 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class DocumentStore implements AutoCloseable {
 
     /** What exists once the store is initialized. Immutable; published once. */
-    private record Runtime(RequestExecutor executor, HealthMonitor monitor, DocumentIdGenerator ids,
-            DatabaseCommands commands) {
+    private record Runtime(Connections connections, RequestExecutor executor, HealthMonitor monitor,
+            DocumentIdGenerator ids, DatabaseCommands commands) {
     }
 
     private final List<String> urls;
@@ -44,7 +46,9 @@ public final class DocumentStore implements AutoCloseable {
      * {@code host:port} (a leading {@code http://} or {@code grpc://} is accepted). Nothing
      * connects before {@link #initialize()}.
      *
-     * @throws IllegalArgumentException when no url is given or one is not {@code host:port}
+     * @throws IllegalArgumentException when no url is given or one is not {@code host:port}, or the
+     *                                  system property {@value TransportMode#PROPERTY} names no
+     *                                  {@link TransportMode}
      */
     public DocumentStore(String... urls) {
         if (urls == null || urls.length == 0) {
@@ -133,13 +137,14 @@ public final class DocumentStore implements AutoCloseable {
         }
         NodeSelector selector = new NodeSelector(topology, conventions.failoverPolicy());
         ChannelFactory channels = channelFactory != null ? channelFactory : ChannelFactory.netty(conventions.getConnectTimeout());
-        RequestExecutor executor = new RequestExecutor(selector, conventions.getRequestTimeout(), channels);
+        Connections connections = conventions.getTransportMode().connect(channels);
+        RequestExecutor executor = new RequestExecutor(selector, conventions.getRequestTimeout(), connections);
         Duration probeTimeout = min(conventions.getConnectTimeout(), conventions.getRequestTimeout());
-        HealthMonitor monitor = new HealthMonitor(selector, executor, topologySource, cache, probeTimeout);
+        HealthMonitor monitor = new HealthMonitor(selector, connections, topologySource, cache, probeTimeout);
         monitor.start(conventions.getFailedNodeProbeInterval(), conventions.getTopologyRefreshInterval());
         RequestContext storeRequests = new RequestContext(executor, SessionRouting.NONE, Integer.MAX_VALUE);
         DocumentIdGenerator ids = new DocumentIdGenerator((collection, count) -> reserve(storeRequests, collection, count));
-        return new Runtime(executor, monitor, ids, new DatabaseCommands(storeRequests, conventions.getObjectMapper()));
+        return new Runtime(connections, executor, monitor, ids, new DatabaseCommands(storeRequests, conventions.getObjectMapper()));
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -174,7 +179,7 @@ public final class DocumentStore implements AutoCloseable {
     private static IdRange reserve(RequestContext requests, String collection, long count) {
         ReserveIdsRequest request = ReserveIdsRequest.newBuilder().setCollection(collection).setCount(count).build();
         ReserveIdsResponse response = requests.execute(OperationKind.MASTER_ONLY, "ReserveIds",
-                (s, target) -> s.reserveIds(request));
+                (node, deadline, target) -> node.reserveIds(request, deadline));
         return new IdRange(response.getFirst(), response.getLast());
     }
 
@@ -226,7 +231,7 @@ public final class DocumentStore implements AutoCloseable {
         }
         if (rt != null) {
             rt.monitor().close();
-            rt.executor().close();
+            rt.connections().close();
         }
     }
 

@@ -3,10 +3,10 @@ package dev.corvid.client;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
-import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.client.transport.Connections;
+import dev.corvid.client.transport.NodeTransport;
 import dev.corvid.proto.NodeStats;
-import dev.corvid.proto.StatsRequest;
-import io.grpc.ManagedChannel;
+import io.grpc.Deadline;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -30,7 +30,7 @@ final class HealthMonitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthMonitor.class);
 
     private final NodeSelector selector;
-    private final RequestExecutor executor;
+    private final Connections connections;
     private final TopologySource source;
     private final TopologyCache cache;
     private final long probeTimeoutMillis;
@@ -47,10 +47,10 @@ final class HealthMonitor implements AutoCloseable {
     /**
      * @param probeTimeout the deadline of a probe; a node that answers later stays failed
      */
-    HealthMonitor(NodeSelector selector, RequestExecutor executor, TopologySource source, TopologyCache cache,
+    HealthMonitor(NodeSelector selector, Connections connections, TopologySource source, TopologyCache cache,
             Duration probeTimeout) {
         this.selector = selector;
-        this.executor = executor;
+        this.connections = connections;
         this.source = source;
         this.cache = cache;
         this.probeTimeoutMillis = probeTimeout.toMillis();
@@ -78,13 +78,11 @@ final class HealthMonitor implements AutoCloseable {
     }
 
     private void probe(String address) {
-        ManagedChannel channel = executor.channel(address);
+        NodeTransport node = connections.to(address);
         // A failed channel waits out an exponential backoff (up to minutes) before reconnecting;
         // the probe is the moment to try again.
-        channel.resetConnectBackoff();
-        Futures.addCallback(DocumentsGrpc.newFutureStub(channel)
-                .withDeadlineAfter(probeTimeoutMillis, TimeUnit.MILLISECONDS)
-                .stats(StatsRequest.getDefaultInstance()), new FutureCallback<NodeStats>() {
+        node.reconnectNow();
+        Futures.addCallback(node.stats(Deadline.after(probeTimeoutMillis, TimeUnit.MILLISECONDS)), new FutureCallback<NodeStats>() {
                     @Override
                     public void onSuccess(NodeStats stats) {
                         probing.remove(address);
@@ -107,7 +105,7 @@ final class HealthMonitor implements AutoCloseable {
             if (state.isFailed(master)) {
                 return;
             }
-            Optional<List<String>> replicas = source.replicas(master, executor.channel(master), probeTimeoutMillis * 2);
+            Optional<List<String>> replicas = source.replicas(master, connections.to(master), probeTimeoutMillis * 2);
             if (replicas.isEmpty()) {
                 return;
             }

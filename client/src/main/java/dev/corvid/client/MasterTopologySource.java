@@ -1,15 +1,17 @@
 package dev.corvid.client;
 
+import dev.corvid.client.transport.NodeTransport;
 import dev.corvid.proto.ClusterTopology;
-import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.ReplicaStatus;
-import dev.corvid.proto.TopologyRequest;
-import io.grpc.Channel;
+import io.grpc.Deadline;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Learns the replicas from the master's {@code Topology} call: its replicas in cluster config order. */
+/**
+ * Learns the replicas from the master's {@code Topology} call: its replicas in cluster config
+ * order. The same answer gives the transport the cluster's wire limits.
+ */
 final class MasterTopologySource implements TopologySource {
 
     static final MasterTopologySource INSTANCE = new MasterTopologySource();
@@ -18,10 +20,8 @@ final class MasterTopologySource implements TopologySource {
     }
 
     @Override
-    public Optional<List<String>> replicas(String master, Channel channel, long timeoutMillis) {
-        ClusterTopology topology = DocumentsGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
-                .topology(TopologyRequest.getDefaultInstance());
+    public Optional<List<String>> replicas(String master, NodeTransport node, long timeoutMillis) {
+        ClusterTopology topology = node.topology(Deadline.after(timeoutMillis, TimeUnit.MILLISECONDS));
         return Optional.of(topology.getReplicasList().stream().map(ReplicaStatus::getAddress).toList());
     }
 }

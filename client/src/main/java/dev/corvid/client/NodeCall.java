@@ -1,9 +1,10 @@
 package dev.corvid.client;
 
-import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.client.transport.NodeTransport;
+import io.grpc.Deadline;
 
 /**
- * One RPC, run by {@link RequestExecutor} on the node it chose.
+ * One call, run by {@link RequestExecutor} on the node it chose.
  *
  * @param <R> the answer
  */
@@ -11,11 +12,12 @@ import dev.corvid.proto.DocumentsGrpc;
 interface NodeCall<R> {
 
     /**
-     * @param stub   a stub on the chosen node that already carries the deadline; the call may
-     *               throw {@link io.grpc.StatusRuntimeException}, which the executor maps
-     * @param target the chosen node and whether a write must be flagged as a failover write
+     * @param node     the chosen node's transport; its calls may throw
+     *                 {@link dev.corvid.client.transport.CallFailedException}, which the executor maps
+     * @param deadline the deadline of this attempt, to pass to every call on {@code node}
+     * @param target   the chosen node and whether a write must be flagged as a failover write
      */
-    R call(DocumentsGrpc.DocumentsBlockingStub stub, Target target);
+    R call(NodeTransport node, Deadline deadline, Target target);
 
     /**
      * The node a call goes to.

@@ -1,33 +1,26 @@
 package dev.corvid.client;
 
-import dev.corvid.proto.DocumentsGrpc;
-import io.grpc.ManagedChannel;
+import dev.corvid.client.transport.CallFailedException;
+import dev.corvid.client.transport.Connections;
+import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every call to a node goes through here: it picks the nodes for the kind of operation (through
- * {@link NodeSelector}), applies the per-call deadline, fails over on "server down" and maps gRPC
- * errors to typed exceptions. One channel per node address, created on first use, all shut down
- * by {@link #close()}.
+ * {@link NodeSelector}), gives each attempt its deadline, runs it on the node's transport
+ * ({@link Connections}), fails over on "server down" and maps gRPC errors to typed exceptions.
  *
  * <p>Retry by idempotency: a read that finds a node down is tried on the next node of its plan;
- * a write goes to another node only when it provably never left the client (see
- * {@link SendTracker}), and only to a replica when the failover behavior allows it. Any other
- * error (concurrency, bad request, not found) is thrown as is, never retried.
+ * a write goes to another node only when the transport says it provably never left the client
+ * ({@link CallFailedException#provablyUnsent()}), and only to a replica when the failover behavior
+ * allows it. Any other error (concurrency, bad request, not found) is thrown as is, never retried.
  */
-final class RequestExecutor implements AutoCloseable {
-
-    private static final long SHUTDOWN_GRACE_MILLIS = 2_000;
-    /** Matches the node's default request limit (limits.maxRequestBytes). */
-    static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+final class RequestExecutor {
 
     /** A node did not answer ("server down"); carries what the caller needs to decide on a retry. */
     private static final class Unreachable extends Exception {
@@ -45,28 +38,15 @@ final class RequestExecutor implements AutoCloseable {
     }
 
     private final NodeSelector selector;
-    private final Duration timeout;
-    private final ChannelFactory channelFactory;
-    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-    /** The channel calls go through, per node: it merges concurrent Gets (see {@link CoalescingChannel}). */
-    private final Map<String, CoalescingChannel> callChannels = new ConcurrentHashMap<>();
-    /** Expires the calls of the Exchange streams. */
-    private final ScheduledThreadPoolExecutor deadlines;
+    private final long timeoutNanos;
+    private final Connections connections;
     private final AtomicInteger stripes = new AtomicInteger();
-    private final Object lifecycle = new Object();
-    /** Guarded by {@link #lifecycle}. */
-    private boolean closed;
 
-    RequestExecutor(NodeSelector selector, Duration timeout, ChannelFactory channelFactory) {
+    /** @param timeout the deadline of each attempt on a node */
+    RequestExecutor(NodeSelector selector, Duration timeout, Connections connections) {
         this.selector = selector;
-        this.timeout = timeout;
-        this.channelFactory = channelFactory;
-        this.deadlines = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "corvid-client-deadlines");
-            t.setDaemon(true);
-            return t;
-        });
-        deadlines.setRemoveOnCancelPolicy(true); // most calls end long before their deadline
+        this.timeoutNanos = timeout.toNanos();
+        this.connections = connections;
     }
 
     NodeSelector selector() {
@@ -79,9 +59,9 @@ final class RequestExecutor implements AutoCloseable {
     }
 
     /**
-     * Runs one RPC on the node chosen for {@code kind}, failing over as the policy allows.
+     * Runs one call on the node chosen for {@code kind}, failing over as the policy allows.
      *
-     * @param operation the RPC name, for error messages
+     * @param operation the call's name, for error messages
      * @throws NodeUnreachableException   when no node that could serve the call answered
      * @throws MasterUnavailableException when a write found the master down and could not fail over
      */
@@ -154,71 +134,18 @@ final class RequestExecutor implements AutoCloseable {
     }
 
     private <R> R attempt(NodeCall.Target target, String operation, NodeCall<R> call) throws Unreachable {
-        SendTracker tracker = new SendTracker();
-        DocumentsGrpc.DocumentsBlockingStub stub = DocumentsGrpc.newBlockingStub(callChannel(target.address()))
-                .withInterceptors(tracker.interceptor())
-                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Deadline deadline = Deadline.after(timeoutNanos, TimeUnit.NANOSECONDS);
         try {
-            R result = call.call(stub, target);
+            R result = call.call(connections.to(target.address()), deadline, target);
             selector.markHealthy(target.address()); // no-op unless it was a failed node's last-resort try
             return result;
         } catch (StatusRuntimeException e) {
             CorvidException mapped = GrpcErrors.toException(e, target.address(), operation);
-            if (SendTracker.isServerDown(e) && mapped instanceof NodeUnreachableException unreachable) {
+            if (mapped instanceof NodeUnreachableException unreachable) {
                 selector.markFailed(target.address());
-                throw new Unreachable(unreachable, e, tracker.provablyUnsent(e));
+                throw new Unreachable(unreachable, e, e instanceof CallFailedException f && f.provablyUnsent());
             }
             throw mapped;
         }
-    }
-
-    /** The channel to {@code address}, created on first use. */
-    ManagedChannel channel(String address) {
-        ManagedChannel channel = channels.get(address);
-        if (channel != null) {
-            return channel;
-        }
-        synchronized (lifecycle) {
-            if (closed) {
-                throw new IllegalStateException("the document store is closed; open a new one");
-            }
-            return channels.computeIfAbsent(address, channelFactory::create);
-        }
-    }
-
-    private CoalescingChannel callChannel(String address) {
-        CoalescingChannel channel = callChannels.get(address);
-        return channel != null ? channel : callChannels.computeIfAbsent(address, a -> {
-            ManagedChannel transport = channel(a);
-            return new CoalescingChannel(transport, new ExchangeStream(transport, deadlines));
-        });
-    }
-
-    /** Shuts every channel down, waiting briefly for calls in flight. Idempotent. */
-    @Override
-    public void close() {
-        synchronized (lifecycle) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        callChannels.values().forEach(CoalescingChannel::close);
-        channels.values().forEach(ManagedChannel::shutdown);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_GRACE_MILLIS);
-        for (ManagedChannel channel : channels.values()) {
-            try {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !channel.awaitTermination(left, TimeUnit.NANOSECONDS)) {
-                    channel.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                channel.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
-        }
-        channels.clear();
-        callChannels.clear();
-        deadlines.shutdownNow();
     }
 }

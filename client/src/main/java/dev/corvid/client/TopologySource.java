@@ -1,6 +1,6 @@
 package dev.corvid.client;
 
-import io.grpc.Channel;
+import dev.corvid.client.transport.NodeTransport;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,16 +11,16 @@ import java.util.Optional;
 interface TopologySource {
 
     /** Learns nothing: the urls (and the cache) are the whole topology. */
-    TopologySource URLS_ONLY = (master, channel, timeoutMillis) -> Optional.empty();
+    TopologySource URLS_ONLY = (master, node, timeoutMillis) -> Optional.empty();
 
     /**
      * Asks the cluster for its replicas.
      *
      * @param master        the master's address
-     * @param channel       a channel to the master
+     * @param node          the transport to the master
      * @param timeoutMillis the deadline of the call
      * @return the replicas' addresses in failover order, or empty when this source cannot tell
      * @throws RuntimeException when the master could not answer (the refresher tries again later)
      */
-    Optional<List<String>> replicas(String master, Channel channel, long timeoutMillis);
+    Optional<List<String>> replicas(String master, NodeTransport node, long timeoutMillis);
 }

@@ -181,15 +181,6 @@ final class Errors {
                 .asRuntimeException();
     }
 
-    /**
-     * A call whose deadline passed before the node ran it (or while it ran): DEADLINE_EXCEEDED.
-     *
-     * @param what what was not done, e.g. "the call waited 1200 ms for a thread and was not run"
-     */
-    static StatusRuntimeException deadlineExceeded(String what) {
-        return Status.DEADLINE_EXCEEDED.withDescription(description("deadline exceeded: " + what)).asRuntimeException();
-    }
-
     /** What a stream the node resets ends with, as its cancel handler sees it ({@link StreamReset}). */
     static Status streamReset() {
         return Status.CANCELLED.withDescription("stream reset by the node (see its log)");
@@ -206,6 +197,12 @@ final class Errors {
         }
         return Status.INVALID_ARGUMENT.withDescription(description("the request to " + method
                 + " is not a valid protobuf message: " + cause.getMessage()));
+    }
+
+    /** The status of an Exchange call whose deadline ({@code timeout_micros}) passed before the node started it. */
+    static StatusRuntimeException expiredBeforeStart() {
+        return Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed before the node started it; it was not run")
+                .asRuntimeException();
     }
 
     /** {@code message}, cut to {@link #MAX_DESCRIPTION_CHARS} (never inside a surrogate pair). */

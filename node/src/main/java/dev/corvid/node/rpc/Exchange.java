@@ -22,6 +22,11 @@ import java.util.function.Consumer;
  * it is answered on the same thread, with the same result), and its answer comes back tagged with
  * its id.
  *
+ * <p>Deadlines: a call's {@code timeout_micros} gives it a deadline counted from when the node reads
+ * it ({@link CallScope}). A call whose deadline has passed when it would start (a large Get waits
+ * for the pool, or for its reader, first) is answered DEADLINE_EXCEEDED and not run; a call that
+ * starts runs in a gRPC {@code Context} with that deadline, so what it waits on sees it.
+ *
  * <p>Flow control, so that a client that does not read cannot make the node compute and keep
  * answers without end:
  * <ul>
@@ -57,6 +62,8 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     /** Largest call taken, in bytes of its Get, Batch or BatchMany message. */
     private final int maxCallBytes;
     private final Executor blocking;
+    /** Runs the stall checks of the stream, and the expiry of its calls' deadlines. */
+    private final ScheduledExecutorService timer;
     /** Bytes held by every Exchange stream of the node together. */
     private final AtomicLong nodeHeld;
     private final Consumer<Exchange> onEnd;
@@ -97,6 +104,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         this.limits = limits;
         this.maxCallBytes = maxCallBytes;
         this.blocking = blocking;
+        this.timer = timer;
         this.nodeHeld = nodeHeld;
         this.onEnd = onEnd;
         this.watch = new ReaderWatch(timer, limits.readerStallMillis(), "Exchange stream", this::readerOwes, this::reset);
@@ -123,6 +131,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
 
     @Override
     public void onNext(ExchangeRequest request) {
+        CallScope scope = CallScope.of(request); // its deadline counts from now
         long id = request.getCallId();
         int callBytes = callBytes(request);
         Status refused = null;
@@ -153,7 +162,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
             return;
         }
         if (refused == null) {
-            run(id, request);
+            run(id, request, scope);
         }
         requestMore();
     }
@@ -168,36 +177,50 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         };
     }
 
-    private void run(long id, ExchangeRequest request) {
-        switch (request.getCallCase()) {
-            case GET -> {
-                GetRequest get = request.getGet();
-                if (documents.largeGet(get)) {
-                    offload(new LargeGet(id, get));
-                } else {
-                    DocumentService.reply(answer(id, ExchangeResponse.Builder::setGet), () -> documents.getAnswer(get));
-                }
-            }
-            case BATCH -> documents.batch(request.getBatch(), answer(id, ExchangeResponse.Builder::setWrite));
-            case BATCH_MANY -> documents.batchMany(request.getBatchMany(), answer(id, ExchangeResponse.Builder::setBatchMany));
-            default -> answer(id, (b, ignored) -> b).onError(Errors.noExchangeCall());
+    /**
+     * Starts the call in its scope, unless its time ran out already: then it is answered
+     * DEADLINE_EXCEEDED without being run. A large Get goes to the pool, and is checked there.
+     */
+    private void run(long id, ExchangeRequest request, CallScope scope) {
+        if (request.hasGet() && documents.largeGet(request.getGet())) {
+            offload(new LargeGet(id, request.getGet(), scope));
+        } else if (scope.expired()) {
+            answer(id, scope, (b, ignored) -> b).onError(Errors.expiredBeforeStart());
+        } else {
+            scope.startIn(timer, () -> dispatch(id, request, scope));
         }
     }
 
-    /** A Get that runs on the blocking pool, once the stream holds less than its budget. */
+    private void dispatch(long id, ExchangeRequest request, CallScope scope) {
+        switch (request.getCallCase()) {
+            case GET -> DocumentService.reply(answer(id, scope, ExchangeResponse.Builder::setGet),
+                    () -> documents.getAnswer(request.getGet()));
+            case BATCH -> documents.batch(request.getBatch(), answer(id, scope, ExchangeResponse.Builder::setWrite));
+            case BATCH_MANY -> documents.batchMany(request.getBatchMany(), answer(id, scope, ExchangeResponse.Builder::setBatchMany));
+            default -> answer(id, scope, (b, ignored) -> b).onError(Errors.noExchangeCall());
+        }
+    }
+
+    /**
+     * A Get that runs on the blocking pool, once the stream holds less than its budget, and only if
+     * its time has not run out meanwhile (waiting in the pool's queue, or for the reader).
+     */
     private final class LargeGet implements Runnable {
         private final long id;
         private final GetRequest request;
+        private final CallScope scope;
 
-        LargeGet(long id, GetRequest request) {
+        LargeGet(long id, GetRequest request, CallScope scope) {
             this.id = id;
             this.request = request;
+            this.scope = scope;
         }
 
         @Override
         public void run() {
             synchronized (lock) {
                 if (ended) {
+                    scope.end();
                     return;
                 }
                 if (overBudget()) {
@@ -205,7 +228,12 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
                     return;
                 }
             }
-            DocumentService.reply(answer(id, ExchangeResponse.Builder::setGet), () -> documents.getAnswer(request));
+            StreamObserver<GetResponse> out = answer(id, scope, ExchangeResponse.Builder::setGet);
+            if (scope.expired()) {
+                out.onError(Errors.expiredBeforeStart());
+                return;
+            }
+            scope.startIn(timer, () -> DocumentService.reply(out, () -> documents.getAnswer(request)));
         }
     }
 
@@ -213,7 +241,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         try {
             blocking.execute(get);
         } catch (RejectedExecutionException e) {
-            this.<GetResponse>answer(get.id, ExchangeResponse.Builder::setGet).onError(Errors.overloaded());
+            this.<GetResponse>answer(get.id, get.scope, ExchangeResponse.Builder::setGet).onError(Errors.overloaded());
         }
     }
 
@@ -244,8 +272,9 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         }
     }
 
-    /** Where the unary handler of call {@code id} answers: into one tagged response. */
-    private <A> StreamObserver<A> answer(long id, BiFunction<ExchangeResponse.Builder, A, ExchangeResponse.Builder> set) {
+    /** Where the unary handler of call {@code id} answers: into one tagged response; the answer ends the call's scope. */
+    private <A> StreamObserver<A> answer(long id, CallScope scope,
+                                         BiFunction<ExchangeResponse.Builder, A, ExchangeResponse.Builder> set) {
         return new StreamObserver<>() {
             private A answer;
 
@@ -256,11 +285,13 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
 
             @Override
             public void onError(Throwable t) {
+                scope.end();
                 finish(ExchangeResponse.newBuilder().setCallId(id).setError(Errors.rpcStatus(t)).build());
             }
 
             @Override
             public void onCompleted() {
+                scope.end();
                 finish(set.apply(ExchangeResponse.newBuilder().setCallId(id), answer).build());
             }
         };

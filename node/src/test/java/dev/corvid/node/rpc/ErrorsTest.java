@@ -30,7 +30,7 @@ class ErrorsTest {
 
     @Test
     void theStatusesOfSituations_carryTheirCodes() {
-        assertEquals(Status.Code.DEADLINE_EXCEEDED, Errors.deadlineExceeded("the call was not run").getStatus().getCode());
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, Errors.expiredBeforeStart().getStatus().getCode());
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, Errors.exchangeCallTooLarge(5000, 4096).getCode());
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, Errors.tooManyDigestStreams(4).getStatus().getCode());
         assertEquals(Status.Code.UNAVAILABLE, Errors.overloaded().getStatus().getCode());

@@ -1,14 +1,18 @@
-package dev.corvid.client;
+package dev.corvid.client.transport;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.client.ConcurrencyException;
+import dev.corvid.client.CorvidException;
+import dev.corvid.client.TestAccess;
 import dev.corvid.proto.BatchManyRequest;
 import dev.corvid.proto.BatchManyResponse;
 import dev.corvid.proto.BatchOutcome;
 import dev.corvid.proto.BatchRequest;
+import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.ConcurrencyViolation;
 import dev.corvid.proto.Document;
@@ -18,6 +22,7 @@ import dev.corvid.proto.GetResponse;
 import dev.corvid.proto.GetResult;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.WriteResponse;
+import dev.corvid.proto.WireLimits;
 import dev.corvid.proto.WriteResult;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -27,7 +32,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +68,7 @@ class CoalescingChannelTest {
     private Server server;
     private ManagedChannel transport;
     private CoalescingChannel channel;
+    private final KnownLimits limits = new KnownLimits();
 
     @BeforeEach
     void start() throws Exception {
@@ -89,7 +94,7 @@ class CoalescingChannelTest {
             }
         }).build().start();
         transport = InProcessChannelBuilder.forName(name).directExecutor().build();
-        channel = new CoalescingChannel(transport);
+        channel = new CoalescingChannel(transport, limits);
     }
 
     @AfterEach
@@ -228,7 +233,7 @@ class CoalescingChannelTest {
 
         assertEquals("etag-of-people/ok", ok.get(10, TimeUnit.SECONDS).getResults(0).getEtag());
         StatusRuntimeException e = assertStatus(Status.Code.ABORTED, conflicting);
-        CorvidException mapped = GrpcErrors.toException(e, "node", "Batch");
+        CorvidException mapped = TestAccess.toException(e, "node", "Batch");
         assertInstanceOf(ConcurrencyException.class, mapped, "the details reach the caller: " + mapped);
         releaseAll(alone.subList(1, alone.size()), CoalescingChannelTest::written);
     }
@@ -249,6 +254,24 @@ class CoalescingChannelTest {
         assertEquals(1, two.get(10, TimeUnit.SECONDS).getResultsCount());
         assertTrue(batchMany.isEmpty());
         releaseAll(alone.subList(1, alone.size()), CoalescingChannelTest::written);
+    }
+
+    @Test
+    void mergedGets_holdAtMostTheIdsTheNodeAnswersDirectly() throws Exception {
+        limits.learn(ClusterTopology.newBuilder().setLimits(WireLimits.newBuilder().setMaxDirectGetIds(2)).build());
+        List<Held<GetRequest, GetResponse>> alone = fillGetSlots();
+        List<CompletableFuture<GetResponse>> waiting = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            waiting.add(get("people/" + i));
+        }
+        awaitWaiting(5);
+        releaseAll(alone, CoalescingChannelTest::found); // four slots free: the five go as 2 + 2 + 1 ids
+        List<Held<GetRequest, GetResponse>> merged = take(gets, 3);
+        assertEquals(List.of(2, 2, 1), merged.stream().map(h -> h.request().getIdsCount()).toList());
+        releaseAll(merged, CoalescingChannelTest::found);
+        for (int i = 0; i < 5; i++) {
+            assertEquals("people/" + i, waiting.get(i).get(10, TimeUnit.SECONDS).getResults(0).getDocument().getId());
+        }
     }
 
     private List<Held<GetRequest, GetResponse>> fillGetSlots() throws InterruptedException {

@@ -1,7 +1,6 @@
-package dev.corvid.client;
+package dev.corvid.client.transport;
 
 import dev.corvid.proto.BatchManyRequest;
-import dev.corvid.proto.BatchManyResponse;
 import dev.corvid.proto.BatchOutcome;
 import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.DocumentsGrpc;
@@ -11,7 +10,6 @@ import dev.corvid.proto.WriteResponse;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
-import io.grpc.ClientStreamTracer;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -34,7 +32,8 @@ import java.util.function.Consumer;
  * own RPC; under heavy load many calls share one RPC's transport and dispatch cost on both sides
  * (here, several times the cost of reading or writing a document).
  *
- * <p>Folded: {@code Get} (ids concatenated; answers in request order) and {@code Batch} (sent as
+ * <p>Folded: {@code Get} (ids concatenated, at most the node's {@link NodeLimits#maxDirectGetIds()}, so
+ * a merged Get is still answered on the node's transport thread; answers in request order) and {@code Batch} (sent as
  * {@code BatchMany}: each batch stays atomic on its own and gets its own outcome). Every other
  * method passes straight through.
  *
@@ -52,8 +51,6 @@ final class CoalescingChannel extends Channel {
 
     /** RPCs of one kind sent to the node at once before later calls wait to be merged. */
     static final int MAX_IN_FLIGHT = 4;
-    /** At most this many ids in a merged Get (the node answers small Gets on its transport thread). */
-    static final int MAX_MERGED_IDS = 16;
     /** At most this many batches in one BatchMany. */
     static final int MAX_MERGED_BATCHES = 64;
     /** At most this many request bytes in one BatchMany (a lone larger batch goes alone). */
@@ -62,18 +59,20 @@ final class CoalescingChannel extends Channel {
     private final Channel delegate;
     /** Carries the RPCs of both lanes when set; else each is a unary RPC of its own. */
     private final ExchangeStream exchange;
+    private final KnownLimits limits;
     private final Lane<GetRequest, GetResponse> gets = new GetLane();
     private final Lane<BatchRequest, WriteResponse> batches = new BatchLane();
 
     /** Sends every RPC as a unary call of its own. */
-    CoalescingChannel(Channel delegate) {
-        this(delegate, null);
+    CoalescingChannel(Channel delegate, KnownLimits limits) {
+        this(delegate, null, limits);
     }
 
     /** Sends Gets and Batches over {@code exchange} (while the node knows it), the rest as unary calls. */
-    CoalescingChannel(Channel delegate, ExchangeStream exchange) {
+    CoalescingChannel(Channel delegate, ExchangeStream exchange, KnownLimits limits) {
         this.delegate = delegate;
         this.exchange = exchange;
+        this.limits = limits;
     }
 
     @Override
@@ -217,22 +216,27 @@ final class CoalescingChannel extends Channel {
         }
 
         /**
-         * The options of a merged RPC: the earliest of the callers' deadlines, and every caller's
-         * stream tracers (each {@link SendTracker} sees the one stream they share).
+         * The options of a merged RPC: the earliest of the callers' deadlines, the largest answer
+         * any of them accepts, and every caller's stream tracers (each {@link SendTracker} sees the
+         * one stream they share).
          */
         CallOptions mergedOptions(List<PendingCall<Q, A>> batch) {
             CallOptions options = CallOptions.DEFAULT.withExecutor(Runnable::run);
             Deadline deadline = null;
+            Integer maxAnswer = null;
             for (PendingCall<Q, A> call : batch) {
                 Deadline d = call.options.getDeadline();
                 if (d != null && (deadline == null || d.isBefore(deadline))) {
                     deadline = d;
                 }
-                for (ClientStreamTracer.Factory tracer : call.options.getStreamTracerFactories()) {
-                    options = options.withStreamTracerFactory(tracer);
+                Integer max = call.options.getMaxInboundMessageSize();
+                if (max != null && (maxAnswer == null || max > maxAnswer)) {
+                    maxAnswer = max;
                 }
             }
-            return deadline != null ? options.withDeadline(deadline) : options;
+            options = deadline != null ? options.withDeadline(deadline) : options;
+            options = maxAnswer != null ? options.withMaxInboundMessageSize(maxAnswer) : options;
+            return SendTracker.shareTrackers(options, batch.stream().map(call -> call.options).toList());
         }
     }
 
@@ -249,7 +253,7 @@ final class CoalescingChannel extends Channel {
 
         @Override
         boolean fits(int count, int total, int size) {
-            return total + size <= MAX_MERGED_IDS;
+            return total + size <= limits.current().maxDirectGetIds();
         }
 
         @Override
@@ -265,7 +269,7 @@ final class CoalescingChannel extends Channel {
                         call.answer(GetResponse.newBuilder().addAllResults(answer.getResultsList().subList(from, to)).build(), trailers);
                         from = to;
                     }
-                } else if (!status.isOk() && SendTracker.isServerDown(status.asRuntimeException())) {
+                } else if (!status.isOk() && SendTracker.isServerDown(status)) {
                     slotFreed();
                     batch.forEach(call -> call.fail(status, trailers));
                 } else {

@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,8 @@ import com.google.protobuf.ByteString;
 import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.ConcurrencyViolation;
+import dev.corvid.proto.DeleteCommand;
+import dev.corvid.proto.DeleteRequest;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.ExchangeRequest;
 import dev.corvid.proto.ExchangeResponse;
@@ -17,8 +19,11 @@ import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResponse;
 import dev.corvid.proto.GetResult;
 import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.PutRequest;
+import dev.corvid.proto.WriteOptions;
 import dev.corvid.proto.WriteResponse;
 import dev.corvid.proto.WriteResult;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -80,6 +85,11 @@ class ExchangeStreamTest {
 
     /** A node that holds Exchange calls for the test, or answers UNIMPLEMENTED to Exchange; its unary Get always finds. */
     private CoalescingChannel channelToNode(boolean knowsExchange) throws Exception {
+        return channelTo(startNode(knowsExchange));
+    }
+
+    /** Starts the node {@link #channelToNode} describes; returns its in-process name. */
+    private String startNode(boolean knowsExchange) throws Exception {
         String name = InProcessServerBuilder.generateName();
         servers.add(InProcessServerBuilder.forName(name).directExecutor().addService(new DocumentsGrpc.DocumentsImplBase() {
             @Override
@@ -119,13 +129,19 @@ class ExchangeStreamTest {
                 out.onCompleted();
             }
         }).build().start());
-        return channelTo(name);
+        return name;
     }
 
     private CoalescingChannel channelTo(String name) {
+        ManagedChannel transport = connectionTo(name);
+        KnownLimits limits = new KnownLimits();
+        return new CoalescingChannel(transport, new ExchangeStream(transport, deadlines, limits), limits);
+    }
+
+    private ManagedChannel connectionTo(String name) {
         ManagedChannel transport = InProcessChannelBuilder.forName(name).directExecutor().build();
         transports.add(transport);
-        return new CoalescingChannel(transport, new ExchangeStream(transport, deadlines));
+        return transport;
     }
 
     private static GetResponse found(GetRequest request) {
@@ -207,7 +223,7 @@ class ExchangeStreamTest {
     @Test
     void aLargeRequest_goesAsAnRpcOfItsOwn() throws Exception {
         CoalescingChannel channel = channelToNode(true);
-        String body = "{\"b\":\"" + "x".repeat(ExchangeStream.MAX_REQUEST_BYTES) + "\"}";
+        String body = "{\"b\":\"" + "x".repeat(NodeLimits.DEFAULTS.maxExchangeRequestBytes()) + "\"}";
         WriteResponse answer = stub(channel, new SendTracker(), 10_000).batch(BatchRequest.newBuilder()
                 .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("big").setBodyJson(ByteString.copyFromUtf8(body)))).build());
         assertEquals("big", answer.getResults(0).getId());
@@ -251,5 +267,44 @@ class ExchangeStreamTest {
                         .addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId("a").setBodyJson(ByteString.copyFromUtf8("{}")))).build()));
         assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
         assertTrue(tracker.provablyUnsent(error));
+    }
+
+    @Test
+    void aCallTellsTheNodeTheTimeItStillHas() throws Exception {
+        CoalescingChannel channel = channelToNode(true);
+        CompletableFuture<GetResponse> call = async(() -> stub(channel, new SendTracker(), 5_000).get(get("a")));
+        Held a = next();
+        long micros = a.request().getTimeoutMicros();
+        assertTrue(micros > 0 && micros <= TimeUnit.SECONDS.toMicros(5), "timeout_micros " + micros);
+        a.answer(ExchangeResponse.newBuilder().setGet(found(a.request().getGet())));
+        assertEquals("a", call.get(10, TimeUnit.SECONDS).getResults(0).getDocument().getId());
+    }
+
+    @Test
+    void putAndDelete_travelOverTheStream_asOneCommandBatches_withTheirOptions() throws Exception {
+        ExchangeTransport transport = new ExchangeTransport(connectionTo(startNode(true)), deadlines, new KnownLimits());
+        PutCommand put = PutCommand.newBuilder().setId("p").setBodyJson(ByteString.copyFromUtf8("{}")).build();
+        CompletableFuture<WriteResponse> putting = async(() -> transport.put(PutRequest.newBuilder().setPut(put)
+                .setOptions(WriteOptions.newBuilder().setFailoverWrite(true)).build(), Deadline.after(10, TimeUnit.SECONDS)));
+        Held p = next();
+        assertEquals(1, p.request().getBatch().getCommandsCount());
+        assertEquals(put, p.request().getBatch().getCommands(0).getPut());
+        assertTrue(p.request().getBatch().getOptions().getFailoverWrite());
+        p.answer(ExchangeResponse.newBuilder().setWrite(WriteResponse.newBuilder().addResults(WriteResult.newBuilder().setId("p"))));
+        assertEquals("p", putting.get(10, TimeUnit.SECONDS).getResults(0).getId());
+
+        CompletableFuture<WriteResponse> deleting = async(() -> transport.delete(DeleteRequest.newBuilder()
+                .setDelete(DeleteCommand.newBuilder().setId("d")).build(), Deadline.after(10, TimeUnit.SECONDS)));
+        Held d = next();
+        assertEquals("d", d.request().getBatch().getCommands(0).getDelete().getId());
+        com.google.rpc.Status conflict = com.google.rpc.Status.newBuilder().setCode(Status.Code.ABORTED.value())
+                .setMessage("stale").addDetails(Any.pack(ConcurrencyViolation.newBuilder().setId("d").build())).build();
+        d.answer(ExchangeResponse.newBuilder().setError(conflict));
+        CallFailedException error = (CallFailedException) failure(deleting);
+        assertEquals(Status.Code.ABORTED, error.getStatus().getCode());
+        assertEquals("d", StatusProto.fromThrowable(error).getDetails(0).unpack(ConcurrencyViolation.class).getId());
+        assertFalse(error.provablyUnsent());
+        assertEquals(0, unaryBatches.get(), "nothing went as a unary RPC");
+        transport.close();
     }
 }

@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.transport;
 
 import dev.corvid.proto.BatchManyRequest;
 import dev.corvid.proto.BatchRequest;
@@ -6,10 +6,8 @@ import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.ExchangeRequest;
 import dev.corvid.proto.ExchangeResponse;
 import dev.corvid.proto.GetRequest;
-import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientStreamTracer;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -37,8 +35,10 @@ import java.util.function.Function;
  * <p>A call keeps the meaning it has as a unary RPC, which is what the rest of the client relies on:
  * <ul>
  *   <li>its answer, or the status it fails with (details and all), is what the unary RPC gives;</li>
- *   <li>its deadline is enforced here (the stream has none): on expiry it fails
- *       {@code DEADLINE_EXCEEDED}, and an answer that comes later is dropped;</li>
+ *   <li>its deadline travels with it ({@code timeout_micros}: the time it still has when it is
+ *       sent), so the node does not run it once that is out; and it is enforced here too (the
+ *       stream has none): on expiry it fails {@code DEADLINE_EXCEEDED}, and an answer that comes
+ *       later is dropped;</li>
  *   <li>"provably unsent" ({@link SendTracker}) holds exactly as for a unary call: when the stream
  *       fails before gRPC created it on a connection, nothing was sent, and the calls fail
  *       {@code UNAVAILABLE} with their trackers untouched; once it was created, every call that
@@ -50,13 +50,7 @@ import java.util.function.Function;
  */
 final class ExchangeStream {
 
-    /**
-     * Larger requests go as RPCs of their own: a message over the node's request limit fails the
-     * whole stream it travels on, and with it every other caller's call.
-     */
-    static final int MAX_REQUEST_BYTES = 4 * 1024 * 1024;
-
-    /** The end of one call: its status, its answer (null unless OK) and its trailers. */
+        /** The end of one call: its status, its answer (null unless OK) and its trailers. */
     @FunctionalInterface
     interface End<A> {
         void ended(Status status, A answer, Metadata trailers);
@@ -64,6 +58,7 @@ final class ExchangeStream {
 
     private final Channel channel;
     private final ScheduledExecutorService deadlines;
+    private final KnownLimits limits;
     private final Object lock = new Object();
     /** Guarded by {@link #lock}: the open stream, or null. */
     private Link link;
@@ -71,10 +66,15 @@ final class ExchangeStream {
     private long nextCallId;
     private volatile boolean unsupported;
 
-    /** @param deadlines runs the expiry of calls' deadlines */
-    ExchangeStream(Channel channel, ScheduledExecutorService deadlines) {
+    /**
+     * @param deadlines runs the expiry of calls' deadlines
+     * @param limits    the node's limits: a request over its {@link NodeLimits#maxExchangeRequestBytes()}
+     *                  goes as a unary RPC, since it would end the stream and every other caller's call
+     */
+    ExchangeStream(Channel channel, ScheduledExecutorService deadlines, KnownLimits limits) {
         this.channel = channel;
         this.deadlines = deadlines;
+        this.limits = limits;
     }
 
     /**
@@ -87,7 +87,7 @@ final class ExchangeStream {
     @SuppressWarnings("unchecked")
     <Q, A> boolean offer(MethodDescriptor<Q, A> method, CallOptions options, Q request, End<A> end, Runnable unary) {
         if (unsupported || !(request instanceof com.google.protobuf.MessageLite message)
-                || message.getSerializedSize() > MAX_REQUEST_BYTES) {
+                || message.getSerializedSize() > limits.current().maxExchangeRequestBytes()) {
             return false;
         }
         ExchangeRequest.Builder call = ExchangeRequest.newBuilder();
@@ -105,9 +105,13 @@ final class ExchangeStream {
             return false;
         }
         Deadline deadline = options.getDeadline();
-        if (deadline != null && deadline.isExpired()) {
-            end.ended(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call was sent"), null, new Metadata());
-            return true;
+        if (deadline != null) {
+            long left = deadline.timeRemaining(TimeUnit.MICROSECONDS);
+            if (left <= 0) {
+                end.ended(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call was sent"), null, new Metadata());
+                return true;
+            }
+            call.setTimeoutMicros(left);
         }
         Call pending = new Call(options, answer, (End<Object>) end, unary);
         Link on;
@@ -179,12 +183,9 @@ final class ExchangeStream {
             }
         }
 
-        /** Tells the caller's {@link SendTracker} (and any other stream tracer) that the call may have been sent. */
+        /** Tells the caller's {@link SendTracker} that the call may have been sent. */
         void markPossiblySent() {
-            ClientStreamTracer.StreamInfo info = ClientStreamTracer.StreamInfo.newBuilder().setCallOptions(options).build();
-            for (ClientStreamTracer.Factory factory : options.getStreamTracerFactories()) {
-                factory.newClientStreamTracer(info, new Metadata()).streamCreated(Attributes.EMPTY, new Metadata());
-            }
+            SendTracker.markPossiblySent(options);
         }
     }
 
@@ -193,27 +194,17 @@ final class ExchangeStream {
 
         final Map<Long, Call> calls = new ConcurrentHashMap<>();
         ClientCallStreamObserver<ExchangeRequest> requests;
-        /** gRPC created the stream on a connection: calls handed over may have reached the node. */
-        volatile boolean created;
+        /** Whether gRPC created the stream on a connection: then calls handed over may have reached the node. */
+        final SendTracker stream = new SendTracker();
         /** How the stream ended; null while it is open. Written under {@link #lock}. */
         volatile Status endStatus;
         volatile Metadata endTrailers;
 
         /** Under {@link #lock}. */
         void open() {
-            ClientStreamTracer.Factory tracer = new ClientStreamTracer.Factory() {
-                @Override
-                public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
-                    return new ClientStreamTracer() {
-                        @Override
-                        public void streamCreated(Attributes transportAttrs, Metadata headers) {
-                            created = true;
-                        }
-                    };
-                }
-            };
             ClientCalls.asyncBidiStreamingCall(channel.newCall(DocumentsGrpc.getExchangeMethod(),
-                    CallOptions.DEFAULT.withExecutor(Runnable::run).withStreamTracerFactory(tracer)), this);
+                    CallOptions.DEFAULT.withExecutor(Runnable::run).withStreamTracerFactory(stream)
+                            .withMaxInboundMessageSize(limits.current().maxExchangeAnswerBytes())), this);
         }
 
         @Override
@@ -280,7 +271,7 @@ final class ExchangeStream {
                 call.unary.run(); // the node ran none of the calls: it does not know Exchange
                 return;
             }
-            if (created) {
+            if (stream.streamCreated()) {
                 call.markPossiblySent();
             }
             call.ended(endStatus, null, endTrailers);
@@ -290,7 +281,7 @@ final class ExchangeStream {
         void expire(long id) {
             Call call = calls.remove(id);
             if (call != null) {
-                if (created) {
+                if (stream.streamCreated()) {
                     call.markPossiblySent();
                 }
                 call.end.ended(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded waiting for the node's answer"),

@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.transport;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -7,20 +7,20 @@ import java.time.Duration;
 
 /** Makes the channel to one node address; injected so tests can use in-process transports. */
 @FunctionalInterface
-interface ChannelFactory {
+public interface ChannelFactory {
 
     ManagedChannel create(String address);
 
     /**
-     * Plain-text Netty channels that accept answers up to {@link RequestExecutor#MAX_MESSAGE_BYTES}.
+     * Plain-text Netty channels. Each call sets the largest answer it accepts from the node's
+     * limits ({@link KnownLimits}); a call that does not accepts {@link NodeLimits#DEFAULTS}.
      *
      * @param connectTimeout how long a TCP connect may take before the node counts as down
      */
     static ChannelFactory netty(Duration connectTimeout) {
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
         return address -> NettyChannelBuilder.forTarget(address).usePlaintext()
-                // a batch of documents of up to 4 MiB each comes back whole from Get
-                .maxInboundMessageSize(RequestExecutor.MAX_MESSAGE_BYTES)
+                .maxInboundMessageSize(NodeLimits.DEFAULTS.maxAnswerBytes())
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
                 .build();
     }

@@ -1,0 +1,151 @@
+package dev.corvid.node.rpc;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.corvid.node.testing.TestCluster;
+import dev.corvid.proto.BatchRequest;
+import dev.corvid.proto.Command;
+import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.ExchangeRequest;
+import dev.corvid.proto.ExchangeResponse;
+import dev.corvid.proto.GetRequest;
+import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.StatsRequest;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The deadline a call of an Exchange stream carries ({@code timeout_micros}), against a real node
+ * process: a call whose time runs out while it waits inside the node is answered
+ * DEADLINE_EXCEEDED and not run.
+ *
+ * <p>How the call is made to wait, without timing races: the node runs large Gets on its RPC pool
+ * (one thread here, so in order) and starts each only while the stream holds less than
+ * {@code serving.exchangeStreamHeldBytes} (16 MiB) of answers its reader has not taken. This
+ * client takes none until the test says so, and asks for large answers first; the large Get behind
+ * them waits until the client reads, which the test lets it do only once that Get's time is out.
+ */
+class ExchangeDeadlineTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final int BIG_BYTES = 3 * 1024 * 1024;
+    private static final int MIB = 1024 * 1024;
+
+    @TempDir
+    Path dir;
+    private TestCluster cluster;
+    private ManagedChannel channel;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aCallWhoseTimeRanOutBeforeItStarted_isAnsweredDeadlineExceeded_andNotRun() throws Exception {
+        cluster = TestCluster.start(dir, 1, "\"serving\": {\"rpcThreads\": 1}");
+        channel = NettyChannelBuilder.forTarget(cluster.address("A")).usePlaintext().maxInboundMessageSize(64 * MIB).build();
+        DocumentsGrpc.DocumentsBlockingStub docs = DocumentsGrpc.newBlockingStub(channel);
+        BatchRequest.Builder load = BatchRequest.newBuilder()
+                .addCommands(put("big/1", "{\"pad\": \"" + "x".repeat(BIG_BYTES) + "\"}"));
+        for (int i = 0; i < 17; i++) {
+            load.addCommands(put("small/" + i, "{\"n\": " + i + "}"));
+        }
+        docs.withDeadlineAfter(30, TimeUnit.SECONDS).batch(load.build());
+        long readsBefore = readsServed(docs);
+
+        LinkedBlockingQueue<ExchangeResponse> answers = new LinkedBlockingQueue<>();
+        ClientCall<ExchangeRequest, ExchangeResponse> exchange = channel.newCall(DocumentsGrpc.getExchangeMethod(), CallOptions.DEFAULT);
+        exchange.start(new ClientCall.Listener<>() {
+            @Override
+            public void onMessage(ExchangeResponse message) {
+                answers.add(message);
+            }
+        }, new Metadata());
+        List<String> smalls = new ArrayList<>();
+        for (int i = 0; i < 17; i++) {
+            smalls.add("small/" + i);
+        }
+        // 1-3: the big document three times, each answered at once; the client takes nothing, so
+        // what its flow-control window does not let through stays in the node (about 9 MiB).
+        for (long id = 1; id <= 3; id++) {
+            exchange.sendMessage(call(id, 0, List.of("big/1")));
+        }
+        // 4: a large Get of about 15 MiB, on the RPC pool: with calls 1-3, the stream holds more than its 16 MiB.
+        List<String> fifteenMiB = new ArrayList<>(List.of("big/1", "big/1", "big/1", "big/1", "big/1"));
+        fifteenMiB.addAll(smalls.subList(0, 12));
+        exchange.sendMessage(call(4, 0, fifteenMiB));
+        // 5: a large Get with 300 ms to live, behind call 4 on the pool: it waits there for the reader.
+        long sent = System.nanoTime();
+        exchange.sendMessage(call(5, TimeUnit.MILLISECONDS.toMicros(300), smalls));
+        long outOfTime = sent + TimeUnit.MILLISECONDS.toNanos(1_000); // the node counts its 300 ms from after "sent"
+        await("call 5's time is out").atMost(WAIT).until(() -> System.nanoTime() - outOfTime > 0);
+
+        exchange.request(5);
+        Map<Long, ExchangeResponse> byCall = new HashMap<>();
+        for (int i = 0; i < 5; i++) {
+            ExchangeResponse answer = answers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(answer != null, "the node answered " + byCall.keySet() + " only");
+            byCall.put(answer.getCallId(), answer);
+        }
+        for (long id = 1; id <= 4; id++) {
+            assertTrue(byCall.get(id).hasGet(), "call " + id + ": " + byCall.get(id).getOutcomeCase());
+        }
+        ExchangeResponse late = byCall.get(5L);
+        assertTrue(late.hasError(), "call 5 ran although its time was out: " + late.getOutcomeCase());
+        assertEquals(Status.Code.DEADLINE_EXCEEDED.value(), late.getError().getCode(), late.getError().getMessage());
+        assertEquals(readsBefore + 4, readsServed(docs), "the node read for calls 1-4 only");
+
+        // Calls with time left, and calls without a timeout, run as before.
+        exchange.request(2);
+        exchange.sendMessage(call(6, TimeUnit.SECONDS.toMicros(10), smalls));
+        exchange.sendMessage(call(7, 0, List.of("small/0")));
+        for (int i = 0; i < 2; i++) {
+            ExchangeResponse answer = answers.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(answer != null && answer.hasGet() && answer.getGet().getResults(0).getFound(), "answer: " + answer);
+        }
+        exchange.halfClose();
+    }
+
+    private static PutCommand.Builder putCommand(String id, String body) {
+        return PutCommand.newBuilder().setId(id).setMetadataJson(ByteString.copyFromUtf8("{\"@collection\": \"Pads\"}"))
+                .setBodyJson(ByteString.copyFromUtf8(body));
+    }
+
+    private static Command put(String id, String body) {
+        return Command.newBuilder().setPut(putCommand(id, body)).build();
+    }
+
+    /** A Get call of the stream; {@code timeoutMicros} 0 for none. */
+    private static ExchangeRequest call(long id, long timeoutMicros, List<String> ids) {
+        return ExchangeRequest.newBuilder().setCallId(id).setTimeoutMicros(timeoutMicros)
+                .setGet(GetRequest.newBuilder().addAllIds(ids)).build();
+    }
+
+    private static long readsServed(DocumentsGrpc.DocumentsBlockingStub docs) {
+        return docs.withDeadlineAfter(10, TimeUnit.SECONDS).stats(StatsRequest.getDefaultInstance()).getReadsServed();
+    }
+}
