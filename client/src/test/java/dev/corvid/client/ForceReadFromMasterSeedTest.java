@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Product;
+import dev.corvid.testing.MultiProcess;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code forceReadFromMaster()} the session reads the master's etag and the save succeeds, and a
  * real concurrent change is still caught.
  */
+@MultiProcess
 class ForceReadFromMasterSeedTest {
 
     @RegisterExtension

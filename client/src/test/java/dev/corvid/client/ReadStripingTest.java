@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Product;
+import dev.corvid.testing.MultiProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * master for a whole session or inside (nested, per-session, per-thread) scopes, observed through
  * each node's read counter.
  */
+@MultiProcess
 class ReadStripingTest {
 
     @RegisterExtension
