@@ -68,6 +68,7 @@ class ForceReadFromMasterSeedTest {
         assertEquals(List.of(0L, 0L, 0L), delta(writes, CLUSTER.writes()));
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void insideForceReadFromMaster_theSessionLoadsTheMastersEtag_andTheSaveSucceeds() {
         try (DocumentSession session = store.openSession();
@@ -82,6 +83,7 @@ class ForceReadFromMasterSeedTest {
         }
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void insideForceReadFromMaster_aRealConcurrentChangeIsStillCaught() {
         try (DocumentSession session = store.openSession();

@@ -72,6 +72,7 @@ class ReadStripingTest {
         assertEquals(List.of(0L, 4L, 0L), delta(before, CLUSTER.reads()));
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void sixSessions_eachInsideAScope_allReadsOnTheMaster_andTheTurnsContinueAfterwards() {
         Map<String, Long> before = CLUSTER.reads();
@@ -111,6 +112,7 @@ class ReadStripingTest {
         }
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void scopesOnTwoThreads_withTwoSessions_affectOnlyTheirOwnSession() throws Exception {
         store.openSession().close(); // the master's turn
@@ -139,6 +141,7 @@ class ReadStripingTest {
         onC.close();
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void storeLevelCommands_readFromTheMaster_andTheirScopeChangesNothing() {
         Map<String, Long> before = CLUSTER.reads();

@@ -133,6 +133,7 @@ public final class DemoTour {
         }
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     private void trap() throws InterruptedException {
         out.println("The replica-etag trap: every node stamps its own etags, so a replica's etag never matches");
         out.println("the master's. With reads spread over all servers and optimistic concurrency on:");

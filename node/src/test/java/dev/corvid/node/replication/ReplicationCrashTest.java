@@ -214,10 +214,15 @@ class ReplicationCrashTest {
             assertTrue(writers.awaitTermination(30, TimeUnit.SECONDS));
         }
 
+        /** Stops the writers, if {@link #stop} has not, and closes the channel; an interrupt stays set for the caller. */
         @Override
-        public void close() throws InterruptedException {
-            stop();
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        public void close() {
+            try {
+                stop();
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
