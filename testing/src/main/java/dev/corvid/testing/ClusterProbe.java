@@ -15,7 +15,10 @@ import org.awaitility.core.ConditionTimeoutException;
  * Closing it closes every node's channel. Safe for use by several threads.
  *
  * <pre>
- * try (ClusterProbe probe = new ClusterProbe(Map.of("A", "127.0.0.1:7001", "B", "127.0.0.1:7002"))) {
+ * Map&lt;String, String&gt; addresses = new LinkedHashMap&lt;&gt;();   // the master first
+ * addresses.put("A", "127.0.0.1:7001");
+ * addresses.put("B", "127.0.0.1:7002");
+ * try (ClusterProbe probe = new ClusterProbe(addresses)) {
  *     String etag = probe.node("A").documents().put(...).getResults(0).getEtag();
  *     probe.awaitApplied(etag, Duration.ofSeconds(30));   // B now serves that version
  * }
@@ -31,8 +34,9 @@ public final class ClusterProbe implements AutoCloseable {
     private final Map<String, NodeProbe> nodes = new LinkedHashMap<>();
 
     /**
-     * @param addresses node name to {@code host:port}, the master first (in the map's iteration
-     *                  order, e.g. a {@link LinkedHashMap}); the other nodes are its replicas
+     * @param addresses node name to {@code host:port}, the master first in the map's iteration
+     *                  order (a {@link LinkedHashMap}; not {@code Map.of}, whose order is
+     *                  unspecified); the other nodes are its replicas
      */
     public ClusterProbe(Map<String, String> addresses) {
         this(addresses, NodeProbe.DEFAULT_CALL_DEADLINE);
