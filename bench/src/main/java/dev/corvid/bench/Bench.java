@@ -5,7 +5,9 @@ import dev.corvid.client.DocumentSession;
 import dev.corvid.client.DocumentStore;
 import dev.corvid.client.Etag;
 import dev.corvid.client.SessionOptions;
+import dev.corvid.testing.ClusterProbe;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +39,8 @@ public final class Bench implements Callable<Integer> {
 
     static final List<String> PHASES = List.of("insert", "cas", "hot-cas", "replica-read", "lag", "failover");
     static final int HOT_DOCUMENTS = 10;
+    /** How long the replicas may take to catch up after a phase. */
+    private static final Duration REPLICATION_DEADLINE = Duration.ofSeconds(60);
 
     @Option(names = "--node", required = true, paramLabel = "NAME=HOST:PORT",
             description = "A node of the cluster; the master first, then the replicas. Repeat per node.")
@@ -159,7 +163,7 @@ public final class Bench implements Callable<Integer> {
             String roundPrefix = prefix + "warmup-" + round++ + "/people/";
             int count = 2_000;
             forEachIndex(count, (i, r) -> insertOnce(roundPrefix + i, i, r));
-            awaitOnReplicas(roundPrefix + (count - 1));
+            awaitReplicasCaughtUp();
             long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
             timed(stop, r -> casOnce(roundPrefix + ThreadLocalRandom.current().nextInt(count), r));
             AtomicInteger stripes = new AtomicInteger();
@@ -183,7 +187,7 @@ public final class Bench implements Callable<Integer> {
         long start = System.nanoTime();
         Recorder r = forEachIndex(docs, (i, rec) -> insertOnce(document(i), i, rec));
         Phase phase = new Phase(r, (System.nanoTime() - start) / 1e9);
-        awaitOnReplicas(document(docs - 1));
+        awaitReplicasCaughtUp();
         return phase.line("insert", "");
     }
 
@@ -301,17 +305,10 @@ public final class Bench implements Callable<Integer> {
         }
     }
 
-    /** Waits until every replica has document {@code id} (the last one a phase wrote). */
-    private void awaitOnReplicas(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        for (DocumentStore replica : cluster.replicaStores()) {
-            while (replica.getDatabaseCommands().get(id) == null) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("document " + id + " did not reach every replica within 60 s");
-                }
-                TimeUnit.MILLISECONDS.sleep(5);
-            }
-        }
+    /** Waits until every replica has applied everything the master has written so far (what a phase wrote). */
+    private void awaitReplicasCaughtUp() {
+        ClusterProbe probe = cluster.probe();
+        probe.awaitApplied(probe.node(probe.master()).stats().getLastEtag(), REPLICATION_DEADLINE);
     }
 
     // ---- running work on the client threads ----------------------------------------------------

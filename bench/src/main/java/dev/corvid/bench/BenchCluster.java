@@ -2,17 +2,21 @@ package dev.corvid.bench;
 
 import dev.corvid.client.DocumentStore;
 import dev.corvid.client.FailoverBehavior;
+import dev.corvid.testing.ClusterProbe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The cluster under test, as the client sees it (one store on the whole cluster, one per
- * replica) and as the operator does (pid files, {@code kill -9}, restart, resident memory).
+ * replica), as each node answers for itself (a {@link ClusterProbe}) and as the operator does
+ * (pid files, {@code kill -9}, restart, resident memory).
  */
 final class BenchCluster implements AutoCloseable {
 
@@ -37,6 +41,7 @@ final class BenchCluster implements AutoCloseable {
     private final Path topologyCache;
     private final DocumentStore store;
     private final List<DocumentStore> replicaStores = new ArrayList<>();
+    private final ClusterProbe probe;
 
     /**
      * @param nodes  the master first, then the replicas
@@ -50,6 +55,9 @@ final class BenchCluster implements AutoCloseable {
         this.nodes = List.copyOf(nodes);
         this.pidDir = pidDir;
         this.topologyCache = Files.createTempDirectory("corvid-bench-topology");
+        Map<String, String> addresses = new LinkedHashMap<>();
+        nodes.forEach(n -> addresses.put(n.name(), n.address()));
+        probe = new ClusterProbe(addresses);
         store = new DocumentStore(nodes.stream().map(Node::address).toArray(String[]::new));
         store.getConventions().setTopologyCacheDirectory(topologyCache);
         store.initialize();
@@ -82,6 +90,11 @@ final class BenchCluster implements AutoCloseable {
     /** One store per replica, each reading only from its replica; in {@link #replicas()} order. */
     List<DocumentStore> replicaStores() {
         return replicaStores;
+    }
+
+    /** Each node's own answers, beside the client: for waits on replication, not for measured work. */
+    ClusterProbe probe() {
+        return probe;
     }
 
     boolean knowsProcesses() {
@@ -143,6 +156,7 @@ final class BenchCluster implements AutoCloseable {
     public void close() {
         replicaStores.forEach(DocumentStore::close);
         store.close();
+        probe.close();
         try (var files = Files.walk(topologyCache)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {

@@ -3,11 +3,8 @@ package dev.corvid.bench;
 import dev.corvid.client.DocumentSession;
 import dev.corvid.client.Etag;
 import dev.corvid.client.SessionOptions;
-import dev.corvid.proto.DocumentsGrpc;
-import dev.corvid.proto.StatsRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import dev.corvid.testing.NodeProbe;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
@@ -42,6 +39,10 @@ final class FailoverDrill {
     /** Each reader starts a read this often (or as soon as its last one ends, when slower). */
     static final long READ_INTERVAL_MICROS = 2_000;
     private static final long NONE = Long.MAX_VALUE;
+    /** How long the master may take to serve again after its restart began. */
+    private static final Duration RESTART_DEADLINE = Duration.ofSeconds(120);
+    /** Each "serving yet?" call gives up this soon, so a slow answer does not delay the next ask. */
+    private static final Duration SERVING_CALL_DEADLINE = Duration.ofMillis(200);
 
     private final BenchCluster cluster;
     private final String restartCommand;
@@ -107,8 +108,11 @@ final class FailoverDrill {
                 throw new IllegalStateException(e);
             }
         });
-        servingAgainAt = awaitServing(master.address(), restartAt + TimeUnit.SECONDS.toNanos(120));
-        restart.get(120, TimeUnit.SECONDS);
+        try (NodeProbe probe = new NodeProbe(master.name(), master.address(), SERVING_CALL_DEADLINE)) {
+            probe.awaitServing(RESTART_DEADLINE);
+        }
+        servingAgainAt = System.nanoTime();
+        restart.get(RESTART_DEADLINE.toSeconds(), TimeUnit.SECONDS);
         double restartMs = (servingAgainAt - restartAt) / 1e6;
         if (!awaitSet(firstMasterReadAgain, 30)) {
             return String.format(Locale.ROOT, "to_replica_ms=%.1f master_restart_ms=%.0f back_to_master_ms=none FAILED",
@@ -170,23 +174,4 @@ final class FailoverDrill {
         return true;
     }
 
-    /** Polls the node every 5 ms until it answers a Stats call; returns when it first did. */
-    private static long awaitServing(String address, long deadline) throws InterruptedException {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(address).usePlaintext().build();
-        try {
-            while (System.nanoTime() < deadline) {
-                try {
-                    channel.resetConnectBackoff(); // else a refused connect waits out seconds of backoff
-                    DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(200, TimeUnit.MILLISECONDS)
-                            .stats(StatsRequest.getDefaultInstance());
-                    return System.nanoTime();
-                } catch (StatusRuntimeException e) {
-                    TimeUnit.MILLISECONDS.sleep(5);
-                }
-            }
-            throw new IllegalStateException("node " + address + " did not serve again within 120 s");
-        } finally {
-            channel.shutdownNow();
-        }
-    }
 }

@@ -1,21 +1,14 @@
 package dev.corvid.client;
 
-import static org.awaitility.Awaitility.await;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.corvid.node.testing.TestCluster;
-import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
-import dev.corvid.proto.StatsRequest;
 import dev.corvid.proto.Document;
-import dev.corvid.proto.GetRequest;
-import dev.corvid.proto.GetResult;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import dev.corvid.testing.ClusterProbe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,8 +19,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -47,11 +38,11 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
     static final String C = "C";
     static final List<String> NODES = List.of(A, B, C);
 
-    /** The cluster and its raw channels; closed by JUnit at the end of the run. */
+    /** The cluster and a probe on its nodes; closed by JUnit at the end of the run. */
     private static final class Shared implements AutoCloseable {
         final Path dir;
         final TestCluster cluster;
-        final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+        final ClusterProbe probe;
 
         Shared() {
             try {
@@ -60,18 +51,12 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
                 throw new UncheckedIOException(e);
             }
             cluster = TestCluster.start(dir.resolve("cluster"), 3);
-        }
-
-        ManagedChannel channel(String node) {
-            ManagedChannel channel = channels.computeIfAbsent(node,
-                    n -> NettyChannelBuilder.forTarget(cluster.address(n)).usePlaintext().build());
-            channel.resetConnectBackoff(); // the node may just have been restarted
-            return channel;
+            probe = new ClusterProbe(cluster.addresses());
         }
 
         @Override
         public void close() throws IOException {
-            channels.values().forEach(ManagedChannel::shutdownNow);
+            probe.close();
             cluster.close();
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -170,8 +155,7 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
 
     /** The node's counters. */
     NodeStats stats(String node) {
-        return DocumentsGrpc.newBlockingStub(shared.channel(node)).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .stats(StatsRequest.getDefaultInstance());
+        return shared.probe.node(node).stats();
     }
 
     /** Reads served so far by each running node (a killed node counts as 0). */
@@ -211,27 +195,17 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
                 .put("@java-type", entity.getClass().getName());
         PutCommand put = PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8(body.toString()))
                 .setMetadataJson(ByteString.copyFromUtf8(metadata.toString())).build();
-        String masterEtag = DocumentsGrpc.newBlockingStub(shared.channel(A)).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .put(PutRequest.newBuilder().setPut(put).build()).getResults(0).getEtag();
+        String masterEtag = shared.probe.node(A).documents().put(PutRequest.newBuilder().setPut(put).build())
+                .getResults(0).getEtag();
+        List<String> running = List.of(B, C).stream().filter(this::isRunning).toList();
+        shared.probe.awaitApplied(masterEtag, running, Duration.ofSeconds(30));
         Map<String, Etag> etags = new LinkedHashMap<>();
         etags.put(A, Etag.parse(masterEtag));
-        for (String replica : List.of(B, C)) {
-            if (!isRunning(replica)) {
-                continue;
-            }
-            Document copy = await("replica " + replica + " has " + id + " at master etag " + masterEtag)
-                    .atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(10))
-                    .until(() -> replicaCopy(replica, id),
-                            d -> d != null && d.getMetadataJson().toStringUtf8().contains("\"@source-etag\":\"" + masterEtag + "\""));
+        for (String replica : running) {
+            Document copy = shared.probe.node(replica).find(id)
+                    .orElseThrow(() -> new AssertionError("replica " + replica + " applied master etag " + masterEtag + " but has no " + id));
             etags.put(replica, Etag.parse(copy.getEtag()));
         }
         return etags;
-    }
-
-    private Document replicaCopy(String node, String id) {
-        GetResult result = DocumentsGrpc.newBlockingStub(shared.channel(node)).withDeadlineAfter(5, TimeUnit.SECONDS)
-                .get(GetRequest.newBuilder().addIds(id).build()).getResults(0);
-        return result.getFound() ? result.getDocument() : null;
     }
 }

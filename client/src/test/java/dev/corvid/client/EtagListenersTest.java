@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.corvid.client.examples.Person;
+import dev.corvid.testing.MultiProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The library's seed listeners keep an entity's {@code Etag etag} property current, by setter or by field. */
+@MultiProcess
 class EtagListenersTest {
 
     @RegisterExtension

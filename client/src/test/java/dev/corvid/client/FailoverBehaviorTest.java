@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Person;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -33,6 +34,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * test sets up the node state it needs; the order only spares restarts.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@MultiProcess
 class FailoverBehaviorTest {
 
     @RegisterExtension

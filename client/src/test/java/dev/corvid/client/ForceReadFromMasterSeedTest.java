@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Product;
+import dev.corvid.testing.MultiProcess;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code forceReadFromMaster()} the session reads the master's etag and the save succeeds, and a
  * real concurrent change is still caught.
  */
+@MultiProcess
 class ForceReadFromMasterSeedTest {
 
     @RegisterExtension
@@ -66,6 +68,7 @@ class ForceReadFromMasterSeedTest {
         assertEquals(List.of(0L, 0L, 0L), delta(writes, CLUSTER.writes()));
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void insideForceReadFromMaster_theSessionLoadsTheMastersEtag_andTheSaveSucceeds() {
         try (DocumentSession session = store.openSession();
@@ -80,6 +83,7 @@ class ForceReadFromMasterSeedTest {
         }
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void insideForceReadFromMaster_aRealConcurrentChangeIsStillCaught() {
         try (DocumentSession session = store.openSession();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Person;
+import dev.corvid.testing.MultiProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** HiLo ids reserved on the master: two stores, several threads each, never the same id. */
+@MultiProcess
 class GeneratedIdsTest {
 
     @RegisterExtension

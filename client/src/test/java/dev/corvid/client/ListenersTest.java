@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corvid.client.examples.Person;
+import dev.corvid.testing.MultiProcess;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Listener order and what each call sees, on a real node. */
+@MultiProcess
 class ListenersTest {
 
     @RegisterExtension

@@ -43,6 +43,7 @@ class NodeSelectorTest {
         assertEquals(List.of("a:1", "b:2", "c:3"), reads(policy, SessionRouting.NONE), "store-level: not striped");
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void scope_forcesTheMasterWhileOpen() {
         FailoverPolicy policy = FailoverPolicy.of(FailoverBehavior.READ_FROM_ALL_SERVERS);

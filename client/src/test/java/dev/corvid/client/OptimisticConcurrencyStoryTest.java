@@ -3,6 +3,7 @@ package dev.corvid.client;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.OptimisticConcurrencyStory;
+import dev.corvid.testing.MultiProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The runnable example tells its story to the end against a real node. */
+@MultiProcess
 class OptimisticConcurrencyStoryTest {
 
     @RegisterExtension

@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Person;
 import dev.corvid.client.examples.Product;
+import dev.corvid.testing.MultiProcess;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Collection queries: filters, ordering, paging, and tracking of the results. */
+@MultiProcess
 class QueryTest {
 
     @RegisterExtension

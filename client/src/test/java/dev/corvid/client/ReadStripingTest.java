@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Product;
+import dev.corvid.testing.MultiProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * master for a whole session or inside (nested, per-session, per-thread) scopes, observed through
  * each node's read counter.
  */
+@MultiProcess
 class ReadStripingTest {
 
     @RegisterExtension
@@ -70,6 +72,7 @@ class ReadStripingTest {
         assertEquals(List.of(0L, 4L, 0L), delta(before, CLUSTER.reads()));
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void sixSessions_eachInsideAScope_allReadsOnTheMaster_andTheTurnsContinueAfterwards() {
         Map<String, Long> before = CLUSTER.reads();
@@ -109,6 +112,7 @@ class ReadStripingTest {
         }
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void scopesOnTwoThreads_withTwoSessions_affectOnlyTheirOwnSession() throws Exception {
         store.openSession().close(); // the master's turn
@@ -137,6 +141,7 @@ class ReadStripingTest {
         onC.close();
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     @Test
     void storeLevelCommands_readFromTheMaster_andTheirScopeChangesNothing() {
         Map<String, Long> before = CLUSTER.reads();

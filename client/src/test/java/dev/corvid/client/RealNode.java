@@ -1,18 +1,14 @@
 package dev.corvid.client;
 
 import dev.corvid.node.CorvidNode;
-import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.NodeStats;
-import dev.corvid.proto.StatsRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import dev.corvid.testing.NodeProbe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -29,14 +25,14 @@ final class RealNode implements BeforeAllCallback, AfterAllCallback, AfterEachCa
 
     private Path dataDir;
     private CorvidNode node;
-    private ManagedChannel statsChannel;
+    private NodeProbe probe;
     private final List<DocumentStore> stores = new ArrayList<>();
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         dataDir = Files.createTempDirectory("corvid-client-test");
         node = CorvidNode.standalone(dataDir);
-        statsChannel = NettyChannelBuilder.forTarget(node.address()).usePlaintext().build();
+        probe = new NodeProbe(node.name(), node.address());
     }
 
     @Override
@@ -47,7 +43,7 @@ final class RealNode implements BeforeAllCallback, AfterAllCallback, AfterEachCa
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
-        statsChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        probe.close();
         node.close();
         try (Stream<Path> files = Files.walk(dataDir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -73,7 +69,6 @@ final class RealNode implements BeforeAllCallback, AfterAllCallback, AfterEachCa
 
     /** The node's counters (the Stats RPC). */
     NodeStats stats() {
-        return DocumentsGrpc.newBlockingStub(statsChannel).withDeadlineAfter(5, TimeUnit.SECONDS)
-                .stats(StatsRequest.getDefaultInstance());
+        return probe.stats();
     }
 }

@@ -16,6 +16,7 @@ import dev.corvid.proto.GetResult;
 import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.ReplicaStatus;
 import dev.corvid.proto.StatsRequest;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Each writer owns its ids, so the operations on one id form a sequence and "the last
  * acknowledged write" is well defined.
  */
+@MultiProcess
 class ReplicationConsistencyTest {
 
     private static final int WRITERS = 4;

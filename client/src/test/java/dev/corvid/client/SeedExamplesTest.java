@@ -10,10 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Person;
 import dev.corvid.client.examples.Product;
+import dev.corvid.testing.MultiProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The two seed documents, as tests against a real node. */
+@MultiProcess
 class SeedExamplesTest {
 
     @RegisterExtension

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corvid.client.examples.Person;
+import dev.corvid.testing.MultiProcess;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Identity map, change tracking, atomic batches, metadata, refresh and the request budget. */
+@MultiProcess
 class SessionBehaviourTest {
 
     @RegisterExtension

@@ -10,11 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corvid.client.examples.Person;
+import dev.corvid.testing.MultiProcess;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every store and delete overload against the concurrency rules of DESIGN.md, on a real node. */
+@MultiProcess
 class StoreAndDeleteRulesTest {
 
     @RegisterExtension

@@ -12,6 +12,7 @@ import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResult;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A real node process takes concurrent writes and is killed with {@code kill -9} mid-stream:
  * after a restart every acknowledged write is there with its etag, and new etags are larger.
  */
+@MultiProcess
 class NodeCrashTest {
 
     private static final int WRITERS = 16;

@@ -1,36 +1,35 @@
 package dev.corvid.client.examples;
 
-import dev.corvid.proto.DocumentsGrpc;
-import dev.corvid.proto.GetRequest;
-import dev.corvid.proto.GetResult;
 import dev.corvid.proto.NodeStats;
-import dev.corvid.proto.StatsRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import dev.corvid.testing.ClusterProbe;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The demo's view of the nodes themselves, beside the client: each node's stats (reads served, so
- * routing is visible) and whether a replica has applied a given master version. Raw gRPC calls,
- * no failover, so what a node says is that node's own answer.
+ * routing is visible) and whether the replicas have applied a given master version. Raw gRPC
+ * calls through a {@link ClusterProbe}, no failover, so what a node says is that node's own answer.
  */
 final class DemoNodes implements AutoCloseable {
 
+    /** A demo's calls never wait long: a silent node shows as down. */
+    private static final Duration CALL_DEADLINE = Duration.ofSeconds(2);
+    private static final Duration REPLICATION_DEADLINE = Duration.ofSeconds(10);
+
     private final Map<String, String> addresses;
-    private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+    private final ClusterProbe probe;
 
     /** @param addresses node name to host:port, master first */
     DemoNodes(Map<String, String> addresses) {
         this.addresses = addresses;
-        addresses.forEach((name, address) ->
-                channels.put(name, NettyChannelBuilder.forTarget(address).usePlaintext().build()));
+        this.probe = new ClusterProbe(addresses, CALL_DEADLINE);
     }
 
     String master() {
-        return addresses.keySet().iterator().next();
+        return probe.master();
     }
 
     String[] urls() {
@@ -40,15 +39,8 @@ final class DemoNodes implements AutoCloseable {
     /** Reads served so far per node; -1 for a node that does not answer. */
     Map<String, Long> reads() {
         Map<String, Long> reads = new LinkedHashMap<>();
-        channels.forEach((name, channel) -> {
-            try {
-                NodeStats stats = DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                        .stats(StatsRequest.getDefaultInstance());
-                reads.put(name, stats.getReadsServed());
-            } catch (StatusRuntimeException e) {
-                reads.put(name, -1L);
-            }
-        });
+        probe.nodes().forEach(name ->
+                reads.put(name, probe.node(name).statsIfAnswering().map(NodeStats::getReadsServed).orElse(-1L)));
         return reads;
     }
 
@@ -64,39 +56,24 @@ final class DemoNodes implements AutoCloseable {
     }
 
     /**
-     * Waits (up to 10 s) until every replica that answers holds {@code id} at the master's version
-     * {@code masterEtag} (a replica keeps it in {@code @source-etag}).
+     * Waits (up to 10 s) until every replica that answers has applied the master's change
+     * {@code masterEtag}, and so serves that version of the document it wrote.
      *
-     * @return true when they all do
+     * @return true when they all have
      */
-    boolean awaitReplicated(String id, String masterEtag) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        for (Map.Entry<String, ManagedChannel> node : channels.entrySet()) {
-            if (node.getKey().equals(master())) {
-                continue;
-            }
-            while (!hasVersion(node.getValue(), id, masterEtag)) {
-                if (System.nanoTime() > deadline) {
-                    return false;
-                }
-                TimeUnit.MILLISECONDS.sleep(20);
-            }
-        }
-        return true;
-    }
-
-    private static boolean hasVersion(ManagedChannel channel, String id, String masterEtag) {
+    boolean awaitReplicated(String masterEtag) {
+        List<String> answering = probe.replicas().stream()
+                .filter(r -> probe.node(r).statsIfAnswering().isPresent()).toList();
         try {
-            GetResult r = DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                    .get(GetRequest.newBuilder().addIds(id).build()).getResults(0);
-            return r.getFound() && r.getDocument().getMetadataJson().toStringUtf8().contains("\"@source-etag\":\"" + masterEtag + "\"");
-        } catch (StatusRuntimeException e) {
-            return true; // a node that is down is not waited for
+            probe.awaitApplied(masterEtag, answering, REPLICATION_DEADLINE);
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return false;
         }
     }
 
     @Override
     public void close() {
-        channels.values().forEach(ManagedChannel::shutdownNow);
+        probe.close();
     }
 }

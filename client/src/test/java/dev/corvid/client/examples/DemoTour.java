@@ -75,7 +75,7 @@ public final class DemoTour {
         Etag etag = store.getDatabaseCommands().put(PRODUCT, null,
                 store.getConventions().getObjectMapper().createObjectNode().put("name", name),
                 store.getConventions().getObjectMapper().createObjectNode().put("@collection", "Products"));
-        if (!nodes.awaitReplicated(PRODUCT, etag.toString())) {
+        if (!nodes.awaitReplicated(etag.toString())) {
             out.println("  (the replicas have not applied it within 10 s; the rest of this chapter may differ)");
         }
         return etag;
@@ -133,6 +133,7 @@ public final class DemoTour {
         }
     }
 
+    @SuppressWarnings("try") // a ReadScope acts by being open; the body never names it
     private void trap() throws InterruptedException {
         out.println("The replica-etag trap: every node stamps its own etags, so a replica's etag never matches");
         out.println("the master's. With reads spread over all servers and optimistic concurrency on:");

@@ -17,6 +17,7 @@ import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.WriteOptions;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Digest RPC and the consistency check on real processes: a master A and a replica B. */
+@MultiProcess
 class ConsistencyCheckTest {
 
     @TempDir

@@ -13,6 +13,7 @@ import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * none is invented or stored twice, and the master's etags went forward after every restart.
  * {@code scripts/soak-kill.sh} runs the same history with the default settings, for longer.
  */
+@MultiProcess
 class CrashHistoryTest {
 
     private static final int DOCUMENTS = 48;

@@ -17,6 +17,7 @@ import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.StatsRequest;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -43,6 +44,7 @@ import picocli.CommandLine;
  * with UNAVAILABLE naming the cause, still serves what it acknowledged, and a restart on a working
  * disk recovers every acknowledged write.
  */
+@MultiProcess
 class DiskFailureTest {
 
     @TempDir

@@ -22,6 +22,7 @@ import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.TopologyRequest;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -48,6 +49,7 @@ import picocli.CommandLine;
  * acknowledged is lost; a replica whose log is damaged is wiped and copies everything again. One
  * cluster for the class: each test leaves it consistent.
  */
+@MultiProcess
 class LogCorruptionTest {
 
     private static final int DOCS = 200;

@@ -1,7 +1,5 @@
 package dev.corvid.node.replication;
 
-import static org.awaitility.Awaitility.await;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
@@ -11,49 +9,35 @@ import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.DocumentsGrpc;
-import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResult;
 import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.PutCommand;
-import dev.corvid.proto.StatsRequest;
-import dev.corvid.proto.TopologyRequest;
-import io.grpc.ConnectivityState;
+import dev.corvid.testing.ClusterProbe;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-/** gRPC clients for every node of a {@link TestCluster}, with the reads the replication tests share. */
+/**
+ * The replication tests' view of a {@link TestCluster}: a {@link ClusterProbe} on every node, plus
+ * what only the node's tests need (master etags as {@link Etag}s, a replica's {@code @source-etag}).
+ */
 final class ClusterClient implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final int SLICE = 1000;
 
-    private final TestCluster cluster;
-    private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+    private final ClusterProbe probe;
 
     ClusterClient(TestCluster cluster) {
-        this.cluster = cluster;
-        cluster.nodes().forEach(n -> channels.put(n,
-                NettyChannelBuilder.forTarget(cluster.address(n)).usePlaintext().maxInboundMessageSize(64 << 20).build()));
+        this.probe = new ClusterProbe(cluster.addresses());
     }
 
     ManagedChannel channel(String node) {
-        ManagedChannel channel = channels.get(node);
-        // After a node restarts, do not wait out the channel's reconnect backoff.
-        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-            channel.resetConnectBackoff();
-        }
-        return channel;
+        return probe.node(node).channel();
     }
 
     DocumentsGrpc.DocumentsBlockingStub docs(String node) {
-        return DocumentsGrpc.newBlockingStub(channel(node)).withDeadlineAfter(30, TimeUnit.SECONDS);
+        return probe.node(node).documents();
     }
 
     /** Puts {@code count} new documents {@code prefix/from..} in one batch; returns their master etags. */
@@ -69,28 +53,20 @@ final class ClusterClient implements AutoCloseable {
 
     /** The documents of {@code ids} on {@code node}, in order; missing ones as not found. */
     List<GetResult> get(String node, List<String> ids) {
-        List<GetResult> out = new ArrayList<>(ids.size());
-        for (int from = 0; from < ids.size(); from += SLICE) {
-            out.addAll(docs(node).get(GetRequest.newBuilder()
-                    .addAllIds(ids.subList(from, Math.min(ids.size(), from + SLICE))).build()).getResultsList());
-        }
-        return out;
+        return probe.node(node).get(ids);
     }
 
     NodeStats stats(String node) {
-        return docs(node).stats(StatsRequest.getDefaultInstance());
+        return probe.node(node).stats();
     }
 
     ClusterTopology topology(String node) {
-        return docs(node).topology(TopologyRequest.getDefaultInstance());
+        return probe.node(node).topology();
     }
 
     /** Waits until the master reports every replica connected and nothing behind. */
     void awaitReplicasCaughtUp(Duration deadline) {
-        await("replicas caught up with the master").atMost(deadline).pollInterval(Duration.ofMillis(50))
-                .ignoreExceptions()
-                .until(() -> topology("A").getReplicasList().stream()
-                        .allMatch(r -> r.getConnected() && r.hasChangesBehind() && r.getChangesBehind() == 0));
+        probe.awaitReplicasCaughtUp(deadline);
     }
 
     /** The change counter of the last etag {@code node} issued: how many changes it ever stamped. */
@@ -113,6 +89,6 @@ final class ClusterClient implements AutoCloseable {
 
     @Override
     public void close() {
-        channels.values().forEach(ManagedChannel::shutdownNow);
+        probe.close();
     }
 }

@@ -13,6 +13,7 @@ import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.ReplicaStatus;
+import dev.corvid.testing.MultiProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,6 +34,7 @@ import picocli.CommandLine;
  * once it is wiped it re-seeds on its own. Two real ways to get there: the master restored from an
  * older copy of its data (what a lost log tail looks like), and the master's data wiped.
  */
+@MultiProcess
 class DivergedReplicaTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);

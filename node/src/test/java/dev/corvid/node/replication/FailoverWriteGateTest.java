@@ -14,6 +14,7 @@ import dev.corvid.proto.NotMaster;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.WriteOptions;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A replica takes a failover write only while it cannot reach its master, and learns that from the
  * replication stream (the master's heartbeats), with the default settings: master A, replica B.
  */
+@MultiProcess
 class FailoverWriteGateTest {
 
     private static final Duration TIMEOUT = ReplicationSettings.DEFAULT.masterTimeout();

@@ -28,6 +28,7 @@ import dev.corvid.proto.ReplicaStatus;
 import dev.corvid.proto.ReplicationAck;
 import dev.corvid.proto.ReplicationHandshake;
 import dev.corvid.proto.StatsRequest;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * they know the cluster's name, the master's name and node tag (all in Stats), but not the secret.
  * The replica refuses them before anything is applied, and real replication goes on as before.
  */
+@MultiProcess
 class ForgedReplicationTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);

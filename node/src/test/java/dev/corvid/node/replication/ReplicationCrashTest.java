@@ -11,6 +11,7 @@ import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.GetResult;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of its change counter, and every write here creates a new document, so a replica's counter grows
  * by exactly the number of documents it received; a change applied twice would show as one more.
  */
+@MultiProcess
 class ReplicationCrashTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
@@ -212,10 +214,15 @@ class ReplicationCrashTest {
             assertTrue(writers.awaitTermination(30, TimeUnit.SECONDS));
         }
 
+        /** Stops the writers, if {@link #stop} has not, and closes the channel; an interrupt stays set for the caller. */
         @Override
-        public void close() throws InterruptedException {
-            stop();
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        public void close() {
+            try {
+                stop();
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -3,11 +3,12 @@ package dev.corvid.node.replication;
 import com.google.protobuf.ByteString;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.DocumentsGrpc;
-import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.ReplicaStatus;
+import dev.corvid.testing.ClusterProbe;
+import dev.corvid.testing.NodeProbe;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
@@ -53,18 +54,12 @@ public final class ReplicationLagProbe {
     }
 
     private static void run(TestCluster cluster, int writers, int seconds) throws Exception {
-        List<ManagedChannel> channels = new ArrayList<>();
-        Map<String, ManagedChannel> byNode = new ConcurrentHashMap<>();
-        for (String node : cluster.nodes()) {
-            ManagedChannel ch = NettyChannelBuilder.forTarget(cluster.address(node)).usePlaintext().build();
-            channels.add(ch);
-            byNode.put(node, ch);
-        }
+        ClusterProbe nodes = new ClusterProbe(cluster.addresses());
+        // The load on channels of its own, so that the probes' calls never queue behind it.
         List<ManagedChannel> writeChannels = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             writeChannels.add(NettyChannelBuilder.forTarget(cluster.address("A")).usePlaintext().build());
         }
-        channels.addAll(writeChannels);
         AtomicBoolean stop = new AtomicBoolean();
         LongAdder written = new LongAdder();
         String body = "{\"bio\":\"" + "x".repeat(1000) + "\"}";
@@ -100,8 +95,7 @@ public final class ReplicationLagProbe {
             }
             String id = "probe/" + probe[0]++;
             long sent = System.nanoTime();
-            DocumentsGrpc.newBlockingStub(byNode.get("A")).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8("{}"))).build());
+            nodes.node("A").documents().put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8("{}"))).build());
             long acked = System.nanoTime();
             boolean measure = acked > warmupEnd;
             if (measure) {
@@ -110,9 +104,8 @@ public final class ReplicationLagProbe {
             List<java.util.concurrent.Future<?>> polls = new ArrayList<>();
             for (String replica : List.of("B", "C")) {
                 polls.add(pollers.submit(() -> {
-                    var docs = DocumentsGrpc.newBlockingStub(byNode.get(replica));
-                    while (!docs.withDeadlineAfter(30, TimeUnit.SECONDS)
-                            .get(GetRequest.newBuilder().addIds(id).build()).getResults(0).getFound()) {
+                    NodeProbe node = nodes.node(replica);
+                    while (node.find(id).isEmpty()) {
                         Thread.onSpinWait();
                     }
                     if (measure) {
@@ -128,8 +121,7 @@ public final class ReplicationLagProbe {
                 }
             }
             if (measure && probe[0] % 20 == 0) {
-                NodeStats stats = DocumentsGrpc.newBlockingStub(byNode.get("A")).stats(
-                        dev.corvid.proto.StatsRequest.getDefaultInstance());
+                NodeStats stats = nodes.node("A").stats();
                 stats.getReplicasList().stream().map(ReplicaStatus::getLagMs).forEach(statsLagMs::add);
             }
         }, 0, 50, TimeUnit.MILLISECONDS);
@@ -167,7 +159,8 @@ public final class ReplicationLagProbe {
             System.out.printf("master stats lag_ms samples: %d, p50 %d, max %d%n", st.size(), st.get(st.size() / 2),
                     st.get(st.size() - 1));
         }
-        channels.forEach(ManagedChannel::shutdownNow);
+        writeChannels.forEach(ManagedChannel::shutdownNow);
+        nodes.close();
     }
 
     private static double pct(List<Long> sorted, int p) {

@@ -27,6 +27,7 @@ import dev.corvid.proto.ReplicationGrpc;
 import dev.corvid.proto.ReplicationHandshake;
 import dev.corvid.proto.ReplicationMessage;
 import dev.corvid.proto.WriteOptions;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Push replication on a real three-node cluster: master A, replicas B and C. One cluster for the class. */
+@MultiProcess
 class ReplicationTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);

@@ -32,6 +32,7 @@ import dev.corvid.proto.ReplicationGrpc;
 import dev.corvid.proto.ReserveIdsRequest;
 import dev.corvid.proto.StatsRequest;
 import dev.corvid.proto.TopologyRequest;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -67,6 +68,7 @@ import org.junit.jupiter.api.io.TempDir;
  * digest listing), serving, and answering queries on the collection; what is accepted at the edge
  * of the rules is served, queried, replicated and digested like anything else.
  */
+@MultiProcess
 class HostileInputTest {
 
     private static final String COLLECTION = "Hostile";

@@ -21,6 +21,7 @@ import dev.corvid.proto.QueryRequest;
 import dev.corvid.proto.ReserveIdsRequest;
 import dev.corvid.proto.StatsRequest;
 import dev.corvid.proto.TopologyRequest;
+import dev.corvid.testing.MultiProcess;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -56,6 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The node runs with the default serving limits (and {@link TestCluster}'s {@code -Xmx512m}).
  */
+@MultiProcess
 class StalledReadersTest {
 
     /** What every probe call must answer within, however many stalled readers there are. */

@@ -105,6 +105,13 @@ public final class TestCluster implements AutoCloseable {
         return List.copyOf(ports.keySet());
     }
 
+    /** Node name to {@code host:port}, master first: what a {@code ClusterProbe} takes. */
+    public Map<String, String> addresses() {
+        Map<String, String> addresses = new LinkedHashMap<>();
+        ports.keySet().forEach(n -> addresses.put(n, address(n)));
+        return addresses;
+    }
+
     /** JVM options (e.g. {@code -Dname=value}) for the node's next start; replaces earlier ones. */
     public void setJvmArgs(String node, String... args) {
         jvmArgs.put(node, List.of(args));
