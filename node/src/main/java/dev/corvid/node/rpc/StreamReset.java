@@ -72,6 +72,8 @@ final class StreamReset {
 
     /** What the marshaller throws; no stack trace, as gRPC logs it. */
     private static final class Reset extends StatusRuntimeException {
+        private static final long serialVersionUID = 1L;
+
         Reset() {
             super(Errors.streamReset());
         }
