@@ -1,5 +1,7 @@
 package dev.corvid.client;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.util.Arrays;
 
 /**
@@ -75,14 +77,25 @@ public final class Etag implements Comparable<Etag> {
         return new Etag(bytes.clone());
     }
 
-    /** The etag as it travels on the wire, where an empty string means "no etag". */
-    static Etag fromWire(String text) {
-        return text == null || text.isEmpty() ? null : parse(text);
+    /**
+     * The etag as it travels on the wire: its 16 bytes; empty bytes mean "no etag".
+     *
+     * @throws CorvidException when a node sent bytes that are neither empty nor 16 long
+     */
+    static Etag fromWire(ByteString wire) {
+        if (wire.isEmpty()) {
+            return null;
+        }
+        if (wire.size() != BYTES) {
+            throw new CorvidException("a node sent an etag of " + wire.size() + " bytes; etags are " + BYTES);
+        }
+        byte[] bytes = wire.toByteArray();
+        return Arrays.equals(bytes, EMPTY.bytes) ? EMPTY : new Etag(bytes);
     }
 
-    /** The wire form of an expected etag: the empty string for {@code null} ("no check"). */
-    static String toWire(Etag etag) {
-        return etag == null ? "" : etag.toString();
+    /** The wire form of an expected etag: empty bytes for {@code null} ("no check"). */
+    static ByteString toWire(Etag etag) {
+        return etag == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(etag.bytes); // never written
     }
 
     private static BadRequestException badText(String text) {

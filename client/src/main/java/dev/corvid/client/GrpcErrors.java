@@ -1,6 +1,7 @@
 package dev.corvid.client;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.corvid.proto.ConcurrencyViolation;
@@ -78,11 +79,11 @@ final class GrpcErrors {
         return new ConcurrencyException(message, v.getId(), expected, actual, cause);
     }
 
-    private static Etag wireEtagOrNull(String text) {
+    private static Etag wireEtagOrNull(ByteString wire) {
         try {
-            return Etag.fromWire(text);
-        } catch (BadRequestException e) {
-            return null; // a node sent text we cannot read; still report the violation
+            return Etag.fromWire(wire);
+        } catch (CorvidException e) {
+            return null; // a node sent bytes we cannot read; still report the violation
         }
     }
 

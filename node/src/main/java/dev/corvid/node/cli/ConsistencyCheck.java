@@ -1,7 +1,9 @@
 package dev.corvid.node.cli;
 
+import com.google.protobuf.ByteString;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.DigestRequest;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.NodeStats;
@@ -86,7 +88,7 @@ public final class ConsistencyCheck {
             if (diverged.isPresent()) {
                 return diverged(replica, diverged.get());
             }
-            String target = masterStats.get().getLastEtag();
+            ByteString target = masterStats.get().getLastEtag();
             Optional<NodeStats> replicaStats = awaitApplied(masterChannel, replicaChannel, replica.name(), target, deadline);
             if (replicaStats.isEmpty()) {
                 return ConsistencyReport.Replica.problem(replica.name(), "replica " + replica.name() + " at "
@@ -96,7 +98,7 @@ public final class ConsistencyCheck {
             if (diverged.isPresent()) {
                 return diverged(replica, diverged.get());
             }
-            String applied = replicaStats.get().getLastAppliedMasterEtag();
+            ByteString applied = replicaStats.get().getLastAppliedMasterEtag();
             if (!applied.equals(target)) {
                 if (System.nanoTime() < deadline) {
                     continue; // the master moved on while we waited
@@ -169,7 +171,7 @@ public final class ConsistencyCheck {
      * deadline passes; empty when it does not answer.
      */
     private static Optional<NodeStats> awaitApplied(ManagedChannel masterChannel, ManagedChannel channel, String replica,
-                                                    String target, long deadline) throws InterruptedException {
+                                                    ByteString target, long deadline) throws InterruptedException {
         while (true) {
             Optional<NodeStats> stats = stats(channel);
             if (stats.isEmpty() || stats.get().getLastAppliedMasterEtag().equals(target)
@@ -197,7 +199,8 @@ public final class ConsistencyCheck {
                 .orElse("");
     }
 
-    static String orNone(String etag) {
-        return etag.isEmpty() ? "(none)" : etag;
+    /** The text of the etag {@code etag} carries, or "(none)". */
+    static String orNone(ByteString etag) {
+        return etag.isEmpty() ? "(none)" : WireEtag.text(etag);
     }
 }

@@ -2,6 +2,7 @@ package dev.corvid.node.cli;
 
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.ReplicaStatus;
@@ -54,7 +55,7 @@ final class StatusTable extends Admin.ConfigCommand {
             }
             divergence(node, n, master).ifPresent(why -> diverged.put(node.name(), why));
             out.printf(FORMAT, node.name(), n.getRole(), node.address(), n.getDocumentCount(),
-                    n.getLastEtag().isEmpty() ? "-" : n.getLastEtag(),
+                    n.getLastEtag().isEmpty() ? "-" : WireEtag.text(n.getLastEtag()),
                     diverged.containsKey(node.name()) ? "DIVERGED (see below)" : lag(node, n, master),
                     (serving ? "" : "NOT_SERVING (" + n.getHealthReason() + "), ")
                             + "up " + n.getUptimeMs() / 1000 + " s, " + n.getReadsServed() + " reads, "

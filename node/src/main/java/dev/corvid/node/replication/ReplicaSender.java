@@ -3,9 +3,11 @@ package dev.corvid.node.replication;
 import com.google.protobuf.ByteString;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.ReplicationSettings;
+import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.Storage;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.ChangeBatch;
 import dev.corvid.proto.HandshakeProof;
 import dev.corvid.proto.Heartbeat;
@@ -19,6 +21,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Queue;
@@ -324,7 +327,7 @@ final class ReplicaSender implements AutoCloseable {
                 break;
             }
             assert last == null || c.etag().compareTo(last) > 0 : c.etag() + " <= " + last;
-            ReplicatedChange.Builder m = batch.addChangesBuilder().setId(c.id()).setEtag(c.etag().toString())
+            ReplicatedChange.Builder m = batch.addChangesBuilder().setId(c.id()).setEtag(WireEtag.bytes(c.etag()))
                     .setDeleted(c.deleted());
             if (!c.deleted()) {
                 m.setMetadataJson(c.metadataJson()).setBodyJson(c.bodyJson());
@@ -410,8 +413,8 @@ final class ReplicaSender implements AutoCloseable {
             }
             Etag etag;
             try {
-                etag = ack.getLastAppliedEtag().isEmpty() ? Etag.EMPTY : Etag.parse(ack.getLastAppliedEtag());
-            } catch (IllegalArgumentException e) {
+                etag = Objects.requireNonNullElse(WireEtag.etag(ack.getLastAppliedEtag()), Etag.EMPTY);
+            } catch (BadRequestException e) {
                 ended = e;
                 wake();
                 return;

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.ContentDigest;
 import dev.corvid.node.storage.ContentScan;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.DigestPage;
 import dev.corvid.proto.DigestSnapshot;
 import dev.corvid.proto.DocumentDigest;
@@ -153,7 +154,7 @@ final class DigestStream {
 
     private static DocumentDigest digest(ContentDigest d) {
         DocumentDigest.Builder b = DocumentDigest.newBuilder().setId(d.id()).setDeleted(d.deleted())
-                .setEtag(d.etag().toString()).setBodyHash(ByteString.copyFrom(d.bodyHash()));
+                .setEtag(WireEtag.bytes(d.etag())).setBodyHash(ByteString.copyFrom(d.bodyHash()));
         if (d.collection() != null) {
             b.setCollection(d.collection());
         }

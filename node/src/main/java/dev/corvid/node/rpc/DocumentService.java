@@ -322,13 +322,13 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                 }
             }
             replication.progress(self.name()).flatMap(ReplicaProgress::lastApplied)
-                    .ifPresent(e -> stats.setLastAppliedMasterEtag(Messages.text(e.isEmpty() ? null : e)));
+                    .ifPresent(e -> stats.setLastAppliedMasterEtag(Messages.reported(e)));
             return stats
                     .setNodeName(self.name())
                     .setRole(self.role().wireName())
                     .setNodeTag(Etag.nodeTagText(storage.nodeTag()))
                     .setDocumentCount(storage.documentCount())
-                    .setLastEtag(Messages.text(last))
+                    .setLastEtag(Messages.reported(last))
                     .setReadsServed(counters.reads())
                     .setWritesServed(counters.writes())
                     .setUptimeMs(counters.uptimeMillis())

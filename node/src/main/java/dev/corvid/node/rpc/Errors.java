@@ -9,6 +9,7 @@ import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.ConcurrencyViolationException;
 import dev.corvid.node.storage.StorageUnavailableException;
 import dev.corvid.node.storage.UnknownCollectionException;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.ConcurrencyViolation;
 import dev.corvid.proto.NotMaster;
 import io.grpc.Status;
@@ -222,8 +223,8 @@ final class Errors {
                 .setOperation(c.operation() == ConcurrencyViolationException.Operation.PUT
                         ? ConcurrencyViolation.Operation.PUT : ConcurrencyViolation.Operation.DELETE)
                 .setId(c.id())
-                .setExpectedEtag(c.expected().toString())
-                .setActualEtag(c.actual() == null ? "" : c.actual().toString())
+                .setExpectedEtag(WireEtag.bytes(c.expected()))
+                .setActualEtag(WireEtag.bytes(c.actual()))
                 .build();
         return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
                 .setCode(Status.Code.ABORTED.value())

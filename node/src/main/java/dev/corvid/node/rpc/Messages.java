@@ -1,6 +1,7 @@
 package dev.corvid.node.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
 import dev.corvid.node.config.Limits;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.NodeSettings;
@@ -14,6 +15,7 @@ import dev.corvid.node.storage.Query;
 import dev.corvid.node.storage.StoredDocument;
 import dev.corvid.node.storage.WriteBatch;
 import dev.corvid.node.storage.WriteResult;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.ChangeBatch;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.DeleteCommand;
@@ -39,20 +41,9 @@ final class Messages {
     private Messages() {
     }
 
-    /** Empty text is "no etag"; anything else must parse. */
-    static Etag etag(String text) {
-        if (text.isEmpty()) {
-            return null;
-        }
-        try {
-            return Etag.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new BadRequestException(e.getMessage(), e);
-        }
-    }
-
-    static String text(Etag etag) {
-        return etag == null ? "" : etag.toString();
+    /** {@code etag} as a status field reports it: none for {@code null} and for {@link Etag#EMPTY}. */
+    static ByteString reported(Etag etag) {
+        return WireEtag.bytes(etag == null || etag.isEmpty() ? null : etag);
     }
 
     /** @throws BadRequestException when the master node tag is not 6 hex digits */
@@ -72,7 +63,7 @@ final class Messages {
     static List<Change> changes(ChangeBatch batch) {
         List<Change> changes = new ArrayList<>(batch.getChangesCount());
         for (ReplicatedChange c : batch.getChangesList()) {
-            Etag etag = etag(c.getEtag());
+            Etag etag = WireEtag.etag(c.getEtag());
             if (etag == null || etag.isEmpty()) {
                 throw new BadRequestException("replicated change of '" + c.getId() + "' has no etag");
             }
@@ -87,7 +78,7 @@ final class Messages {
         ReplicaStatus.Builder status = ReplicaStatus.newBuilder().setName(replica.name()).setAddress(replica.address());
         known.ifPresent(p -> {
             status.setConnected(p.connected());
-            p.lastApplied().ifPresent(e -> status.setLastAppliedEtag(e.isEmpty() ? "" : e.toString()));
+            p.lastApplied().ifPresent(e -> status.setLastAppliedEtag(reported(e)));
             p.changesBehind().ifPresent(status::setChangesBehind);
             p.lagMillis().ifPresent(status::setLagMs);
             p.diverged().ifPresent(status::setDiverged);
@@ -99,9 +90,8 @@ final class Messages {
         return DigestSnapshot.newBuilder()
                 .setNodeName(self.name())
                 .setRole(self.role().wireName())
-                .setLastEtag(text(scan.lastEtag()))
-                .setLastAppliedMasterEtag(scan.lastAppliedFromSource() == null || scan.lastAppliedFromSource().isEmpty()
-                        ? "" : scan.lastAppliedFromSource().toString())
+                .setLastEtag(WireEtag.bytes(scan.lastEtag()))
+                .setLastAppliedMasterEtag(reported(scan.lastAppliedFromSource()))
                 .setEntries(scan.size())
                 .build();
     }
@@ -109,7 +99,7 @@ final class Messages {
     static Document document(StoredDocument doc) {
         return Document.newBuilder()
                 .setId(doc.id())
-                .setEtag(doc.etag().toString())
+                .setEtag(WireEtag.bytes(doc.etag()))
                 .setMetadataJson(doc.metadataJson())
                 .setBodyJson(doc.bodyJson())
                 .build();
@@ -128,17 +118,17 @@ final class Messages {
     }
 
     static WriteBatch.Builder put(WriteBatch.Builder batch, PutCommand put) {
-        return batch.put(put.getId(), put.getMetadataJson(), put.getBodyJson(), etag(put.getExpectedEtag()));
+        return batch.put(put.getId(), put.getMetadataJson(), put.getBodyJson(), WireEtag.etag(put.getExpectedEtag()));
     }
 
     static WriteBatch.Builder delete(WriteBatch.Builder batch, DeleteCommand delete) {
-        return batch.delete(delete.getId(), etag(delete.getExpectedEtag()));
+        return batch.delete(delete.getId(), WireEtag.etag(delete.getExpectedEtag()));
     }
 
     static WriteResponse response(List<WriteResult> results, boolean writtenToReplica) {
         WriteResponse.Builder response = WriteResponse.newBuilder().setWrittenToReplica(writtenToReplica);
         for (WriteResult r : results) {
-            response.addResultsBuilder().setId(r.id()).setEtag(text(r.etag())).setDeleted(r.deleted());
+            response.addResultsBuilder().setId(r.id()).setEtag(WireEtag.bytes(r.etag())).setDeleted(r.deleted());
         }
         return response.build();
     }

@@ -153,7 +153,7 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
         }
 
         private void ack(Etag last) {
-            send(ReplicationAck.newBuilder().setLastAppliedEtag(last.isEmpty() ? "" : last.toString()).build());
+            send(ReplicationAck.newBuilder().setLastAppliedEtag(Messages.reported(last)).build());
         }
 
         private void send(ReplicationAck ack) {
