@@ -195,16 +195,16 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
                 .put("@java-type", entity.getClass().getName());
         PutCommand put = PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8(body.toString()))
                 .setMetadataJson(ByteString.copyFromUtf8(metadata.toString())).build();
-        String masterEtag = shared.probe.node(A).documents().put(PutRequest.newBuilder().setPut(put).build())
+        ByteString masterEtag = shared.probe.node(A).documents().put(PutRequest.newBuilder().setPut(put).build())
                 .getResults(0).getEtag();
         List<String> running = List.of(B, C).stream().filter(this::isRunning).toList();
         shared.probe.awaitApplied(masterEtag, running, Duration.ofSeconds(30));
         Map<String, Etag> etags = new LinkedHashMap<>();
-        etags.put(A, Etag.parse(masterEtag));
+        etags.put(A, Etag.fromBytes(masterEtag.toByteArray()));
         for (String replica : running) {
             Document copy = shared.probe.node(replica).find(id)
-                    .orElseThrow(() -> new AssertionError("replica " + replica + " applied master etag " + masterEtag + " but has no " + id));
-            etags.put(replica, Etag.parse(copy.getEtag()));
+                    .orElseThrow(() -> new AssertionError("replica " + replica + " applied master etag " + etags.get(A) + " but has no " + id));
+            etags.put(replica, Etag.fromBytes(copy.getEtag().toByteArray()));
         }
         return etags;
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -77,9 +78,13 @@ class EtagTest {
     }
 
     @Test
-    void wireForm_emptyStringMeansNoEtag() {
-        assertEquals("", Etag.toWire(null));
-        assertEquals(null, Etag.fromWire(""));
+    void wireForm_emptyBytesMeanNoEtag_andAnEtagIsItsSixteenBytes() {
+        assertEquals(ByteString.EMPTY, Etag.toWire(null));
+        assertEquals(null, Etag.fromWire(ByteString.EMPTY));
+        Etag etag = Etag.parse("01000000-0000-0001-0000-00000000002A");
+        assertEquals(ByteString.copyFrom(etag.toByteArray()), Etag.toWire(etag));
+        assertEquals(etag, Etag.fromWire(Etag.toWire(etag)));
+        assertThrows(CorvidException.class, () -> Etag.fromWire(ByteString.copyFromUtf8(etag.toString())));
         assertEquals(Etag.EMPTY, Etag.fromWire(Etag.toWire(Etag.EMPTY)));
     }
 }

@@ -58,7 +58,7 @@ class FailoverRoutingTest {
         public void batch(BatchRequest request, StreamObserver<WriteResponse> out) {
             received.add(request);
             reply(out, WriteResponse.newBuilder().addResults(WriteResult.newBuilder().setId("people/1")
-                    .setEtag("01000000-0000-0001-0000-000000000001")).build());
+                    .setEtag(Etag.toWire(Etag.parse("01000000-0000-0001-0000-000000000001")))).build());
         }
 
         @Override
@@ -76,7 +76,7 @@ class FailoverRoutingTest {
                         .setCode(status.getCode().value()).setMessage("mismatch")
                         .addDetails(Any.pack(ConcurrencyViolation.newBuilder().setId("people/1")
                                 .setOperation(ConcurrencyViolation.Operation.PUT)
-                                .setExpectedEtag("01000000-0000-0001-0000-000000000001").build())).build()));
+                                .setExpectedEtag(Etag.toWire(Etag.parse("01000000-0000-0001-0000-000000000001"))).build())).build()));
             } else {
                 out.onError(status.asRuntimeException());
             }

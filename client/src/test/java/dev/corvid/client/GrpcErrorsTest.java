@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.corvid.proto.ConcurrencyViolation;
 import dev.corvid.proto.NotMaster;
@@ -29,7 +30,7 @@ class GrpcErrorsTest {
     void aborted_withViolation_isAConcurrencyExceptionWithTheEtags() {
         StatusRuntimeException e = withDetail(Status.Code.ABORTED, "mismatch", ConcurrencyViolation.newBuilder()
                 .setOperation(ConcurrencyViolation.Operation.DELETE).setId("people/1")
-                .setExpectedEtag("01000000-0000-0001-0000-000000000001").setActualEtag("").build());
+                .setExpectedEtag(Etag.toWire(Etag.parse("01000000-0000-0001-0000-000000000001"))).setActualEtag(ByteString.EMPTY).build());
         ConcurrencyException c = assertInstanceOf(ConcurrencyException.class, GrpcErrors.toException(e, ADDRESS, "Batch"));
         assertEquals("people/1", c.getDocumentId());
         assertEquals(Etag.parse("01000000-0000-0001-0000-000000000001"), c.getExpectedEtag());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResult;
@@ -55,11 +56,11 @@ class NodeCrashTest {
                     for (int i = 0; !stop.get(); i++) {
                         String id = "crash/" + writer + "-" + i;
                         try {
-                            String etag = docs.withDeadlineAfter(10, TimeUnit.SECONDS).put(PutRequest.newBuilder()
+                            ByteString etag = docs.withDeadlineAfter(10, TimeUnit.SECONDS).put(PutRequest.newBuilder()
                                     .setPut(PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8(body))
-                                            .setExpectedEtag(Etag.EMPTY.toString())).build())
+                                            .setExpectedEtag(WireEtag.bytes(Etag.EMPTY))).build())
                                     .getResults(0).getEtag();
-                            acknowledged.put(id, Etag.parse(etag));
+                            acknowledged.put(id, WireEtag.etag(etag));
                         } catch (RuntimeException e) {
                             return; // the node is gone: this write may or may not have landed
                         }
@@ -85,11 +86,11 @@ class NodeCrashTest {
                     List<GetResult> results = docs.get(GetRequest.newBuilder().addAllIds(slice).build()).getResultsList();
                     for (int i = 0; i < slice.size(); i++) {
                         assertTrue(results.get(i).getFound(), "acknowledged write lost: " + slice.get(i));
-                        assertEquals(acknowledged.get(slice.get(i)), Etag.parse(results.get(i).getDocument().getEtag()));
+                        assertEquals(acknowledged.get(slice.get(i)), WireEtag.etag(results.get(i).getDocument().getEtag()));
                     }
                 }
                 Etag highest = acknowledged.values().stream().max(Etag::compareTo).orElseThrow();
-                Etag next = Etag.parse(docs.put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
+                Etag next = WireEtag.etag(docs.put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
                         .setId("after/crash").setBodyJson(ByteString.copyFromUtf8("{}"))).build()).getResults(0).getEtag());
                 assertTrue(next.compareTo(highest) > 0, next + " <= " + highest);
                 System.out.printf("crash test: %d writes acknowledged before kill -9, all present after restart%n",

@@ -2,6 +2,7 @@ package dev.corvid.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -19,7 +20,7 @@ import org.awaitility.core.ConditionTimeoutException;
  * addresses.put("A", "127.0.0.1:7001");
  * addresses.put("B", "127.0.0.1:7002");
  * try (ClusterProbe probe = new ClusterProbe(addresses)) {
- *     String etag = probe.node("A").documents().put(...).getResults(0).getEtag();
+ *     ByteString etag = probe.node("A").documents().put(...).getResults(0).getEtag();
  *     probe.awaitApplied(etag, Duration.ofSeconds(30));   // B now serves that version
  * }
  * </pre>
@@ -80,7 +81,7 @@ public final class ClusterProbe implements AutoCloseable {
      *
      * @throws ConditionTimeoutException when one has not within {@code deadline}
      */
-    public void awaitApplied(String masterEtag, Duration deadline) {
+    public void awaitApplied(ByteString masterEtag, Duration deadline) {
         awaitApplied(masterEtag, replicas(), deadline);
     }
 
@@ -91,11 +92,11 @@ public final class ClusterProbe implements AutoCloseable {
      *
      * @throws ConditionTimeoutException when one has not within {@code deadline}, counted for all together
      */
-    public void awaitApplied(String masterEtag, Collection<String> replicas, Duration deadline) {
+    public void awaitApplied(ByteString masterEtag, Collection<String> replicas, Duration deadline) {
         long end = System.nanoTime() + deadline.toNanos();
         for (String replica : replicas) {
             NodeProbe node = node(replica);
-            await("replica " + replica + " applied the master's change " + masterEtag)
+            await("replica " + replica + " applied the master's change " + MasterEtags.text(masterEtag))
                     .atMost(Duration.ofNanos(Math.max(MIN_WAIT.toNanos(), end - System.nanoTime())))
                     .pollInSameThread().pollDelay(Duration.ZERO).pollInterval(POLL).ignoreExceptions()
                     .until(() -> node.hasApplied(masterEtag));

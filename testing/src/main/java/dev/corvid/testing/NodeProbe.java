@@ -2,6 +2,7 @@ package dev.corvid.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.Document;
 import dev.corvid.proto.DocumentsGrpc;
@@ -130,10 +131,10 @@ public final class NodeProbe implements AutoCloseable {
      * one, by its own Stats: a replica applies the master's changes in order, each batch together
      * with its "last applied", so it then serves that version of the document (or a later one).
      *
-     * @param masterEtag an etag the master issued (its text, as the wire carries it)
+     * @param masterEtag an etag the master issued (its 16 bytes, as the wire carries them)
      * @throws IllegalArgumentException when {@code masterEtag} is empty
      */
-    public boolean hasApplied(String masterEtag) {
+    public boolean hasApplied(ByteString masterEtag) {
         return MasterEtags.atOrAfter(stats().getLastAppliedMasterEtag(), masterEtag);
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,9 +17,9 @@ import org.junit.jupiter.api.Test;
 
 class ClusterProbeTest {
 
-    private static final String FIRST = "01000000-0000-0001-0000-00000000000A";
-    private static final String SECOND = "01000000-0000-0001-0000-00000000000B";
-    private static final String THIRD = "01000000-0000-0001-0000-00000000000C";
+    private static final ByteString FIRST = etag(0x0A);
+    private static final ByteString SECOND = etag(0x0B);
+    private static final ByteString THIRD = etag(0xFA); // after SECOND unsigned, before it signed
 
     private final FakeNode master = new FakeNode();
     private final FakeNode replica = new FakeNode();
@@ -47,7 +48,7 @@ class ClusterProbeTest {
 
     @Test
     void awaitApplied_returnsOnceTheReplicaReportsALaterEtag() {
-        replica.lastApplied = n -> n < 3 ? "" : n < 6 ? FIRST : THIRD.toLowerCase();
+        replica.lastApplied = n -> n < 3 ? ByteString.EMPTY : n < 6 ? FIRST : THIRD;
         probe.awaitApplied(SECOND, Duration.ofSeconds(10));
         assertEquals(7, replica.statsCalls.get(), "asked until the answer was at or after the etag, then no more");
     }
@@ -60,7 +61,7 @@ class ClusterProbeTest {
 
     @Test
     void awaitApplied_ofNoEtag_isACallerMistake() {
-        assertThrows(IllegalArgumentException.class, () -> probe.node("B").hasApplied(""));
+        assertThrows(IllegalArgumentException.class, () -> probe.node("B").hasApplied(ByteString.EMPTY));
     }
 
     @Test
@@ -70,7 +71,7 @@ class ClusterProbeTest {
         assertTrue(b.hasApplied(FIRST));
         assertTrue(b.hasApplied(SECOND));
         assertFalse(b.hasApplied(THIRD));
-        replica.lastApplied = n -> "";
+        replica.lastApplied = n -> ByteString.EMPTY;
         assertFalse(b.hasApplied(FIRST), "nothing applied yet");
     }
 
@@ -87,5 +88,14 @@ class ClusterProbeTest {
         probe.node("B").awaitServing(Duration.ofSeconds(10));
         replica.close();
         assertThrows(ConditionTimeoutException.class, () -> probe.node("B").awaitServing(Duration.ofMillis(200)));
+    }
+
+    /** A master etag of node 1, restart 1, change {@code change}: 01000000-0000-0001-0000-0000000000XX. */
+    private static ByteString etag(int change) {
+        byte[] bytes = new byte[16];
+        bytes[0] = 1;
+        bytes[7] = 1;
+        bytes[15] = (byte) change;
+        return ByteString.copyFrom(bytes);
     }
 }

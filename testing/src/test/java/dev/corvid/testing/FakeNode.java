@@ -1,5 +1,6 @@
 package dev.corvid.testing;
 
+import com.google.protobuf.ByteString;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResponse;
@@ -20,7 +21,7 @@ import java.util.function.IntFunction;
 final class FakeNode implements AutoCloseable {
 
     /** The replica's "last applied master etag" for the n-th Stats call (from 0). */
-    volatile IntFunction<String> lastApplied = n -> "";
+    volatile IntFunction<ByteString> lastApplied = n -> ByteString.EMPTY;
     final AtomicInteger statsCalls = new AtomicInteger();
     final AtomicInteger getCalls = new AtomicInteger();
     private final Server server;

@@ -1,5 +1,7 @@
 package dev.corvid.client.examples;
 
+import com.google.protobuf.ByteString;
+import dev.corvid.client.Etag;
 import dev.corvid.proto.NodeStats;
 import dev.corvid.testing.ClusterProbe;
 import java.time.Duration;
@@ -61,11 +63,11 @@ final class DemoNodes implements AutoCloseable {
      *
      * @return true when they all have
      */
-    boolean awaitReplicated(String masterEtag) {
+    boolean awaitReplicated(Etag masterEtag) {
         List<String> answering = probe.replicas().stream()
                 .filter(r -> probe.node(r).statsIfAnswering().isPresent()).toList();
         try {
-            probe.awaitApplied(masterEtag, answering, REPLICATION_DEADLINE);
+            probe.awaitApplied(ByteString.copyFrom(masterEtag.toByteArray()), answering, REPLICATION_DEADLINE);
             return true;
         } catch (ConditionTimeoutException e) {
             return false;

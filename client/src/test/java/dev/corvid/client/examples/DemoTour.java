@@ -75,7 +75,7 @@ public final class DemoTour {
         Etag etag = store.getDatabaseCommands().put(PRODUCT, null,
                 store.getConventions().getObjectMapper().createObjectNode().put("name", name),
                 store.getConventions().getObjectMapper().createObjectNode().put("@collection", "Products"));
-        if (!nodes.awaitReplicated(etag.toString())) {
+        if (!nodes.awaitReplicated(etag)) {
             out.println("  (the replicas have not applied it within 10 s; the rest of this chapter may differ)");
         }
         return etag;

@@ -121,13 +121,13 @@ class CoalescingChannelTest {
     private static GetResponse found(GetRequest request) {
         GetResponse.Builder answer = GetResponse.newBuilder();
         request.getIdsList().forEach(id -> answer.addResults(GetResult.newBuilder().setFound(true)
-                .setDocument(Document.newBuilder().setId(id).setEtag("etag-of-" + id))));
+                .setDocument(Document.newBuilder().setId(id).setEtag(ByteString.copyFromUtf8("etag-of-" + id)))));
         return answer.build();
     }
 
     private static WriteResponse written(BatchRequest request) {
         return WriteResponse.newBuilder().addResults(WriteResult.newBuilder()
-                .setId(request.getCommands(0).getPut().getId()).setEtag("etag-of-" + request.getCommands(0).getPut().getId())).build();
+                .setId(request.getCommands(0).getPut().getId()).setEtag(ByteString.copyFromUtf8("etag-of-" + request.getCommands(0).getPut().getId()))).build();
     }
 
     private <T> List<T> take(LinkedBlockingQueue<T> queue, int count) throws InterruptedException {
@@ -223,7 +223,7 @@ class CoalescingChannelTest {
         Held<BatchManyRequest, BatchManyResponse> merged = take(batchMany, 1).get(0);
         assertEquals(2, merged.request().getBatchesCount());
         int okIndex = merged.request().getBatches(0).getCommands(0).getPut().getId().equals("people/ok") ? 0 : 1;
-        ConcurrencyViolation violation = ConcurrencyViolation.newBuilder().setId("people/conflict").setActualEtag("x").build();
+        ConcurrencyViolation violation = ConcurrencyViolation.newBuilder().setId("people/conflict").setActualEtag(ByteString.copyFromUtf8("x")).build();
         BatchOutcome conflict = BatchOutcome.newBuilder().setError(com.google.rpc.Status.newBuilder()
                 .setCode(Status.Code.ABORTED.value()).setMessage("PUT attempted on document 'people/conflict' using a non current etag")
                 .addDetails(Any.pack(violation))).build();
@@ -231,7 +231,7 @@ class CoalescingChannelTest {
         merged.answer(BatchManyResponse.newBuilder()
                 .addOutcomes(okIndex == 0 ? success : conflict).addOutcomes(okIndex == 0 ? conflict : success).build());
 
-        assertEquals("etag-of-people/ok", ok.get(10, TimeUnit.SECONDS).getResults(0).getEtag());
+        assertEquals(ByteString.copyFromUtf8("etag-of-people/ok"), ok.get(10, TimeUnit.SECONDS).getResults(0).getEtag());
         StatusRuntimeException e = assertStatus(Status.Code.ABORTED, conflicting);
         CorvidException mapped = TestAccess.toException(e, "node", "Batch");
         assertInstanceOf(ConcurrencyException.class, mapped, "the details reach the caller: " + mapped);

@@ -10,6 +10,7 @@ import dev.corvid.node.cli.ConsistencyReport;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
@@ -109,7 +110,7 @@ class CrashHistoryTest {
     }
 
     private static Etag probeWrite(ManagedChannel master, int round) {
-        return Etag.parse(DocumentsGrpc.newBlockingStub(master).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)
+        return WireEtag.etag(DocumentsGrpc.newBlockingStub(master).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)
                 .put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId("probes/" + round)
                         .setBodyJson(ByteString.copyFromUtf8("{\"round\":" + round + "}"))).build())
                 .getResults(0).getEtag());

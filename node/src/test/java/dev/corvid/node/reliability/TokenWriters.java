@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.corvid.node.storage.Etag;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResult;
@@ -105,14 +106,14 @@ final class TokenWriters implements AutoCloseable {
                             : JSON.createObjectNode();
                     ArrayNode tokens = body.withArray("tokens");
                     tokens.add(token);
-                    String expected = current.getFound() ? current.getDocument().getEtag() : Etag.EMPTY.toString();
+                    ByteString expected = current.getFound() ? current.getDocument().getEtag() : WireEtag.bytes(Etag.EMPTY);
                     WriteResponse done = docs.withDeadlineAfter(5, TimeUnit.SECONDS).put(PutRequest.newBuilder()
                             .setPut(PutCommand.newBuilder().setId(id).setExpectedEtag(expected)
                                     .setMetadataJson(ByteString.copyFromUtf8(METADATA))
                                     .setBodyJson(ByteString.copyFromUtf8(body.toString())))
                             .build());
                     acknowledged.add(token);
-                    highestAcknowledgedChange.accumulateAndGet(Etag.parse(done.getResults(0).getEtag()).change(), Math::max);
+                    highestAcknowledgedChange.accumulateAndGet(WireEtag.etag(done.getResults(0).getEtag()).change(), Math::max);
                     break;
                 } catch (StatusRuntimeException e) {
                     if (e.getStatus().getCode() == Status.Code.ABORTED) {

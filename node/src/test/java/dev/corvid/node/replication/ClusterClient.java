@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.Command;
@@ -46,9 +47,9 @@ final class ClusterClient implements AutoCloseable {
         for (int i = from; i < from + count; i++) {
             batch.addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId(prefix + "/" + i)
                     .setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"Replicated\"}")).setBodyJson(ByteString.copyFromUtf8(bodyJson))
-                    .setExpectedEtag(Etag.EMPTY.toString())));
+                    .setExpectedEtag(WireEtag.bytes(Etag.EMPTY))));
         }
-        return docs("A").batch(batch.build()).getResultsList().stream().map(r -> Etag.parse(r.getEtag())).toList();
+        return docs("A").batch(batch.build()).getResultsList().stream().map(r -> WireEtag.etag(r.getEtag())).toList();
     }
 
     /** The documents of {@code ids} on {@code node}, in order; missing ones as not found. */
@@ -71,8 +72,8 @@ final class ClusterClient implements AutoCloseable {
 
     /** The change counter of the last etag {@code node} issued: how many changes it ever stamped. */
     long changesStamped(String node) {
-        String last = stats(node).getLastEtag();
-        return last.isEmpty() ? 0 : Etag.parse(last).change();
+        ByteString last = stats(node).getLastEtag();
+        return last.isEmpty() ? 0 : WireEtag.etag(last).change();
     }
 
     static JsonNode metadata(GetResult result) {

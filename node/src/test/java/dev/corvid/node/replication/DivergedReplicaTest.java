@@ -12,6 +12,7 @@ import dev.corvid.node.cli.ConsistencyReport;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.ReplicaStatus;
 import dev.corvid.testing.MultiProcess;
 import java.io.ByteArrayOutputStream;
@@ -53,13 +54,13 @@ class DivergedReplicaTest {
             cluster.restart("A");
             client.putMany("lost", 0, 10, "{}"); // B gets these; the restored A will not have them
             client.awaitReplicasCaughtUp(DEADLINE);
-            String claim = client.stats("B").getLastAppliedMasterEtag();
+            String claim = WireEtag.text(client.stats("B").getLastAppliedMasterEtag());
 
             cluster.stop("A");
             delete(cluster.dataDir("A"));
             copy(backup, cluster.dataDir("A"));
             cluster.restart("A");
-            String masterLast = client.stats("A").getLastEtag();
+            String masterLast = WireEtag.text(client.stats("A").getLastEtag());
             assertTrue(Etag.parse(claim).compareTo(Etag.parse(masterLast)) > 0, claim + " vs " + masterLast);
 
             ReplicaStatus b = awaitDiverged(client);

@@ -19,6 +19,7 @@ import dev.corvid.node.config.Limits;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.NodeStats;
@@ -126,7 +127,7 @@ class ForgedReplicationTest {
         String foreignTag = String.format("%06X", Integer.parseInt(tag, 16) ^ 1);
         String applied;
         try (HandMadeStream s = new HandMadeStream(client.channel("B"))) {
-            applied = s.proveAs(master, cluster.secret()).getLastAppliedEtag();
+            applied = WireEtag.text(s.proveAs(master, cluster.secret()).getLastAppliedEtag());
         }
         assertEquals(client.stats("A").getLastEtag(), applied);
 
@@ -193,8 +194,8 @@ class ForgedReplicationTest {
 
     private static void assertNothingForgedOnB(String... ids) {
         client.get("B", List.of(ids)).forEach(r -> assertFalse(r.getFound(), r.toString()));
-        String applied = client.stats("B").getLastAppliedMasterEtag();
-        String masterLast = client.stats("A").getLastEtag();
+        String applied = WireEtag.text(client.stats("B").getLastAppliedMasterEtag());
+        String masterLast = WireEtag.text(client.stats("A").getLastEtag());
         assertTrue(Etag.parse(applied).compareTo(Etag.parse(masterLast)) <= 0,
                 "B claims " + applied + ", after the master's last " + masterLast);
     }

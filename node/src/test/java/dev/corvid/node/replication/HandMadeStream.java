@@ -2,6 +2,7 @@ package dev.corvid.node.replication;
 
 import com.google.protobuf.ByteString;
 import dev.corvid.node.storage.Etag;
+import dev.corvid.node.testing.TextEtags;
 import dev.corvid.proto.ChangeBatch;
 import dev.corvid.proto.HandshakeProof;
 import dev.corvid.proto.ReplicatedChange;
@@ -106,7 +107,7 @@ final class HandMadeStream implements AutoCloseable {
     static ReplicationMessage batch(String... idsAndEtags) {
         ChangeBatch.Builder batch = ChangeBatch.newBuilder();
         for (int i = 0; i < idsAndEtags.length; i += 2) {
-            batch.addChanges(ReplicatedChange.newBuilder().setId(idsAndEtags[i]).setEtag(idsAndEtags[i + 1])
+            batch.addChanges(ReplicatedChange.newBuilder().setId(idsAndEtags[i]).setEtag(TextEtags.wire(idsAndEtags[i + 1]))
                     .setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"Forged\"}"))
                     .setBodyJson(ByteString.copyFromUtf8("{\"forged\":true}")));
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.GetResult;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
@@ -107,8 +108,8 @@ class ReplicationCrashTest {
     }
 
     private static long lastAppliedChange(String replica) {
-        String last = client.stats(replica).getLastAppliedMasterEtag();
-        return last.isEmpty() ? 0 : Etag.parse(last).change();
+        ByteString last = client.stats(replica).getLastAppliedMasterEtag();
+        return last.isEmpty() ? 0 : WireEtag.etag(last).change();
     }
 
     /**
@@ -129,7 +130,7 @@ class ReplicationCrashTest {
             Etag acknowledged = load.etag(ids.get(i));
             if (acknowledged != null) {
                 assertTrue(m.getFound(), "acknowledged write lost on the master: " + ids.get(i));
-                assertEquals(acknowledged, Etag.parse(m.getDocument().getEtag()));
+                assertEquals(acknowledged, WireEtag.etag(m.getDocument().getEtag()));
             }
         }
         for (String replica : REPLICAS) {
@@ -139,7 +140,7 @@ class ReplicationCrashTest {
                 GetResult r = docs.get(i);
                 assertEquals(m.getFound(), r.getFound(), ids.get(i) + " on " + replica);
                 if (m.getFound()) {
-                    assertEquals(Etag.parse(m.getDocument().getEtag()), sourceEtag(r), ids.get(i) + " on " + replica);
+                    assertEquals(WireEtag.etag(m.getDocument().getEtag()), sourceEtag(r), ids.get(i) + " on " + replica);
                 }
             }
             assertEquals(present, client.changesStamped(replica) - stampedBefore.get(replica),
@@ -170,11 +171,11 @@ class ReplicationCrashTest {
                     while (!stop.get()) {
                         String id = prefix + "/" + writer + "-" + next[writer].get();
                         try {
-                            String etag = docs.withDeadlineAfter(10, TimeUnit.SECONDS).put(PutRequest.newBuilder()
+                            ByteString etag = docs.withDeadlineAfter(10, TimeUnit.SECONDS).put(PutRequest.newBuilder()
                                     .setPut(PutCommand.newBuilder().setId(id).setBodyJson(ByteString.copyFromUtf8(body))
-                                            .setExpectedEtag(Etag.EMPTY.toString())).build())
+                                            .setExpectedEtag(WireEtag.bytes(Etag.EMPTY))).build())
                                     .getResults(0).getEtag();
-                            acknowledged.put(id, Etag.parse(etag));
+                            acknowledged.put(id, WireEtag.etag(etag));
                         } catch (RuntimeException e) {
                             next[writer].incrementAndGet(); // landed or not: never retry the same id
                             return;

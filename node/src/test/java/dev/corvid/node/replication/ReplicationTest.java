@@ -13,6 +13,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.ClusterTopology;
 import dev.corvid.proto.DeleteCommand;
 import dev.corvid.proto.DeleteRequest;
@@ -77,7 +78,7 @@ class ReplicationTest {
     @Test
     void putUpdateDelete_onMaster_reachBothReplicas_stampedWithTheirOwnEtags() {
         String id = "people/1";
-        Etag first = Etag.parse(client.docs("A").put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
+        Etag first = WireEtag.etag(client.docs("A").put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
                 .setId(id).setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"People\"}")).setBodyJson(ByteString.copyFromUtf8("{\"name\":\"Ayende\"}")))
                 .build()).getResults(0).getEtag());
         for (String replica : REPLICAS) {
@@ -86,17 +87,17 @@ class ReplicationTest {
             assertEquals(first, sourceEtag(doc));
             assertEquals("A", metadata(doc).path("@replication-source").asText());
             assertEquals("People", metadata(doc).path("@collection").asText());
-            assertNotEquals(first, Etag.parse(doc.getDocument().getEtag()), "a replica stamps its own etag");
+            assertNotEquals(first, WireEtag.etag(doc.getDocument().getEtag()), "a replica stamps its own etag");
         }
 
-        Etag second = Etag.parse(client.docs("A").put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
-                .setId(id).setBodyJson(ByteString.copyFromUtf8("{\"name\":\"Oren\"}")).setExpectedEtag(first.toString())).build())
+        Etag second = WireEtag.etag(client.docs("A").put(PutRequest.newBuilder().setPut(PutCommand.newBuilder()
+                .setId(id).setBodyJson(ByteString.copyFromUtf8("{\"name\":\"Oren\"}")).setExpectedEtag(WireEtag.bytes(first))).build())
                 .getResults(0).getEtag());
         List<Etag> replicaEtags = new ArrayList<>();
         for (String replica : REPLICAS) {
             GetResult doc = awaitOn(replica, id, r -> r.getFound() && sourceEtag(r).equals(second));
             assertEquals("{\"name\":\"Oren\"}", doc.getDocument().getBodyJson().toStringUtf8());
-            replicaEtags.add(Etag.parse(doc.getDocument().getEtag()));
+            replicaEtags.add(WireEtag.etag(doc.getDocument().getEtag()));
         }
         assertNotEquals(replicaEtags.get(0), replicaEtags.get(1), "B and C issue different etags");
         assertFalse(replicaEtags.contains(second));
@@ -127,7 +128,7 @@ class ReplicationTest {
             }
             // Applied in master order: the replica's own etags sort the documents as the master's do.
             List<GetResult> byReplicaEtag = new ArrayList<>(docs);
-            byReplicaEtag.sort(Comparator.comparing(d -> Etag.parse(d.getDocument().getEtag())));
+            byReplicaEtag.sort(Comparator.comparing(d -> WireEtag.etag(d.getDocument().getEtag())));
             for (int i = 1; i < count; i++) {
                 assertTrue(sourceEtag(byReplicaEtag.get(i)).compareTo(sourceEtag(byReplicaEtag.get(i - 1))) > 0,
                         "applied out of master order on " + replica + " at " + i);
@@ -236,11 +237,11 @@ class ReplicationTest {
             assertTrue(r.getConnected(), r.toString());
             assertEquals(0, r.getChangesBehind(), r.toString());
             assertEquals(0, r.getLagMs(), r.toString());
-            assertTrue(Etag.parse(r.getLastAppliedEtag()).compareTo(last) >= 0, r.toString());
+            assertTrue(WireEtag.etag(r.getLastAppliedEtag()).compareTo(last) >= 0, r.toString());
         }
         for (String replica : REPLICAS) {
             NodeStats stats = client.stats(replica);
-            assertTrue(Etag.parse(stats.getLastAppliedMasterEtag()).compareTo(last) >= 0, stats.toString());
+            assertTrue(WireEtag.etag(stats.getLastAppliedMasterEtag()).compareTo(last) >= 0, stats.toString());
             assertEquals(1, stats.getReplicasCount());
             assertTrue(stats.getReplicas(0).getConnected(), stats.toString());
         }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import dev.corvid.node.CorvidNode;
+import dev.corvid.node.testing.TextEtags;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.BatchManyRequest;
 import dev.corvid.proto.BatchManyResponse;
 import dev.corvid.proto.BatchRequest;
@@ -77,7 +79,7 @@ class DocumentServiceTest {
         node.close();
     }
 
-    private static PutCommand put(String id, String body, String etag) {
+    private static PutCommand put(String id, String body, ByteString etag) {
         return PutCommand.newBuilder().setId(id).setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"People\"}"))
                 .setBodyJson(ByteString.copyFromUtf8(body)).setExpectedEtag(etag).build();
     }
@@ -94,7 +96,7 @@ class DocumentServiceTest {
 
     @Test
     void put_get_delete_roundTrip() {
-        String etag = put(put("rpc/1", "{\"name\":\"Oren\"}", "")).getResults(0).getEtag();
+        ByteString etag = put(put("rpc/1", "{\"name\":\"Oren\"}", ByteString.EMPTY)).getResults(0).getEtag();
         GetResponse got = docs.get(GetRequest.newBuilder().addIds("rpc/1").addIds("rpc/missing").build());
         assertTrue(got.getResults(0).getFound());
         assertEquals(etag, got.getResults(0).getDocument().getEtag());
@@ -111,13 +113,13 @@ class DocumentServiceTest {
 
     @Test
     void batchMany_appliesEachBatchOnItsOwn_andAnswersEachOutcomeInOrder() {
-        String current = put(put("rpc/many/1", "{\"v\":1}", "")).getResults(0).getEtag();
-        BatchRequest good = BatchRequest.newBuilder().addCommands(Command.newBuilder().setPut(put("rpc/many/2", "{}", ""))).build();
+        ByteString current = put(put("rpc/many/1", "{\"v\":1}", ByteString.EMPTY)).getResults(0).getEtag();
+        BatchRequest good = BatchRequest.newBuilder().addCommands(Command.newBuilder().setPut(put("rpc/many/2", "{}", ByteString.EMPTY))).build();
         BatchRequest stale = BatchRequest.newBuilder()
-                .addCommands(Command.newBuilder().setPut(put("rpc/many/3", "{}", "")))
-                .addCommands(Command.newBuilder().setPut(put("rpc/many/1", "{\"v\":2}", "00000000-0000-0000-0000-000000000000")))
+                .addCommands(Command.newBuilder().setPut(put("rpc/many/3", "{}", ByteString.EMPTY)))
+                .addCommands(Command.newBuilder().setPut(put("rpc/many/1", "{\"v\":2}", TextEtags.wire("00000000-0000-0000-0000-000000000000"))))
                 .build();
-        BatchRequest badId = BatchRequest.newBuilder().addCommands(Command.newBuilder().setPut(put(" spaced ", "{}", ""))).build();
+        BatchRequest badId = BatchRequest.newBuilder().addCommands(Command.newBuilder().setPut(put(" spaced ", "{}", ByteString.EMPTY))).build();
         BatchRequest alsoGood = BatchRequest.newBuilder()
                 .addCommands(Command.newBuilder().setPut(put("rpc/many/1", "{\"v\":3}", current))).build();
 
@@ -143,7 +145,7 @@ class DocumentServiceTest {
     /** Calls over one Exchange stream get what their unary RPCs would, tagged with their ids. */
     @Test
     void exchange_answersEachCallAsItsUnaryRpcWould_taggedWithItsId() throws Exception {
-        String current = put(put("rpc/ex/1", "{\"v\":1}", "")).getResults(0).getEtag();
+        ByteString current = put(put("rpc/ex/1", "{\"v\":1}", ByteString.EMPTY)).getResults(0).getEtag();
         ExchangeClient exchange = ExchangeClient.open(channel);
         StreamObserver<ExchangeRequest> calls = exchange.calls();
         LinkedBlockingQueue<ExchangeResponse> answers = exchange.answers();
@@ -155,7 +157,7 @@ class DocumentServiceTest {
         calls.onNext(ExchangeRequest.newBuilder().setCallId(9).setBatch(BatchRequest.newBuilder()
                 .addCommands(Command.newBuilder().setPut(put("rpc/ex/1", "{\"v\":3}", current)))).build());
         calls.onNext(ExchangeRequest.newBuilder().setCallId(10).setBatchMany(BatchManyRequest.newBuilder()
-                .addBatches(BatchRequest.newBuilder().addCommands(Command.newBuilder().setPut(put("rpc/ex/2", "{}", ""))))).build());
+                .addBatches(BatchRequest.newBuilder().addCommands(Command.newBuilder().setPut(put("rpc/ex/2", "{}", ByteString.EMPTY))))).build());
         calls.onNext(ExchangeRequest.newBuilder().setCallId(11).build());
         calls.onNext(ExchangeRequest.newBuilder().setCallId(12).setGet(GetRequest.newBuilder().addIds(" bad id ")).build());
         calls.onCompleted();
@@ -182,7 +184,7 @@ class DocumentServiceTest {
         String bio = "x".repeat(3_500_000);
         GetRequest.Builder big = GetRequest.newBuilder();
         for (int i = 0; i < 5; i++) {
-            put(put("rpc/big/" + i, "{\"bio\":\"" + bio + "\"}", ""));
+            put(put("rpc/big/" + i, "{\"bio\":\"" + bio + "\"}", ByteString.EMPTY));
             big.addIds("rpc/big/" + i);
         }
         ExchangeClient exchange = ExchangeClient.open(channel);
@@ -225,8 +227,8 @@ class DocumentServiceTest {
 
     @Test
     void staleEtag_isAborted_withIdAndEtagsInDetails() {
-        String first = put(put("rpc/2", "{\"v\":1}", "")).getResults(0).getEtag();
-        String second = put(put("rpc/2", "{\"v\":2}", "")).getResults(0).getEtag();
+        ByteString first = put(put("rpc/2", "{\"v\":1}", ByteString.EMPTY)).getResults(0).getEtag();
+        ByteString second = put(put("rpc/2", "{\"v\":2}", ByteString.EMPTY)).getResults(0).getEtag();
         StatusRuntimeException e = fails(Status.Code.ABORTED, () -> put(put("rpc/2", "{\"v\":3}", first)));
         assertTrue(e.getStatus().getDescription().startsWith("PUT attempted on document 'rpc/2' using a non current etag"));
         ConcurrencyViolation violation = violation(e);
@@ -238,19 +240,19 @@ class DocumentServiceTest {
 
     @Test
     void emptyEtag_onExistingDocument_isAborted() {
-        put(put("rpc/3", "{}", ""));
+        put(put("rpc/3", "{}", ByteString.EMPTY));
         StatusRuntimeException e = fails(Status.Code.ABORTED,
-                () -> put(put("rpc/3", "{}", "00000000-0000-0000-0000-000000000000")));
-        assertEquals("00000000-0000-0000-0000-000000000000", violation(e).getExpectedEtag());
+                () -> put(put("rpc/3", "{}", TextEtags.wire("00000000-0000-0000-0000-000000000000"))));
+        assertEquals("00000000-0000-0000-0000-000000000000", WireEtag.text(violation(e).getExpectedEtag()));
     }
 
     @Test
     void batch_isAtomic() {
-        String current = put(put("rpc/4", "{}", "")).getResults(0).getEtag();
+        ByteString current = put(put("rpc/4", "{}", ByteString.EMPTY)).getResults(0).getEtag();
         BatchRequest batch = BatchRequest.newBuilder()
-                .addCommands(Command.newBuilder().setPut(put("rpc/5", "{}", "")))
+                .addCommands(Command.newBuilder().setPut(put("rpc/5", "{}", ByteString.EMPTY)))
                 .addCommands(Command.newBuilder().setDelete(DeleteCommand.newBuilder().setId("rpc/4")
-                        .setExpectedEtag("01000000-0000-0001-0000-000000000001")))
+                        .setExpectedEtag(TextEtags.wire("01000000-0000-0001-0000-000000000001"))))
                 .build();
         StatusRuntimeException e = fails(Status.Code.ABORTED, () -> docs.batch(batch));
         assertEquals("rpc/4", violation(e).getId());
@@ -259,7 +261,7 @@ class DocumentServiceTest {
         assertFalse(docs.get(GetRequest.newBuilder().addIds("rpc/5").build()).getResults(0).getFound());
 
         WriteResponse ok = docs.batch(BatchRequest.newBuilder()
-                .addCommands(Command.newBuilder().setPut(put("rpc/5", "{}", "00000000-0000-0000-0000-000000000000")))
+                .addCommands(Command.newBuilder().setPut(put("rpc/5", "{}", TextEtags.wire("00000000-0000-0000-0000-000000000000"))))
                 .addCommands(Command.newBuilder().setDelete(DeleteCommand.newBuilder().setId("rpc/4").setExpectedEtag(current)))
                 .build());
         assertEquals(2, ok.getResultsCount());
@@ -300,7 +302,7 @@ class DocumentServiceTest {
     @Test
     void stats_countReadsAndWrites() {
         NodeStats before = docs.stats(StatsRequest.getDefaultInstance());
-        put(put("rpc/stats", "{}", ""));
+        put(put("rpc/stats", "{}", ByteString.EMPTY));
         docs.get(GetRequest.newBuilder().addIds("rpc/stats").build());
         NodeStats after = docs.stats(StatsRequest.getDefaultInstance());
         assertEquals(before.getWritesServed() + 1, after.getWritesServed());
@@ -315,17 +317,18 @@ class DocumentServiceTest {
     @Test
     void badInput_isInvalidArgument_andChangesNothing() {
         long writes = docs.stats(StatsRequest.getDefaultInstance()).getWritesServed();
-        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("", "{}", "")));
-        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("x".repeat(513), "{}", "")));
-        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("bad\nid", "{}", "")));
-        StatusRuntimeException etag = fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "{}", "not-an-etag")));
-        assertTrue(etag.getStatus().getDescription().contains("'not-an-etag' does not parse"));
-        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "[1]", "")));
-        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "{\"a\":", "")));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("", "{}", ByteString.EMPTY)));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("x".repeat(513), "{}", ByteString.EMPTY)));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("bad\nid", "{}", ByteString.EMPTY)));
+        StatusRuntimeException etag = fails(Status.Code.INVALID_ARGUMENT,
+                () -> put(put("rpc/bad", "{}", ByteString.copyFromUtf8("not-an-etag"))));
+        assertTrue(etag.getStatus().getDescription().contains("an etag is 16 bytes on the wire, not 11"));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "[1]", ByteString.EMPTY)));
+        fails(Status.Code.INVALID_ARGUMENT, () -> put(put("rpc/bad", "{\"a\":", ByteString.EMPTY)));
         fails(Status.Code.INVALID_ARGUMENT, () -> put(PutCommand.newBuilder().setId("rpc/bad")
                 .setMetadataJson(ByteString.copyFromUtf8("[]")).setBodyJson(ByteString.copyFromUtf8("{}")).build()));
         StatusRuntimeException big = fails(Status.Code.INVALID_ARGUMENT,
-                () -> put(put("rpc/bad", "{\"s\":\"" + "x".repeat(4 * 1024 * 1024) + "\"}", "")));
+                () -> put(put("rpc/bad", "{\"s\":\"" + "x".repeat(4 * 1024 * 1024) + "\"}", ByteString.EMPTY)));
         assertTrue(big.getStatus().getDescription().contains("limit is 4194304"));
         fails(Status.Code.INVALID_ARGUMENT, () -> docs.batch(BatchRequest.getDefaultInstance()));
         fails(Status.Code.INVALID_ARGUMENT, () -> docs.batch(BatchRequest.newBuilder()
@@ -365,7 +368,7 @@ class DocumentServiceTest {
     @Test
     void body_isServedExactlyAsSent_multiByteCharactersAndSpacingIncluded() {
         String text = "{ \"name\" : \"Zoë Ångström\", \"note\":\"✓ 😀\" }";
-        put(put("rpc/unicode", text, ""));
+        put(put("rpc/unicode", text, ByteString.EMPTY));
         Document got = docs.get(GetRequest.newBuilder().addIds("rpc/unicode").build()).getResults(0).getDocument();
         assertEquals(ByteString.copyFromUtf8(text), got.getBodyJson());
     }

@@ -67,7 +67,9 @@ class ExchangeDeadlineTest {
     @Test
     void aCallWhoseTimeRanOutBeforeItStarted_isAnsweredDeadlineExceeded_andNotRun() throws Exception {
         cluster = TestCluster.start(dir, 1, "\"serving\": {\"rpcThreads\": 1}");
-        channel = NettyChannelBuilder.forTarget(cluster.address("A")).usePlaintext().maxInboundMessageSize(64 * MIB).build();
+        // A fixed, small flow-control window (no auto-tuning): what the client does not read stays in the node.
+        channel = NettyChannelBuilder.forTarget(cluster.address("A")).usePlaintext().maxInboundMessageSize(64 * MIB)
+                .flowControlWindow(64 * 1024).build();
         DocumentsGrpc.DocumentsBlockingStub docs = DocumentsGrpc.newBlockingStub(channel);
         BatchRequest.Builder load = BatchRequest.newBuilder()
                 .addCommands(put("big/1", "{\"pad\": \"" + "x".repeat(BIG_BYTES) + "\"}"));

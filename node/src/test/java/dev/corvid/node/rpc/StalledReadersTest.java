@@ -305,7 +305,7 @@ class StalledReadersTest {
                 docs.withDeadlineAfter(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS).put(PutRequest.newBuilder()
                         .setPut(PutCommand.newBuilder().setId("halves/" + i).setBodyJson(ByteString.copyFromUtf8(half))).build());
             }
-            String head = docs.withDeadlineAfter(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS)
+            ByteString head = docs.withDeadlineAfter(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS)
                     .stats(StatsRequest.getDefaultInstance()).getLastEtag();
             ManagedChannel toC = channel("C");
             try {
@@ -325,7 +325,7 @@ class StalledReadersTest {
         }
         ManagedChannel toB = channel("B");
         try {
-            String head = docs.withDeadlineAfter(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS)
+            ByteString head = docs.withDeadlineAfter(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS)
                     .stats(StatsRequest.getDefaultInstance()).getLastEtag();
             await("B catches up once it reads again").atMost(WAIT).ignoreExceptions().until(() -> {
                 NodeStats b = DocumentsGrpc.newBlockingStub(toB).withDeadlineAfter(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS)
