@@ -2,6 +2,7 @@ package dev.corvid.client;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.corvid.client.routing.FailoverPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;

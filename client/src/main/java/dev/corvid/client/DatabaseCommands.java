@@ -2,6 +2,10 @@ package dev.corvid.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corvid.client.routing.NodeCall;
+import dev.corvid.client.routing.OperationKind;
+import dev.corvid.client.routing.RequestContext;
+import dev.corvid.client.transport.CallFailedException;
 import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.DeleteCommand;
@@ -15,7 +19,6 @@ import dev.corvid.proto.QueryRequest;
 import dev.corvid.proto.QueryResponse;
 import dev.corvid.proto.WriteOptions;
 import dev.corvid.proto.WriteResult;
-import dev.corvid.client.transport.CallFailedException;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -115,7 +118,7 @@ public final class DatabaseCommands {
      * @return the scope; close it (try-with-resources) to end it
      */
     public ReadScope forceReadFromMaster() {
-        return requests.forceReadFromMaster();
+        return new ReadScope(requests.forceReadFromMaster());
     }
 
     private static WriteOptions options(NodeCall.Target target) {

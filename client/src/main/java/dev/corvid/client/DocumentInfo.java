@@ -1,6 +1,7 @@
 package dev.corvid.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corvid.client.routing.NodeCall;
 
 /**
  * What a session knows about one tracked entity. Mutable, owned by one session (sessions are not

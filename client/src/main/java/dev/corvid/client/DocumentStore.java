@@ -1,5 +1,15 @@
 package dev.corvid.client;
 
+import dev.corvid.client.routing.HealthMonitor;
+import dev.corvid.client.routing.MasterTopologySource;
+import dev.corvid.client.routing.NodeSelector;
+import dev.corvid.client.routing.OperationKind;
+import dev.corvid.client.routing.RequestContext;
+import dev.corvid.client.routing.RequestExecutor;
+import dev.corvid.client.routing.SessionRouting;
+import dev.corvid.client.routing.Topology;
+import dev.corvid.client.routing.TopologyCache;
+import dev.corvid.client.routing.TopologySource;
 import dev.corvid.client.transport.ChannelFactory;
 import dev.corvid.client.transport.Connections;
 import dev.corvid.proto.ReserveIdsRequest;

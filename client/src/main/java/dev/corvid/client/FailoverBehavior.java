@@ -23,13 +23,13 @@ package dev.corvid.client;
 public enum FailoverBehavior {
 
     /** Every call goes to the master; when it is down, reads and writes fail. */
-    FAIL_IMMEDIATELY("FailImmediately"),
+    FAIL_IMMEDIATELY,
 
     /** Reads go to the master and, when it is down, to the replicas in order; writes fail. The default. */
-    ALLOW_READS_FROM_SECONDARIES("AllowReadsFromSecondaries"),
+    ALLOW_READS_FROM_SECONDARIES,
 
     /** As {@link #ALLOW_READS_FROM_SECONDARIES}, and writes go to the first live replica while the master is down. */
-    ALLOW_READS_FROM_SECONDARIES_AND_WRITES_TO_SECONDARIES("AllowReadsFromSecondariesAndWritesToSecondaries"),
+    ALLOW_READS_FROM_SECONDARIES_AND_WRITES_TO_SECONDARIES,
 
     /**
      * Reads are spread over the master and the replicas: each new session takes the next server in
@@ -37,16 +37,5 @@ public enum FailoverBehavior {
      * master. Etags differ per server: use {@link DatabaseCommands#forceReadFromMaster()} before a
      * read whose etag a concurrency check will use.
      */
-    READ_FROM_ALL_SERVERS("ReadFromAllServers");
-
-    private final String displayName;
-
-    FailoverBehavior(String displayName) {
-        this.displayName = displayName;
-    }
-
-    /** The RavenDB spelling used in messages, e.g. {@code AllowReadsFromSecondaries}. */
-    String displayName() {
-        return displayName;
-    }
+    READ_FROM_ALL_SERVERS
 }

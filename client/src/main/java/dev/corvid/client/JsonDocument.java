@@ -1,6 +1,7 @@
 package dev.corvid.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corvid.client.routing.NodeCall;
 
 /**
  * A raw document as {@link DatabaseCommands#get(String)} returns it: the body and the metadata as

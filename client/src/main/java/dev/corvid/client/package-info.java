@@ -6,17 +6,26 @@
  * {@link dev.corvid.client.CorvidException}.
  *
  * <p>This package is the client's only API: its public names are a contract. The jar's module name
- * is {@code dev.corvid.client} (an {@code Automatic-Module-Name}); every other package under
- * {@code dev.corvid.client} is internal, not API, and may change in any release.
+ * is {@code dev.corvid.client} (an {@code Automatic-Module-Name}). The packages:
+ * <ul>
+ *   <li>{@code dev.corvid.client} (this one): the API;</li>
+ *   <li>{@link dev.corvid.client.routing}: internal. Which node each call goes to, failover, the
+ *       probing of failed nodes and the topology; the mapping of the node's errors to this
+ *       package's exceptions;</li>
+ *   <li>{@link dev.corvid.client.transport}: internal. How a call reaches the node it was routed
+ *       to (the Exchange stream or unary calls), deadlines and wire limits.</li>
+ * </ul>
+ * Internal packages are not API and may change in any release; their types never appear in a
+ * public signature of this package.
  *
- * <p>Inside, beside the public types, this package holds the client's own machinery, package-private:
- * the session's bookkeeping ({@code UnitOfWork}, {@code DocumentInfo}, {@code EntityConverter},
- * {@code SaveChangesOperation}), id generation ({@code HiLoIdGenerator}), and the routing of every
- * call: {@code RequestExecutor} picks the node for each call through {@code NodeSelector} (one
- * immutable view of the topology and of the failed nodes), fails reads over, sends a write to
- * another node only when the transport says it provably never left the client, and maps the
- * node's errors to typed exceptions ({@code GrpcErrors}); {@code HealthMonitor} probes failed nodes
- * and refreshes the topology. How a call reaches the node it was routed to is
- * {@link dev.corvid.client.transport}'s business.
+ * <p>Beside the public types, this package keeps the session's own machinery, package-private:
+ * its bookkeeping ({@code UnitOfWork}, {@code DocumentInfo}, {@code EntityConverter},
+ * {@code Metadata}, {@code SaveChangesOperation}), id generation ({@code DocumentIdGenerator},
+ * {@code HiLoIdGenerator}), the entity conventions' helpers ({@code IdProperty},
+ * {@code EtagProperty}, {@code Pluralizer}) and the store's {@code Listeners}. They stay here
+ * because they work on the API's own types through members that are not API (an
+ * {@link dev.corvid.client.Etag}'s wire form, a {@link dev.corvid.client.JsonDocument}'s
+ * constructor, the session's and the commands' constructors): moving them out would make those
+ * members public for no application's benefit.
  */
 package dev.corvid.client;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.ConcurrencyException;
 import dev.corvid.client.CorvidException;
-import dev.corvid.client.TestAccess;
+import dev.corvid.client.routing.TestAccess;
 import dev.corvid.proto.BatchManyRequest;
 import dev.corvid.proto.BatchManyResponse;
 import dev.corvid.proto.BatchOutcome;

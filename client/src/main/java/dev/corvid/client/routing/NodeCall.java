@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
 import dev.corvid.client.transport.NodeTransport;
 import io.grpc.Deadline;
@@ -9,7 +9,7 @@ import io.grpc.Deadline;
  * @param <R> the answer
  */
 @FunctionalInterface
-interface NodeCall<R> {
+public interface NodeCall<R> {
 
     /**
      * @param node     the chosen node's transport; its calls may throw

@@ -1,5 +1,6 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
+import dev.corvid.client.FailoverBehavior;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
@@ -10,11 +11,11 @@ import java.util.stream.Collectors;
  *
  * @param behaviors never empty; {@link FailoverBehavior#FAIL_IMMEDIATELY} only alone
  */
-record FailoverPolicy(Set<FailoverBehavior> behaviors) {
+public record FailoverPolicy(Set<FailoverBehavior> behaviors) {
 
-    static final FailoverPolicy DEFAULT = of(FailoverBehavior.ALLOW_READS_FROM_SECONDARIES);
+    public static final FailoverPolicy DEFAULT = of(FailoverBehavior.ALLOW_READS_FROM_SECONDARIES);
 
-    FailoverPolicy {
+    public FailoverPolicy {
         if (behaviors.isEmpty()) {
             throw new IllegalArgumentException("give at least one FailoverBehavior");
         }
@@ -26,7 +27,7 @@ record FailoverPolicy(Set<FailoverBehavior> behaviors) {
         behaviors = Collections.unmodifiableSet(EnumSet.copyOf(behaviors));
     }
 
-    static FailoverPolicy of(FailoverBehavior... behaviors) {
+    public static FailoverPolicy of(FailoverBehavior... behaviors) {
         EnumSet<FailoverBehavior> set = EnumSet.noneOf(FailoverBehavior.class);
         for (FailoverBehavior b : behaviors) {
             if (b == null) {
@@ -54,6 +55,16 @@ record FailoverPolicy(Set<FailoverBehavior> behaviors) {
 
     /** RavenDB's spelling, e.g. {@code AllowReadsFromSecondaries} or {@code AllowReadsFromSecondaries, ReadFromAllServers}. */
     String describe() {
-        return behaviors.stream().map(FailoverBehavior::displayName).collect(Collectors.joining(", "));
+        return behaviors.stream().map(FailoverPolicy::ravenDbName).collect(Collectors.joining(", "));
+    }
+
+    /** The RavenDB spelling of a behavior, as messages use it. */
+    private static String ravenDbName(FailoverBehavior behavior) {
+        return switch (behavior) {
+            case FAIL_IMMEDIATELY -> "FailImmediately";
+            case ALLOW_READS_FROM_SECONDARIES -> "AllowReadsFromSecondaries";
+            case ALLOW_READS_FROM_SECONDARIES_AND_WRITES_TO_SECONDARIES -> "AllowReadsFromSecondariesAndWritesToSecondaries";
+            case READ_FROM_ALL_SERVERS -> "ReadFromAllServers";
+        };
     }
 }

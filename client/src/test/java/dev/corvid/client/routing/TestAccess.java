@@ -1,5 +1,6 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
+import dev.corvid.client.CorvidException;
 import io.grpc.StatusRuntimeException;
 
 /** What tests of other packages (the transport's) need of this package's internals. */

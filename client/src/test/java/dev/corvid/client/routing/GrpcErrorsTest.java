@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,6 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.corvid.client.BadRequestException;
+import dev.corvid.client.ConcurrencyException;
+import dev.corvid.client.CorvidException;
+import dev.corvid.client.Etag;
+import dev.corvid.client.NodeUnreachableException;
+import dev.corvid.client.NotMasterException;
 import dev.corvid.proto.ConcurrencyViolation;
 import dev.corvid.proto.NotMaster;
 import io.grpc.Status;

@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -12,19 +12,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * call and replaced as a whole. Failed nodes go to the end of every plan (a last resort, not
  * excluded: a stale mark must not make a call fail) until the prober sees them answer again.
  */
-final class NodeSelector {
+public final class NodeSelector {
 
     /**
      * @param topology the servers, master first
      * @param failed   addresses that did not answer their last call or probe; all in {@code topology}
      */
-    record State(Topology topology, Set<String> failed) {
-        State {
+    public record State(Topology topology, Set<String> failed) {
+        public State {
             failed = Set.copyOf(failed);
             assert topology.nodes().containsAll(failed) : failed + " not all in " + topology;
         }
 
-        boolean isFailed(String address) {
+        public boolean isFailed(String address) {
             return failed.contains(address);
         }
     }
@@ -32,12 +32,12 @@ final class NodeSelector {
     private final AtomicReference<State> state;
     private final FailoverPolicy policy;
 
-    NodeSelector(Topology topology, FailoverPolicy policy) {
+    public NodeSelector(Topology topology, FailoverPolicy policy) {
         this.state = new AtomicReference<>(new State(topology, Set.of()));
         this.policy = policy;
     }
 
-    State state() {
+    public State state() {
         return state.get();
     }
 

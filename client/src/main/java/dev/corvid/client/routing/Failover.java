@@ -1,5 +1,7 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
+import dev.corvid.client.MasterUnavailableException;
+import dev.corvid.client.NodeUnreachableException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.List;

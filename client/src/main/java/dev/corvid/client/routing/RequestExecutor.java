@@ -1,5 +1,8 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
+import dev.corvid.client.CorvidException;
+import dev.corvid.client.MasterUnavailableException;
+import dev.corvid.client.NodeUnreachableException;
 import dev.corvid.client.transport.CallFailedException;
 import dev.corvid.client.transport.Connections;
 import io.grpc.Deadline;
@@ -20,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link CallFailedException#provablyUnsent()}), and only to a replica when the failover behavior
  * allows it. Any other error (concurrency, bad request, not found) is thrown as is, never retried.
  */
-final class RequestExecutor {
+public final class RequestExecutor {
 
     /** A node did not answer ("server down"); carries what the caller needs to decide on a retry. */
     private static final class Unreachable extends Exception {
@@ -43,18 +46,18 @@ final class RequestExecutor {
     private final AtomicInteger stripes = new AtomicInteger();
 
     /** @param timeout the deadline of each attempt on a node */
-    RequestExecutor(NodeSelector selector, Duration timeout, Connections connections) {
+    public RequestExecutor(NodeSelector selector, Duration timeout, Connections connections) {
         this.selector = selector;
         this.timeoutNanos = timeout.toNanos();
         this.connections = connections;
     }
 
-    NodeSelector selector() {
+    public NodeSelector selector() {
         return selector;
     }
 
     /** The next session's turn in the read round-robin (never negative). */
-    int nextStripe() {
+    public int nextStripe() {
         return stripes.getAndIncrement() & Integer.MAX_VALUE;
     }
 

@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * while the master is down still knows the replicas. A missing or unreadable file is no topology;
  * a failed write is logged and otherwise ignored (the cache is a help, never a requirement).
  */
-final class TopologyCache {
+public final class TopologyCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopologyCache.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,7 +30,7 @@ final class TopologyCache {
      * @param directory where cache files live; null turns caching off
      * @param master    the master's address, which names the file
      */
-    TopologyCache(Path directory, String master) {
+    public TopologyCache(Path directory, String master) {
         this.file = directory == null ? null : directory.resolve(fileName(master));
     }
 
@@ -39,7 +39,7 @@ final class TopologyCache {
     }
 
     /** The cached topology, when there is a readable one for this master. */
-    Optional<Topology> load() {
+    public Optional<Topology> load() {
         if (file == null || !Files.isRegularFile(file)) {
             return Optional.empty();
         }
@@ -58,7 +58,7 @@ final class TopologyCache {
     }
 
     /** Replaces the cached topology atomically (write a temporary file, then move it). */
-    void save(Topology topology) {
+    public void save(Topology topology) {
         if (file == null) {
             return;
         }

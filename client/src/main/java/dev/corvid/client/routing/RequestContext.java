@@ -1,12 +1,13 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
+import dev.corvid.client.MaxRequestsExceededException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The calls of one session (or of the store itself): counts them against the request budget and
  * hands them to the {@link RequestExecutor} with the session's routing.
  */
-final class RequestContext {
+public final class RequestContext {
 
     private final RequestExecutor executor;
     private final SessionRouting routing;
@@ -17,14 +18,14 @@ final class RequestContext {
     /**
      * @param maxRequests the budget; {@link Integer#MAX_VALUE} for the store's own commands
      */
-    RequestContext(RequestExecutor executor, SessionRouting routing, int maxRequests) {
+    public RequestContext(RequestExecutor executor, SessionRouting routing, int maxRequests) {
         this.executor = executor;
         this.routing = routing;
         this.maxRequests = maxRequests;
     }
 
     /** Counts the call against the budget, then runs it; see {@link RequestExecutor#execute}. */
-    <R> R execute(OperationKind kind, String operation, NodeCall<R> call) {
+    public <R> R execute(OperationKind kind, String operation, NodeCall<R> call) {
         if (closed) {
             throw new IllegalStateException("this session is closed; open a new one with DocumentStore.openSession()");
         }
@@ -38,18 +39,23 @@ final class RequestContext {
         return executor.execute(kind, routing, operation, call);
     }
 
-    /** Opens a force-read-from-master scope on this context's routing (see {@link ReadScope}). */
-    ReadScope forceReadFromMaster() {
+    /**
+     * Opens a force-read-from-master scope on this context's routing (see
+     * {@link dev.corvid.client.ReadScope}).
+     *
+     * @return what ends the scope; run it exactly once
+     */
+    public Runnable forceReadFromMaster() {
         return routing.openScope();
     }
 
     /** Refuses every later call (the session that owns this context was closed). */
-    void close() {
+    public void close() {
         closed = true;
     }
 
     /** How many calls were made (or attempted) so far. */
-    int requests() {
+    public int requests() {
         return requests.get();
     }
 }

@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
 import dev.corvid.client.transport.NodeTransport;
 import dev.corvid.proto.ClusterTopology;
@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
  * Learns the replicas from the master's {@code Topology} call: its replicas in cluster config
  * order. The same answer gives the transport the cluster's wire limits.
  */
-final class MasterTopologySource implements TopologySource {
+public final class MasterTopologySource implements TopologySource {
 
-    static final MasterTopologySource INSTANCE = new MasterTopologySource();
+    public static final MasterTopologySource INSTANCE = new MasterTopologySource();
 
     private MasterTopologySource() {
     }

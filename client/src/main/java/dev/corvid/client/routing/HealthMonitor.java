@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
@@ -20,12 +20,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The store's background thread: probes failed nodes with a short {@code Stats} call every
- * {@link Conventions#getFailedNodeProbeInterval()} and marks them live again when they answer (so
+ * {@link dev.corvid.client.Conventions#getFailedNodeProbeInterval()} and marks them live again when they answer (so
  * the client goes back to the master on its own), and refreshes the topology from the
- * {@link TopologySource} every {@link Conventions#getTopologyRefreshInterval()}, caching what it
+ * {@link TopologySource} every {@link dev.corvid.client.Conventions#getTopologyRefreshInterval()}, caching what it
  * learns on disk.
  */
-final class HealthMonitor implements AutoCloseable {
+public final class HealthMonitor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HealthMonitor.class);
 
@@ -47,7 +47,7 @@ final class HealthMonitor implements AutoCloseable {
     /**
      * @param probeTimeout the deadline of a probe; a node that answers later stays failed
      */
-    HealthMonitor(NodeSelector selector, Connections connections, TopologySource source, TopologyCache cache,
+    public HealthMonitor(NodeSelector selector, Connections connections, TopologySource source, TopologyCache cache,
             Duration probeTimeout) {
         this.selector = selector;
         this.connections = connections;
@@ -57,7 +57,7 @@ final class HealthMonitor implements AutoCloseable {
     }
 
     /** Starts probing and refreshing; the first topology refresh runs at once. */
-    void start(Duration probeInterval, Duration refreshInterval) {
+    public void start(Duration probeInterval, Duration refreshInterval) {
         scheduler.scheduleWithFixedDelay(this::probeFailedNodes, probeInterval.toMillis(), probeInterval.toMillis(),
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::refreshTopology, 0, refreshInterval.toMillis(), TimeUnit.MILLISECONDS);

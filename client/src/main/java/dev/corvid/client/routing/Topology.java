@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,9 +11,9 @@ import java.util.List;
  *
  * @param nodes {@code host:port} addresses, master first, no duplicates; never empty
  */
-record Topology(List<String> nodes) {
+public record Topology(List<String> nodes) {
 
-    Topology {
+    public Topology {
         nodes = List.copyOf(new LinkedHashSet<>(nodes));
         if (nodes.isEmpty()) {
             throw new IllegalArgumentException("a topology needs at least the master's address");
@@ -25,7 +25,7 @@ record Topology(List<String> nodes) {
     }
 
     /** The replicas, in failover order. */
-    List<String> replicas() {
+    public List<String> replicas() {
         return nodes.subList(1, nodes.size());
     }
 
@@ -37,7 +37,7 @@ record Topology(List<String> nodes) {
      * This topology with {@code moreReplicas} added after the known ones (duplicates and the
      * master left out). The master never changes: it is the first url the store was given.
      */
-    Topology withReplicas(Collection<String> moreReplicas) {
+    public Topology withReplicas(Collection<String> moreReplicas) {
         List<String> merged = new ArrayList<>(nodes);
         merged.addAll(moreReplicas);
         return new Topology(merged);

@@ -1,4 +1,4 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
 import dev.corvid.client.transport.NodeTransport;
 import java.util.List;
@@ -8,7 +8,7 @@ import java.util.Optional;
  * Where the store learns the replicas from, besides the urls it was given and the cached
  * topology. Called from the background refresher, only while the master is not known to be down.
  */
-interface TopologySource {
+public interface TopologySource {
 
     /** Learns nothing: the urls (and the cache) are the whole topology. */
     TopologySource URLS_ONLY = (master, node, timeoutMillis) -> Optional.empty();

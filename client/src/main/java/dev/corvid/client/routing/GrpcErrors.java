@@ -1,9 +1,15 @@
-package dev.corvid.client;
+package dev.corvid.client.routing;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.corvid.client.BadRequestException;
+import dev.corvid.client.ConcurrencyException;
+import dev.corvid.client.CorvidException;
+import dev.corvid.client.Etag;
+import dev.corvid.client.NodeUnreachableException;
+import dev.corvid.client.NotMasterException;
 import dev.corvid.proto.ConcurrencyViolation;
 import dev.corvid.proto.NotMaster;
 import io.grpc.Status;
@@ -79,10 +85,14 @@ final class GrpcErrors {
         return new ConcurrencyException(message, v.getId(), expected, actual, cause);
     }
 
+    /** The etag of a violation: null when the node sent none (empty bytes) or bytes that are no etag. */
     private static Etag wireEtagOrNull(ByteString wire) {
+        if (wire.isEmpty()) {
+            return null;
+        }
         try {
-            return Etag.fromWire(wire);
-        } catch (CorvidException e) {
+            return Etag.fromBytes(wire.toByteArray());
+        } catch (IllegalArgumentException e) {
             return null; // a node sent bytes we cannot read; still report the violation
         }
     }
