@@ -36,7 +36,7 @@ class GrpcErrorsTest {
     void aborted_withViolation_isAConcurrencyExceptionWithTheEtags() {
         StatusRuntimeException e = withDetail(Status.Code.ABORTED, "mismatch", ConcurrencyViolation.newBuilder()
                 .setOperation(ConcurrencyViolation.Operation.DELETE).setId("people/1")
-                .setExpectedEtag(Etag.toWire(Etag.parse("01000000-0000-0001-0000-000000000001"))).setActualEtag(ByteString.EMPTY).build());
+                .setExpectedEtag(ByteString.copyFrom(Etag.parse("01000000-0000-0001-0000-000000000001").toByteArray())).setActualEtag(ByteString.EMPTY).build());
         ConcurrencyException c = assertInstanceOf(ConcurrencyException.class, GrpcErrors.toException(e, ADDRESS, "Batch"));
         assertEquals("people/1", c.getDocumentId());
         assertEquals(Etag.parse("01000000-0000-0001-0000-000000000001"), c.getExpectedEtag());
