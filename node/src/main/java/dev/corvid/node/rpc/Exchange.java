@@ -23,9 +23,10 @@ import java.util.function.Consumer;
  * its id.
  *
  * <p>Deadlines: a call's {@code timeout_micros} gives it a deadline counted from when the node reads
- * it ({@link CallScope}). A call whose deadline has passed when it would start (a large Get waits
- * for the pool, or for its reader, first) is answered DEADLINE_EXCEEDED and not run; a call that
- * starts runs in a gRPC {@code Context} with that deadline, so what it waits on sees it.
+ * it ({@link CallDeadline}). A call whose deadline has passed when it would start (a large Get waits
+ * for the pool, or for its reader, first) is answered DEADLINE_EXCEEDED and not run. A call that
+ * started runs to its end: a write the node took happens, as a unary write past its deadline
+ * does, and nothing inside the node waits on a caller's time.
  *
  * <p>Flow control, so that a client that does not read cannot make the node compute and keep
  * answers without end:
@@ -62,8 +63,6 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     /** Largest call taken, in bytes of its Get, Batch or BatchMany message. */
     private final int maxCallBytes;
     private final Executor blocking;
-    /** Runs the stall checks of the stream, and the expiry of its calls' deadlines. */
-    private final ScheduledExecutorService timer;
     /** Bytes held by every Exchange stream of the node together. */
     private final AtomicLong nodeHeld;
     private final Consumer<Exchange> onEnd;
@@ -104,7 +103,6 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         this.limits = limits;
         this.maxCallBytes = maxCallBytes;
         this.blocking = blocking;
-        this.timer = timer;
         this.nodeHeld = nodeHeld;
         this.onEnd = onEnd;
         this.watch = new ReaderWatch(timer, limits.readerStallMillis(), "Exchange stream", this::readerOwes, this::reset);
@@ -131,7 +129,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
 
     @Override
     public void onNext(ExchangeRequest request) {
-        CallScope scope = CallScope.of(request); // its deadline counts from now
+        CallDeadline deadline = CallDeadline.of(request); // its deadline counts from now
         long id = request.getCallId();
         int callBytes = callBytes(request);
         Status refused = null;
@@ -162,7 +160,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
             return;
         }
         if (refused == null) {
-            run(id, request, scope);
+            run(id, request, deadline);
         }
         requestMore();
     }
@@ -178,26 +176,26 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     }
 
     /**
-     * Starts the call in its scope, unless its time ran out already: then it is answered
+     * Starts the call, unless its time ran out already: then it is answered
      * DEADLINE_EXCEEDED without being run. A large Get goes to the pool, and is checked there.
      */
-    private void run(long id, ExchangeRequest request, CallScope scope) {
+    private void run(long id, ExchangeRequest request, CallDeadline deadline) {
         if (request.hasGet() && documents.largeGet(request.getGet())) {
-            offload(new LargeGet(id, request.getGet(), scope));
-        } else if (scope.expired()) {
-            answer(id, scope, (b, ignored) -> b).onError(Errors.expiredBeforeStart());
+            offload(new LargeGet(id, request.getGet(), deadline));
+        } else if (deadline.expired()) {
+            answer(id, (b, ignored) -> b).onError(Errors.expiredBeforeStart());
         } else {
-            scope.startIn(timer, () -> dispatch(id, request, scope));
+            dispatch(id, request);
         }
     }
 
-    private void dispatch(long id, ExchangeRequest request, CallScope scope) {
+    private void dispatch(long id, ExchangeRequest request) {
         switch (request.getCallCase()) {
-            case GET -> DocumentService.reply(answer(id, scope, ExchangeResponse.Builder::setGet),
+            case GET -> DocumentService.reply(answer(id, ExchangeResponse.Builder::setGet),
                     () -> documents.getAnswer(request.getGet()));
-            case BATCH -> documents.batch(request.getBatch(), answer(id, scope, ExchangeResponse.Builder::setWrite));
-            case BATCH_MANY -> documents.batchMany(request.getBatchMany(), answer(id, scope, ExchangeResponse.Builder::setBatchMany));
-            default -> answer(id, scope, (b, ignored) -> b).onError(Errors.noExchangeCall());
+            case BATCH -> documents.batch(request.getBatch(), answer(id, ExchangeResponse.Builder::setWrite));
+            case BATCH_MANY -> documents.batchMany(request.getBatchMany(), answer(id, ExchangeResponse.Builder::setBatchMany));
+            default -> answer(id, (b, ignored) -> b).onError(Errors.noExchangeCall());
         }
     }
 
@@ -208,19 +206,18 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     private final class LargeGet implements Runnable {
         private final long id;
         private final GetRequest request;
-        private final CallScope scope;
+        private final CallDeadline deadline;
 
-        LargeGet(long id, GetRequest request, CallScope scope) {
+        LargeGet(long id, GetRequest request, CallDeadline deadline) {
             this.id = id;
             this.request = request;
-            this.scope = scope;
+            this.deadline = deadline;
         }
 
         @Override
         public void run() {
             synchronized (lock) {
                 if (ended) {
-                    scope.end();
                     return;
                 }
                 if (overBudget()) {
@@ -228,12 +225,12 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
                     return;
                 }
             }
-            StreamObserver<GetResponse> out = answer(id, scope, ExchangeResponse.Builder::setGet);
-            if (scope.expired()) {
+            StreamObserver<GetResponse> out = answer(id, ExchangeResponse.Builder::setGet);
+            if (deadline.expired()) {
                 out.onError(Errors.expiredBeforeStart());
                 return;
             }
-            scope.startIn(timer, () -> DocumentService.reply(out, () -> documents.getAnswer(request)));
+            DocumentService.reply(out, () -> documents.getAnswer(request));
         }
     }
 
@@ -241,7 +238,7 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         try {
             blocking.execute(get);
         } catch (RejectedExecutionException e) {
-            this.<GetResponse>answer(get.id, get.scope, ExchangeResponse.Builder::setGet).onError(Errors.overloaded());
+            this.<GetResponse>answer(get.id, ExchangeResponse.Builder::setGet).onError(Errors.overloaded());
         }
     }
 
@@ -272,9 +269,8 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
         }
     }
 
-    /** Where the unary handler of call {@code id} answers: into one tagged response; the answer ends the call's scope. */
-    private <A> StreamObserver<A> answer(long id, CallScope scope,
-                                         BiFunction<ExchangeResponse.Builder, A, ExchangeResponse.Builder> set) {
+    /** Where the unary handler of call {@code id} answers: into one tagged response. */
+    private <A> StreamObserver<A> answer(long id, BiFunction<ExchangeResponse.Builder, A, ExchangeResponse.Builder> set) {
         return new StreamObserver<>() {
             private A answer;
 
@@ -285,13 +281,11 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
 
             @Override
             public void onError(Throwable t) {
-                scope.end();
                 finish(ExchangeResponse.newBuilder().setCallId(id).setError(Errors.rpcStatus(t)).build());
             }
 
             @Override
             public void onCompleted() {
-                scope.end();
                 finish(set.apply(ExchangeResponse.newBuilder().setCallId(id), answer).build());
             }
         };

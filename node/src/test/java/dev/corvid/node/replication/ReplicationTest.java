@@ -62,6 +62,10 @@ class ReplicationTest {
     static void startCluster() {
         cluster = TestCluster.start(dir, 3);
         client = new ClusterClient(cluster);
+        // Every replica has an accepted stream from the master, so the tests start from a cluster
+        // that replicates: on a slow start, a replica that has not heard from its master within
+        // replication.masterTimeoutMillis of its own start counts it unreachable.
+        client.awaitReplicasCaughtUp(DEADLINE);
     }
 
     @AfterAll
