@@ -61,7 +61,7 @@ public final class Etag implements Comparable<Etag> {
             bytes[nibble / 2] |= (byte) (nibble % 2 == 0 ? v << 4 : v);
             nibble++;
         }
-        return Arrays.equals(bytes, EMPTY.bytes) ? EMPTY : new Etag(bytes);
+        return of(bytes);
     }
 
     /**
@@ -74,7 +74,7 @@ public final class Etag implements Comparable<Etag> {
             throw new IllegalArgumentException("an etag has 16 bytes, got "
                     + (bytes == null ? "null" : bytes.length + " bytes"));
         }
-        return new Etag(bytes.clone());
+        return of(bytes.clone());
     }
 
     /**
@@ -89,7 +89,11 @@ public final class Etag implements Comparable<Etag> {
         if (wire.size() != BYTES) {
             throw new CorvidException("a node sent an etag of " + wire.size() + " bytes; etags are " + BYTES);
         }
-        byte[] bytes = wire.toByteArray();
+        return of(wire.toByteArray());
+    }
+
+    /** The etag of {@code bytes}, 16 of them that nothing else holds: {@link #EMPTY} for all zeros. */
+    private static Etag of(byte[] bytes) {
         return Arrays.equals(bytes, EMPTY.bytes) ? EMPTY : new Etag(bytes);
     }
 

@@ -75,9 +75,4 @@ public final class TopologyCache {
             LOG.warn("could not cache the topology in {}: {}", file, e.toString());
         }
     }
-
-    /** The cache file; null when caching is off. */
-    Path file() {
-        return file;
-    }
 }

@@ -10,9 +10,6 @@ import java.util.Optional;
  */
 public interface TopologySource {
 
-    /** Learns nothing: the urls (and the cache) are the whole topology. */
-    TopologySource URLS_ONLY = (master, node, timeoutMillis) -> Optional.empty();
-
     /**
      * Asks the cluster for its replicas.
      *
