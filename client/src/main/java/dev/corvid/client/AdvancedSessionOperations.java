@@ -1,6 +1,7 @@
 package dev.corvid.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.function.Consumer;
 
 /**
  * The less common operations of a {@link DocumentSession}, from {@link DocumentSession#advanced()}.
@@ -13,6 +14,43 @@ public final class AdvancedSessionOperations {
 
     AdvancedSessionOperations(DocumentSession session) {
         this.session = session;
+    }
+
+    /**
+     * Makes every later {@code saveChanges()} of this session return only once a replica has
+     * durably applied the batch (the defaults of {@link WriteAssurance#builder()}: one replica,
+     * 15 s, throw on timeout).
+     *
+     * @see #waitForReplicationAfterSaveChanges(Consumer)
+     */
+    public void waitForReplicationAfterSaveChanges() {
+        waitForReplicationAfterSaveChanges(options -> { });
+    }
+
+    /**
+     * Makes every later {@code saveChanges()} of this session return only once as many replicas
+     * as {@code options} says have durably applied the batch (applied it and synced their own
+     * logs), as in ravendb-jvm-client:
+     * <pre>{@code
+     * session.advanced().waitForReplicationAfterSaveChanges(o -> o
+     *         .withTimeout(Duration.ofSeconds(5)).numberOfReplicas(1).majority(false).throwOnTimeout(true));
+     * }</pre>
+     * When fewer had it in time, {@code saveChanges()} throws {@link ReplicationTimeoutException}
+     * (unless {@code throwOnTimeout(false)}); the batch is applied and durable on the master either
+     * way, and the session knows its new etags. The default for new sessions is
+     * {@link Conventions#getWriteAssurance()}.
+     *
+     * @param options starts from the defaults of {@link WriteAssurance#builder()}
+     */
+    public void waitForReplicationAfterSaveChanges(Consumer<WriteAssurance.Builder> options) {
+        WriteAssurance.Builder builder = WriteAssurance.builder();
+        options.accept(builder);
+        session.setWriteAssurance(builder.build());
+    }
+
+    /** What this session's {@code saveChanges()} waits for beyond the master ({@link WriteAssurance#NONE}: nothing). */
+    public WriteAssurance getWriteAssurance() {
+        return session.writeAssurance();
     }
 
     /** Whether saves check every loaded document's etag (and new ones with {@link Etag#EMPTY}). */

@@ -39,6 +39,7 @@ public final class Conventions {
     private volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private volatile ObjectMapper objectMapper = defaultObjectMapper();
     private volatile TransportMode transportMode = TransportMode.fromSystemProperty();
+    private volatile WriteAssurance writeAssurance = WriteAssurance.NONE;
 
     Conventions() {
     }
@@ -184,6 +185,26 @@ public final class Conventions {
     public void setTransportMode(TransportMode value) {
         checkNotFrozen("TransportMode");
         this.transportMode = notNull("TransportMode", value);
+    }
+
+    /**
+     * What every write waits for beyond the master, unless a session
+     * ({@code advanced().waitForReplicationAfterSaveChanges}) or raw commands
+     * ({@link DatabaseCommands#withWriteAssurance}) say otherwise. Default {@link WriteAssurance#NONE}:
+     * a write returns once it is durable on the master.
+     */
+    public WriteAssurance getWriteAssurance() {
+        return writeAssurance;
+    }
+
+    /**
+     * @throws IllegalArgumentException when {@code value} is null
+     * @throws IllegalStateException    after {@link DocumentStore#initialize()}
+     * @see #getWriteAssurance()
+     */
+    public void setWriteAssurance(WriteAssurance value) {
+        checkNotFrozen("WriteAssurance");
+        this.writeAssurance = notNull("WriteAssurance", value);
     }
 
     FailoverPolicy failoverPolicy() {

@@ -17,9 +17,10 @@ import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.QueryRequest;
 import dev.corvid.proto.QueryResponse;
-import dev.corvid.proto.WriteOptions;
+import dev.corvid.proto.WriteResponse;
 import dev.corvid.proto.WriteResult;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -38,10 +39,30 @@ public final class DatabaseCommands {
 
     private final RequestContext requests;
     private final ObjectMapper mapper;
+    /** What {@link #put} and {@link #delete} wait for beyond the master. */
+    private final WriteAssurance assurance;
 
-    DatabaseCommands(RequestContext requests, ObjectMapper mapper) {
+    DatabaseCommands(RequestContext requests, ObjectMapper mapper, WriteAssurance assurance) {
         this.requests = requests;
         this.mapper = mapper;
+        this.assurance = assurance;
+    }
+
+    /**
+     * These commands, with {@link #put} and {@link #delete} returning only once {@code assurance}
+     * is met ({@link ReplicationTimeoutException} when it is not and it says to throw). Shares
+     * this object's session, request budget and routing; this object is unchanged.
+     *
+     * @param assurance {@link WriteAssurance#NONE} for none; the default is the store's
+     *                  {@link Conventions#getWriteAssurance()}
+     */
+    public DatabaseCommands withWriteAssurance(WriteAssurance assurance) {
+        return new DatabaseCommands(requests, mapper, Objects.requireNonNull(assurance, "assurance"));
+    }
+
+    /** What {@link #put} and {@link #delete} of these commands wait for. */
+    public WriteAssurance getWriteAssurance() {
+        return assurance;
     }
 
     /**
@@ -81,15 +102,19 @@ public final class DatabaseCommands {
      * @param body         the document, a JSON object
      * @param metadata     metadata to store, may be null; {@code @etag} and {@code @id} are not stored
      * @return the etag the node stamped on the new version
-     * @throws ConcurrencyException when {@code expectedEtag} does not match
+     * @throws ConcurrencyException        when {@code expectedEtag} does not match
+     * @throws ReplicationTimeoutException when {@link #getWriteAssurance()} was not met in time (the
+     *                                     put itself succeeded)
      */
     public Etag put(String id, Etag expectedEtag, ObjectNode body, ObjectNode metadata) {
         Objects.requireNonNull(body, "body");
         PutCommand put = putCommand(id, expectedEtag, body,
                 metadata == null ? mapper.createObjectNode() : Metadata.stored(metadata));
-        WriteResult result = requests.execute(OperationKind.WRITE, "Put", (node, deadline, target) ->
-                node.put(PutRequest.newBuilder().setPut(put).setOptions(options(target)).build(), deadline)).getResults(0);
-        return Etag.fromWire(result.getEtag());
+        WriteResponse response = requests.execute(OperationKind.WRITE, "Put", extraTime(assurance),
+                (node, deadline, target) -> node.put(PutRequest.newBuilder().setPut(put)
+                        .setOptions(assurance.toWire(target.failoverWrite())).build(), deadline));
+        requireAssured(response, assurance, "Put");
+        return Etag.fromWire(response.getResults(0).getEtag());
     }
 
     /**
@@ -97,12 +122,16 @@ public final class DatabaseCommands {
      * null is expected, which then fails).
      *
      * @param expectedEtag null (no check) or the document's current etag
-     * @throws ConcurrencyException when {@code expectedEtag} does not match
+     * @throws ConcurrencyException        when {@code expectedEtag} does not match
+     * @throws ReplicationTimeoutException when {@link #getWriteAssurance()} was not met in time (the
+     *                                     delete itself succeeded)
      */
     public void delete(String id, Etag expectedEtag) {
         DeleteCommand delete = deleteCommand(id, expectedEtag);
-        requests.execute(OperationKind.WRITE, "Delete", (node, deadline, target) ->
-                node.delete(DeleteRequest.newBuilder().setDelete(delete).setOptions(options(target)).build(), deadline));
+        WriteResponse response = requests.execute(OperationKind.WRITE, "Delete", extraTime(assurance),
+                (node, deadline, target) -> node.delete(DeleteRequest.newBuilder().setDelete(delete)
+                        .setOptions(assurance.toWire(target.failoverWrite())).build(), deadline));
+        requireAssured(response, assurance, "Delete");
     }
 
     /**
@@ -121,8 +150,25 @@ public final class DatabaseCommands {
         return new ReadScope(requests.forceReadFromMaster());
     }
 
-    private static WriteOptions options(NodeCall.Target target) {
-        return WriteOptions.newBuilder().setFailoverWrite(target.failoverWrite()).build();
+    /** How much longer than the request timeout a write with {@code assurance} may take: the master's wait for replicas. */
+    private static Duration extraTime(WriteAssurance assurance) {
+        return assurance.isRequested() ? assurance.getTimeout() : Duration.ZERO;
+    }
+
+    /**
+     * Throws when the node says {@code assurance} was not met and it asks to throw; the write
+     * itself succeeded, so callers update what they know of it first.
+     */
+    static void requireAssured(WriteResponse response, WriteAssurance assurance, String operation) {
+        if (!assurance.isRequested() || response.getAssuranceUnmet().isEmpty() || !assurance.isThrowOnTimeout()) {
+            return;
+        }
+        List<String> ids = response.getResultsList().stream().map(WriteResult::getId).toList();
+        throw new ReplicationTimeoutException(operation + " of " + ids + " is durable on "
+                + (response.getWrittenToReplica() ? "the replica that took it as a failover write" : "the master")
+                + ", but " + assurance + " was not met: " + response.getAssuranceUnmet()
+                + ". The write was not undone and reaches the replicas as replication goes on; do not redo it as if it failed",
+                ids, assurance.getNumberOfReplicas(), response.getReplicasConfirmed());
     }
 
     PutCommand putCommand(String id, Etag expectedEtag, ObjectNode body, ObjectNode storedMetadata) {
@@ -138,10 +184,14 @@ public final class DatabaseCommands {
         return DeleteCommand.newBuilder().setId(DocumentIds.check(id)).setExpectedEtag(Etag.toWire(expectedEtag)).build();
     }
 
-    /** Applies the commands atomically; one result per command, in order. */
-    List<WriteResult> batch(List<Command> commands) {
-        return requests.execute(OperationKind.WRITE, "Batch", (node, deadline, target) -> node.batch(BatchRequest.newBuilder()
-                .addAllCommands(commands).setOptions(options(target)).build(), deadline)).getResultsList();
+    /**
+     * Applies the commands atomically, the node answering once {@code assurance} is met or timed
+     * out (see {@link #requireAssured}); one result per command, in order.
+     */
+    WriteResponse batch(List<Command> commands, WriteAssurance assurance) {
+        return requests.execute(OperationKind.WRITE, "Batch", extraTime(assurance), (node, deadline, target) ->
+                node.batch(BatchRequest.newBuilder().addAllCommands(commands)
+                        .setOptions(assurance.toWire(target.failoverWrite())).build(), deadline));
     }
 
     /** Runs a query; a collection the node never stored gives no documents. */

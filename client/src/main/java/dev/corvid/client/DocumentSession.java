@@ -26,6 +26,8 @@ public final class DocumentSession implements AutoCloseable {
     private final UnitOfWork unitOfWork = new UnitOfWork();
     private final AdvancedSessionOperations advanced;
     private boolean useOptimisticConcurrency;
+    /** What every {@link #saveChanges()} of this session waits for beyond the master. */
+    private WriteAssurance writeAssurance;
     private boolean closed;
 
     DocumentSession(DocumentStore store, EntityConverter converter, DatabaseCommands commands,
@@ -34,6 +36,7 @@ public final class DocumentSession implements AutoCloseable {
         this.converter = converter;
         this.commands = commands;
         this.useOptimisticConcurrency = useOptimisticConcurrency;
+        this.writeAssurance = commands.getWriteAssurance();
         this.advanced = new AdvancedSessionOperations(this);
     }
 
@@ -189,13 +192,25 @@ public final class DocumentSession implements AutoCloseable {
      * Sends all new, changed and deleted documents in one atomic batch; sends nothing when nothing
      * changed. Afterwards every tracked entity knows its new etag.
      *
-     * @throws ConcurrencyException when a check failed; nothing of the batch was applied and the
-     *                              session is unchanged, so the caller may refresh and retry
+     * @throws ConcurrencyException        when a check failed; nothing of the batch was applied and
+     *                                     the session is unchanged, so the caller may refresh and retry
+     * @throws ReplicationTimeoutException when the session waits for replication
+     *                                     ({@code advanced().waitForReplicationAfterSaveChanges}) and
+     *                                     too few replicas had the batch in time; the batch <b>is</b>
+     *                                     applied and the session knows its new etags
      */
     public void saveChanges() {
         checkOpen();
         new SaveChangesOperation(unitOfWork, converter, commands, useOptimisticConcurrency,
-                converter.conventions().getReplicaEtagPolicy()).execute();
+                converter.conventions().getReplicaEtagPolicy(), writeAssurance).execute();
+    }
+
+    WriteAssurance writeAssurance() {
+        return writeAssurance;
+    }
+
+    void setWriteAssurance(WriteAssurance value) {
+        this.writeAssurance = value;
     }
 
     /** Starts a query over the collection of {@code type}; results are tracked like loaded entities. */

@@ -154,7 +154,8 @@ public final class DocumentStore implements AutoCloseable {
         monitor.start(conventions.getFailedNodeProbeInterval(), conventions.getTopologyRefreshInterval());
         RequestContext storeRequests = new RequestContext(executor, SessionRouting.NONE, Integer.MAX_VALUE);
         DocumentIdGenerator ids = new DocumentIdGenerator((collection, count) -> reserve(storeRequests, collection, count));
-        return new Runtime(connections, executor, monitor, ids, new DatabaseCommands(storeRequests, conventions.getObjectMapper()));
+        return new Runtime(connections, executor, monitor, ids, new DatabaseCommands(storeRequests, conventions.getObjectMapper(),
+                conventions.getWriteAssurance()));
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -211,7 +212,8 @@ public final class DocumentStore implements AutoCloseable {
                 new SessionRouting(options.isForceReadFromMaster(), rt.executor().nextStripe()),
                 conventions.getMaxNumberOfRequestsPerSession());
         EntityConverter converter = new EntityConverter(conventions, listeners.get());
-        return new DocumentSession(this, converter, new DatabaseCommands(requests, conventions.getObjectMapper()),
+        return new DocumentSession(this, converter, new DatabaseCommands(requests, conventions.getObjectMapper(),
+                conventions.getWriteAssurance()),
                 conventions.isDefaultUseOptimisticConcurrency());
     }
 

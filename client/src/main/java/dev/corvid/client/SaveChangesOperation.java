@@ -2,6 +2,7 @@ package dev.corvid.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corvid.proto.Command;
+import dev.corvid.proto.WriteResponse;
 import dev.corvid.proto.WriteResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +10,9 @@ import java.util.Map;
 
 /**
  * One {@code saveChanges()}: collects the pending deletes and the new or changed entities into one
- * batch, and after the node applied it, records the new etags and calls {@code afterStore}.
+ * batch, and after the node applied it, records the new etags and calls {@code afterStore}; then,
+ * when the session asked for write assurance the node could not meet in time, throws
+ * {@link ReplicationTimeoutException} (the batch stays applied).
  * Preparing changes nothing in the session, so a failed batch leaves the session as it was.
  *
  * <p>Listener order for each new or changed entity: {@code beforeConversionToDocument},
@@ -26,14 +29,16 @@ final class SaveChangesOperation {
     private final DatabaseCommands commands;
     private final boolean useOptimisticConcurrency;
     private final ReplicaEtagPolicy replicaEtags;
+    private final WriteAssurance assurance;
 
     private final List<Command> batch = new ArrayList<>();
     private final List<String> deletedIds = new ArrayList<>();
     private final List<Put> puts = new ArrayList<>();
 
     SaveChangesOperation(UnitOfWork unitOfWork, EntityConverter converter, DatabaseCommands commands,
-            boolean useOptimisticConcurrency, ReplicaEtagPolicy replicaEtags) {
+            boolean useOptimisticConcurrency, ReplicaEtagPolicy replicaEtags, WriteAssurance assurance) {
         this.replicaEtags = replicaEtags;
+        this.assurance = assurance;
         this.unitOfWork = unitOfWork;
         this.converter = converter;
         this.commands = commands;
@@ -56,12 +61,15 @@ final class SaveChangesOperation {
         if (batch.isEmpty()) {
             return;
         }
-        List<WriteResult> results = commands.batch(batch);
+        WriteResponse response = commands.batch(batch, assurance);
+        List<WriteResult> results = response.getResultsList();
         if (results.size() != batch.size()) {
             throw new CorvidException("the node answered " + results.size() + " results to a batch of "
                     + batch.size() + " commands");
         }
         complete(results);
+        // The batch is applied whatever the replicas did: the session knows its etags before this may throw.
+        DatabaseCommands.requireAssured(response, assurance, "saveChanges");
     }
 
     private void prepare() {

@@ -114,6 +114,21 @@ final class ClusterFixture implements BeforeAllCallback, AfterEachCallback {
         shared.cluster.restart(node);
     }
 
+    /** SIGSTOP of a running node: it keeps its connections but answers nothing. */
+    void pause(String node) {
+        shared.cluster.pause(node);
+    }
+
+    /** SIGCONT of a paused node. */
+    void resume(String node) {
+        shared.cluster.resume(node);
+    }
+
+    /** The node's copy of a document, read directly from it; empty when it has none (or a tombstone). */
+    java.util.Optional<Document> find(String node, String id) {
+        return shared.probe.node(node).find(id);
+    }
+
     boolean isRunning(String node) {
         return shared.cluster.isRunning(node);
     }

@@ -6,6 +6,7 @@ import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.Replicator;
+import dev.corvid.node.replication.WriteConfirmations;
 import dev.corvid.node.rpc.NodeServer;
 import dev.corvid.node.storage.LogStorage;
 import dev.corvid.node.storage.Storage;
@@ -73,7 +74,7 @@ public final class CorvidNode implements AutoCloseable {
                     // HTTP/2 MAX_CONCURRENT_STREAMS: a client waits for a call to end before it opens more.
                     .maxConcurrentCallsPerConnection(cluster.serving().maxCallsPerConnection());
             NodeServer server = new NodeServer(builder, storage, cluster, self, master ? replicator : inbound, inbound,
-                    master ? replicator : OpenedStreams.NONE).start();
+                    master ? replicator : OpenedStreams.NONE, master ? replicator : WriteConfirmations.NONE).start();
             if (replicator != null) {
                 replicator.start();
             }

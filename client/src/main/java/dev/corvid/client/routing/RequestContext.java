@@ -1,6 +1,7 @@
 package dev.corvid.client.routing;
 
 import dev.corvid.client.MaxRequestsExceededException;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,6 +27,14 @@ public final class RequestContext {
 
     /** Counts the call against the budget, then runs it; see {@link RequestExecutor#execute}. */
     public <R> R execute(OperationKind kind, String operation, NodeCall<R> call) {
+        return execute(kind, operation, Duration.ZERO, call);
+    }
+
+    /**
+     * As {@link #execute(OperationKind, String, NodeCall)}, each attempt given {@code extra} time
+     * beyond the request timeout (a write that waits for replicas).
+     */
+    public <R> R execute(OperationKind kind, String operation, Duration extra, NodeCall<R> call) {
         if (closed) {
             throw new IllegalStateException("this session is closed; open a new one with DocumentStore.openSession()");
         }
@@ -36,7 +45,7 @@ public final class RequestContext {
                     + "use a query, or open a new session; if you really need more, raise "
                     + "Conventions.setMaxNumberOfRequestsPerSession(int) before DocumentStore.initialize().");
         }
-        return executor.execute(kind, routing, operation, call);
+        return executor.execute(kind, routing, operation, extra, call);
     }
 
     /**

@@ -69,25 +69,36 @@ public final class RequestExecutor {
      * @throws MasterUnavailableException when a write found the master down and could not fail over
      */
     <R> R execute(OperationKind kind, SessionRouting routing, String operation, NodeCall<R> call) {
+        return execute(kind, routing, operation, Duration.ZERO, call);
+    }
+
+    /**
+     * As {@link #execute(OperationKind, SessionRouting, String, NodeCall)}, with each attempt's
+     * deadline {@code extra} later than the request timeout: for a write whose node waits for
+     * replicas (write assurance) before it answers.
+     */
+    <R> R execute(OperationKind kind, SessionRouting routing, String operation, Duration extra, NodeCall<R> call) {
         NodeSelector.State state = selector.state(); // one snapshot per call
         String master = state.topology().master();
+        long timeout = timeoutNanos + extra.toNanos();
         try {
             return switch (kind) {
-                case READ -> read(state, routing, operation, call);
-                case WRITE -> write(state, operation, call);
-                case MASTER_ONLY -> attempt(new NodeCall.Target(master, true, false), operation, call);
+                case READ -> read(state, routing, operation, timeout, call);
+                case WRITE -> write(state, operation, timeout, call);
+                case MASTER_ONLY -> attempt(new NodeCall.Target(master, true, false), operation, timeout, call);
             };
         } catch (Unreachable u) {
             throw u.error;
         }
     }
 
-    private <R> R read(NodeSelector.State state, SessionRouting routing, String operation, NodeCall<R> call)
-            throws Unreachable {
+    private <R> R read(NodeSelector.State state, SessionRouting routing, String operation, long timeout,
+                       NodeCall<R> call) throws Unreachable {
         Unreachable first = null;
         for (String address : selector.readPlan(state, routing)) {
             try {
-                return attempt(new NodeCall.Target(address, state.topology().isMaster(address), false), operation, call);
+                return attempt(new NodeCall.Target(address, state.topology().isMaster(address), false), operation,
+                        timeout, call);
             } catch (Unreachable u) {
                 if (first == null) {
                     first = u;
@@ -100,7 +111,7 @@ public final class RequestExecutor {
         throw first;
     }
 
-    private <R> R write(NodeSelector.State state, String operation, NodeCall<R> call) {
+    private <R> R write(NodeSelector.State state, String operation, long timeout, NodeCall<R> call) {
         String master = state.topology().master();
         List<String> replicas = selector.replicaWritePlan(state);
         List<String> plan = new ArrayList<>();
@@ -116,7 +127,7 @@ public final class RequestExecutor {
         for (String address : plan) {
             boolean isMaster = address.equals(master);
             try {
-                return attempt(new NodeCall.Target(address, isMaster, !isMaster), operation, call);
+                return attempt(new NodeCall.Target(address, isMaster, !isMaster), operation, timeout, call);
             } catch (Unreachable u) {
                 if (isMaster && !selector.policy().writesToReplicas()) {
                     throw Failover.forbidden(master, operation, selector.policy(), u.status, u.provablyUnsent);
@@ -136,8 +147,9 @@ public final class RequestExecutor {
         throw e;
     }
 
-    private <R> R attempt(NodeCall.Target target, String operation, NodeCall<R> call) throws Unreachable {
-        Deadline deadline = Deadline.after(timeoutNanos, TimeUnit.NANOSECONDS);
+    private <R> R attempt(NodeCall.Target target, String operation, long timeout, NodeCall<R> call)
+            throws Unreachable {
+        Deadline deadline = Deadline.after(timeout, TimeUnit.NANOSECONDS);
         try {
             R result = call.call(connections.to(target.address()), deadline, target);
             selector.markHealthy(target.address()); // no-op unless it was a failed node's last-resort try

@@ -125,6 +125,11 @@ final class CoalescingChannel extends Channel {
         /** Whether a request of {@code size} may join a merged RPC already holding {@code count} requests of {@code total}. */
         abstract boolean fits(int count, int total, int size);
 
+        /** Whether {@code next} may share a merged RPC whose first request is {@code first}. */
+        boolean alike(Q first, Q next) {
+            return true;
+        }
+
         /** Sends several callers' requests as one RPC; must call {@link #slotFreed()} once when done. */
         abstract void sendMerged(List<PendingCall<Q, A>> batch);
 
@@ -163,7 +168,8 @@ final class CoalescingChannel extends Channel {
             int total = 0;
             while (!waiting.isEmpty()) {
                 int size = size(waiting.peek().request);
-                if (!batch.isEmpty() && !fits(batch.size(), total, size)) {
+                if (!batch.isEmpty() && (!fits(batch.size(), total, size)
+                        || !alike(batch.get(0).request, waiting.peek().request))) {
                     break;
                 }
                 batch.add(waiting.poll());
@@ -293,6 +299,16 @@ final class CoalescingChannel extends Channel {
         @Override
         boolean fits(int count, int total, int size) {
             return count < MAX_MERGED_BATCHES && total + size <= MAX_MERGED_BATCH_BYTES;
+        }
+
+        /**
+         * Only batches with the same options share a BatchMany: its answer waits for its slowest
+         * batch, so a batch that waits for replicas (write assurance) must not hold back one that
+         * does not.
+         */
+        @Override
+        boolean alike(BatchRequest first, BatchRequest next) {
+            return first.getOptions().equals(next.getOptions());
         }
 
         @Override

@@ -43,11 +43,15 @@ import java.time.Duration;
  *                            replica stays away longer the master forgets the oldest, and the lag it
  *                            reports is a lower bound; {@code lagHistoryCommits}, default
  *                            {@value #DEFAULT_LAG_HISTORY_COMMITS} commits, at least 1
+ * @param maxAssuranceWait    the longest a write may ask the master to wait for replicas to durably
+ *                            apply it (write assurance); a write asking for more is refused before
+ *                            anything is written; {@code maxAssuranceWaitMillis}, default
+ *                            {@link #DEFAULT_MAX_ASSURANCE_WAIT} (60,000 ms), at least 1 ms
  */
 public record ReplicationSettings(Duration heartbeat, Duration masterTimeout, Duration handshakeTimeout,
                                   Duration confirmStreamTimeout, Duration reconnectBackoffMin,
                                   Duration reconnectBackoffMax, int maxBatchChanges, long maxBatchBytes,
-                                  int lagHistoryCommits) {
+                                  int lagHistoryCommits, Duration maxAssuranceWait) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(1_000);
     public static final Duration DEFAULT_MASTER_TIMEOUT = Duration.ofMillis(3_000);
@@ -58,6 +62,7 @@ public record ReplicationSettings(Duration heartbeat, Duration masterTimeout, Du
     public static final int DEFAULT_MAX_BATCH_CHANGES = 256;
     public static final long DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
     public static final int DEFAULT_LAG_HISTORY_COMMITS = 200_000;
+    public static final Duration DEFAULT_MAX_ASSURANCE_WAIT = Duration.ofMillis(60_000);
 
     public static final ReplicationSettings DEFAULT = new ReplicationSettings(DEFAULT_HEARTBEAT, DEFAULT_MASTER_TIMEOUT);
 
@@ -75,12 +80,13 @@ public record ReplicationSettings(Duration heartbeat, Duration masterTimeout, Du
         Require.atLeast("replication.maxBatchChanges", maxBatchChanges, 1);
         Require.atLeast("replication.maxBatchBytes", maxBatchBytes, 1024);
         Require.atLeast("replication.lagHistoryCommits", lagHistoryCommits, 1);
+        Require.atLeast("replication.maxAssuranceWaitMillis", maxAssuranceWait, 1);
     }
 
     /** The given heartbeat and master timeout, every other setting its default. */
     public ReplicationSettings(Duration heartbeat, Duration masterTimeout) {
         this(heartbeat, masterTimeout, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_CONFIRM_STREAM_TIMEOUT,
                 DEFAULT_RECONNECT_BACKOFF_MIN, DEFAULT_RECONNECT_BACKOFF_MAX, DEFAULT_MAX_BATCH_CHANGES,
-                DEFAULT_MAX_BATCH_BYTES, DEFAULT_LAG_HISTORY_COMMITS);
+                DEFAULT_MAX_BATCH_BYTES, DEFAULT_LAG_HISTORY_COMMITS, DEFAULT_MAX_ASSURANCE_WAIT);
     }
 }

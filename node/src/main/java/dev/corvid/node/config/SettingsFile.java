@@ -90,6 +90,8 @@ class SettingsFile {
         Long maxBatchBytes;
         @JsonProperty
         Integer lagHistoryCommits;
+        @JsonProperty
+        Long maxAssuranceWaitMillis;
 
         ReplicationSettings toSettings() {
             ReplicationSettings d = ReplicationSettings.DEFAULT;
@@ -102,7 +104,8 @@ class SettingsFile {
                     millisOr(reconnectBackoffMaxMillis, d.reconnectBackoffMax()),
                     or(maxBatchChanges, d.maxBatchChanges()),
                     or(maxBatchBytes, d.maxBatchBytes()),
-                    or(lagHistoryCommits, d.lagHistoryCommits()));
+                    or(lagHistoryCommits, d.lagHistoryCommits()),
+                    millisOr(maxAssuranceWaitMillis, d.maxAssuranceWait()));
         }
     }
 

@@ -83,6 +83,8 @@ final class ReplicaSender implements AutoCloseable {
     private final int maxBatchChanges;
     private final long maxBatchBytes;
     private final CommitTimes commitTimes;
+    /** Told after every confirmation, so writes waiting for replicas ({@link ConfirmationWaiters}) learn of it. */
+    private final Runnable onConfirmed;
     private final Thread thread;
     /**
      * Batches sent and not yet confirmed, per stream. A replica confirms a batch after its disk
@@ -104,11 +106,14 @@ final class ReplicaSender implements AutoCloseable {
 
     /**
      * @param settings    heartbeat, handshake timeout, reconnect backoff and batch sizes
+     * @param onConfirmed runs after every confirmation the replica sends, on the thread that received it
      * @param window      batches sent ahead of the replica's acks
      * @param windowBytes bytes of JSON sent ahead of the replica's acks (one batch may cross it)
      */
     ReplicaSender(NodeConfig replica, Storage storage, ManagedChannel channel, String cluster, String masterName,
-                  String secret, ReplicationSettings settings, CommitTimes commitTimes, int window, long windowBytes) {
+                  String secret, ReplicationSettings settings, CommitTimes commitTimes, Runnable onConfirmed,
+                  int window, long windowBytes) {
+        this.onConfirmed = onConfirmed;
         this.window = window;
         this.windowBytes = windowBytes;
         this.replica = replica;
@@ -350,6 +355,15 @@ final class ReplicaSender implements AutoCloseable {
             confirmed = etag;
         }
         commitTimes.confirmed(replica.name(), etag.change());
+        onConfirmed.run();
+    }
+
+    /**
+     * The last master etag the replica has confirmed durably applied; null until it first answered.
+     * A replica confirms a batch only once its own log is synced.
+     */
+    Etag confirmed() {
+        return confirmed;
     }
 
     private void parkUntil(long deadline, java.util.function.BooleanSupplier done) {

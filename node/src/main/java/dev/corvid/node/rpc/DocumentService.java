@@ -6,6 +6,8 @@ import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.replication.WriteAdmission;
+import dev.corvid.node.replication.WriteConfirmations;
+import dev.corvid.node.replication.WriteConfirmations.Confirmation;
 import dev.corvid.node.storage.AnswerTooLargeException;
 import dev.corvid.node.storage.ContentScan;
 import dev.corvid.node.storage.Etag;
@@ -83,6 +85,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private final ReplicationStatus replication;
     /** Whether this node takes a client write now (its role, and on a replica its master's liveness). */
     private final WriteAdmission admission;
+    /** Waits for replicas to confirm a write that asks for write assurance. */
+    private final WriteConfirmations confirmations;
     private final Executor blocking;
     private final NodeHealth health;
     private final Executor control;
@@ -100,13 +104,16 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     /**
      * @param admission decides whether a client write is taken
+     * @param confirmations waits for replicas when a write asks for write assurance
      * @param blocking  runs the calls that may scan or wait, and Digest pages
      * @param control   runs Stats and Topology
      * @param timer     runs the stall checks of streams
      */
     DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
                     Supplier<String> address, ReplicationStatus replication, WriteAdmission admission,
-                    Executor blocking, Executor control, ScheduledExecutorService timer, NodeHealth health) {
+                    WriteConfirmations confirmations, Executor blocking, Executor control,
+                    ScheduledExecutorService timer, NodeHealth health) {
+        this.confirmations = confirmations;
         this.blocking = blocking;
         this.admission = admission;
         this.health = health;
@@ -254,8 +261,10 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private void write(StreamObserver<WriteResponse> out, WriteOptions options,
                        Function<WriteBatch.Builder, WriteBatch> batch) {
         boolean failover;
+        AssuranceAsked assurance;
         CompletableFuture<List<WriteResult>> done;
         try {
+            assurance = AssuranceAsked.of(options, cluster);
             failover = admission.admit(options.getFailoverWrite()) == WriteAdmission.Admitted.AS_FAILOVER;
             done = storage.writeAsync(batch.apply(failover ? WriteBatch.failoverBuilder() : WriteBatch.builder()));
         } catch (RuntimeException e) {
@@ -271,9 +280,23 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
             if (failover) {
                 counters.failoverWrite();
             }
-            out.onNext(Messages.response(results, failover));
-            out.onCompleted();
+            WriteResponse response = Messages.response(results, failover);
+            if (assurance.replicas() == 0) {
+                answer(out, response);
+            } else if (failover) {
+                answer(out, Messages.withAssurance(response, Confirmation.unmet(0, "replica '" + self.name()
+                        + "' took the write as a failover write while its master is unreachable; a replica pushes"
+                        + " to no other node, and the write flows to the master once it is reachable again")));
+            } else {
+                confirmations.await(Messages.lastEtag(results), assurance.replicas(), assurance.timeout())
+                        .thenAccept(confirmation -> answer(out, Messages.withAssurance(response, confirmation)));
+            }
         });
+    }
+
+    private static void answer(StreamObserver<WriteResponse> out, WriteResponse response) {
+        out.onNext(response);
+        out.onCompleted();
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.NodeSettings;
 import dev.corvid.node.replication.Handshake;
 import dev.corvid.node.replication.ReplicaProgress;
+import dev.corvid.node.replication.WriteConfirmations;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.Etag;
@@ -131,6 +132,23 @@ final class Messages {
             response.addResultsBuilder().setId(r.id()).setEtag(WireEtag.bytes(r.etag())).setDeleted(r.deleted());
         }
         return response.build();
+    }
+
+    /** {@code response} with what came of its write assurance. */
+    static WriteResponse withAssurance(WriteResponse response, WriteConfirmations.Confirmation confirmation) {
+        return response.toBuilder().setReplicasConfirmed(confirmation.confirmed())
+                .setAssuranceUnmet(confirmation.isMet() ? "" : confirmation.unmet()).build();
+    }
+
+    /** The etag of the last change a batch made; null when it changed nothing (deletes of missing documents). */
+    static Etag lastEtag(List<WriteResult> results) {
+        Etag last = null;
+        for (WriteResult r : results) {
+            if (r.etag() != null && (last == null || r.etag().compareTo(last) > 0)) {
+                last = r.etag();
+            }
+        }
+        return last;
     }
 
     /** What a node with these settings tells clients it accepts (see {@code WireLimits} in the proto). */

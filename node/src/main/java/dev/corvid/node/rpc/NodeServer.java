@@ -7,6 +7,7 @@ import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.replication.WriteAdmission;
+import dev.corvid.node.replication.WriteConfirmations;
 import dev.corvid.node.storage.Storage;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -59,9 +60,12 @@ public final class NodeServer {
      * @param inbound     takes replication streams (and refuses them on the master); on a replica
      *                    it also decides whether failover writes are taken
      * @param opened      confirms the streams this node opened ({@link OpenedStreams#NONE} on a replica)
+     * @param confirmations waits for replicas to confirm writes that ask for write assurance
+     *                    ({@link WriteConfirmations#NONE} on a replica)
      */
     public NodeServer(ServerBuilder<?> builder, Storage storage, ClusterConfig cluster, NodeConfig self,
-                      ReplicationStatus replication, ReplicaApplier inbound, OpenedStreams opened) {
+                      ReplicationStatus replication, ReplicaApplier inbound, OpenedStreams opened,
+                      WriteConfirmations confirmations) {
         this.self = self;
         this.address = self.address();
         NodeCounters counters = new NodeCounters();
@@ -71,7 +75,7 @@ public final class NodeServer {
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("corvid-reader-watch-"));
         timer.setRemoveOnCancelPolicy(true); // a stream's check is cancelled each time it ends
         this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication,
-                new WriteAdmission(cluster, self, inbound), blocking, control, timer, health);
+                new WriteAdmission(cluster, self, inbound), confirmations, blocking, control, timer, health);
         storage.addFailureListener(cause -> {
             log.error("node {} is NOT_SERVING: its storage takes no more writes ({})", self.name(), cause.toString());
             health.notServing("storage stopped after a failed disk write: " + cause);

@@ -127,11 +127,12 @@ class ClusterConfigTest {
         assertEquals(256, d.maxBatchChanges());
         assertEquals(1024 * 1024, d.maxBatchBytes());
         assertEquals(200_000, d.lagHistoryCommits());
+        assertEquals(Duration.ofSeconds(60), d.maxAssuranceWait());
         ReplicationSettings set = parse("{\"nodes\": [" + NODES + "], \"replication\": {\"handshakeTimeoutMillis\": 2000,"
                 + " \"confirmStreamTimeoutMillis\": 1500, \"reconnectBackoffMinMillis\": 10, \"reconnectBackoffMaxMillis\": 500,"
-                + " \"maxBatchChanges\": 32, \"maxBatchBytes\": 65536, \"lagHistoryCommits\": 1000}}").replication();
+                + " \"maxBatchChanges\": 32, \"maxBatchBytes\": 65536, \"lagHistoryCommits\": 1000, \"maxAssuranceWaitMillis\": 5000}}").replication();
         assertEquals(new ReplicationSettings(d.heartbeat(), d.masterTimeout(), Duration.ofMillis(2000), Duration.ofMillis(1500),
-                Duration.ofMillis(10), Duration.ofMillis(500), 32, 65536, 1000), set);
+                Duration.ofMillis(10), Duration.ofMillis(500), 32, 65536, 1000, Duration.ofMillis(5000)), set);
         assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"maxBatchChanges\": 0}}",
                 "replication.maxBatchChanges must be at least 1, was 0");
         assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"handshakeTimeoutMillis\": 5}}",

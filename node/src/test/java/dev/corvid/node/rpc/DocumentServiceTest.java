@@ -417,4 +417,22 @@ class DocumentServiceTest {
         }
         throw new AssertionError("no ConcurrencyViolation in " + status);
     }
+
+    @Test
+    void writeAssurance_thatTheClusterCannotMeet_isRefusedInvalidArgument_andNothingIsWritten() {
+        java.util.function.Function<dev.corvid.proto.WriteAssurance.Builder, WriteResponse> putWith = a -> docs.put(
+                PutRequest.newBuilder().setPut(put("assured/1", "{}", ByteString.EMPTY))
+                        .setOptions(dev.corvid.proto.WriteOptions.newBuilder().setAssurance(a)).build());
+        String tooMany = fails(Status.Code.INVALID_ARGUMENT, () -> putWith.apply(
+                dev.corvid.proto.WriteAssurance.newBuilder().setReplicas(1).setTimeoutMicros(1_000_000))).getMessage();
+        assertTrue(tooMany.contains("asks for 1 replicas, but cluster 'standalone' has 0; nothing was written"), tooMany);
+        fails(Status.Code.INVALID_ARGUMENT, () -> putWith.apply(
+                dev.corvid.proto.WriteAssurance.newBuilder().setReplicas(-1).setTimeoutMicros(1_000_000)));
+        assertFalse(docs.get(GetRequest.newBuilder().addIds("assured/1").build()).getResults(0).getFound());
+
+        // A majority of one node is the master alone: nothing to wait for.
+        WriteResponse alone = putWith.apply(dev.corvid.proto.WriteAssurance.newBuilder().setMajority(true));
+        assertEquals("", alone.getAssuranceUnmet());
+        assertTrue(docs.get(GetRequest.newBuilder().addIds("assured/1").build()).getResults(0).getFound());
+    }
 }

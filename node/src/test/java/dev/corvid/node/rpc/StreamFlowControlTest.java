@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.replication.OpenedStreams;
+import dev.corvid.node.replication.WriteConfirmations;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.storage.LogStorage;
 import dev.corvid.node.storage.Storage;
@@ -95,7 +96,8 @@ class StreamFlowControlTest {
         NodeServer server;
         try {
             server = new NodeServer(InProcessServerBuilder.forName(name), storage, cluster, self, r -> Optional.empty(),
-                    new ReplicaApplier(storage, cluster, self, () -> null), OpenedStreams.NONE).start();
+                    new ReplicaApplier(storage, cluster, self, () -> null), OpenedStreams.NONE,
+                    WriteConfirmations.NONE).start();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
