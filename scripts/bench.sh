@@ -19,10 +19,12 @@ Benchmark options (defaults in brackets):
   --threads N        client threads [32]
   --docs N           documents of about 1 KB (a name, an age, a 900-character bio) [10000]
   --duration S       seconds of each timed phase [20]
-  --phases LIST      comma-separated; they always run in this order [insert,cas,hot-cas,replica-read,lag,failover]
+  --phases LIST      comma-separated; they always run in this order [insert,cas,cas-assured,hot-cas,replica-read,lag,failover]
                        insert        insert every document, each with the must-not-exist check
                        cas           sessions with optimistic concurrency: load a random document
                                      from the master, change it, saveChanges(); conflicts counted
+                       cas-assured   cas whose saveChanges() waits until one replica has durably
+                                     applied it (waitForReplicationAfterSaveChanges, 1 replica)
                        hot-cas       the same over 10 documents, then checks that no update was
                                      lost (counters on the master and on every replica)
                        replica-read  sessions striped over the replicas, each loading a random document

@@ -5,6 +5,7 @@ import dev.corvid.client.DocumentSession;
 import dev.corvid.client.DocumentStore;
 import dev.corvid.client.Etag;
 import dev.corvid.client.SessionOptions;
+import dev.corvid.client.WriteAssurance;
 import dev.corvid.testing.ClusterProbe;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +38,10 @@ import picocli.CommandLine.Option;
         description = "Benchmarks a running Corvid cluster through the Corvid client.")
 public final class Bench implements Callable<Integer> {
 
-    static final List<String> PHASES = List.of("insert", "cas", "hot-cas", "replica-read", "lag", "failover");
+    static final List<String> PHASES = List.of("insert", "cas", "cas-assured", "hot-cas", "replica-read", "lag", "failover");
     static final int HOT_DOCUMENTS = 10;
+    /** The assurance of the cas-assured phase: one replica has each save before it returns. */
+    private static final WriteAssurance ONE_REPLICA = WriteAssurance.builder().numberOfReplicas(1).build();
     /** How long the replicas may take to catch up after a phase. */
     private static final Duration REPLICATION_DEADLINE = Duration.ofSeconds(60);
 
@@ -55,9 +58,9 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "20", description = "Seconds of a timed phase (default: ${DEFAULT-VALUE}).")
     int duration;
 
-    @Option(names = "--phases", defaultValue = "insert,cas,hot-cas,replica-read,lag,failover", split = ",",
-            description = "Phases to run, in this order: insert, cas, hot-cas, replica-read, lag, failover "
-                    + "(default: all).")
+    @Option(names = "--phases", defaultValue = "insert,cas,cas-assured,hot-cas,replica-read,lag,failover", split = ",",
+            description = "Phases to run, in this order: insert, cas, cas-assured (cas whose save waits for one"
+                    + " replica), hot-cas, replica-read, lag, failover (default: all).")
     Set<String> phases;
 
     @Option(names = "--warmup", defaultValue = "60",
@@ -129,6 +132,9 @@ public final class Bench implements Callable<Integer> {
         }
         if (phases.contains("cas")) {
             print(casPhase());
+        }
+        if (phases.contains("cas-assured")) {
+            print(timedPhase(r -> casOnce(randomDocument(), r, ONE_REPLICA)).line("cas-assured", "replicas=1"));
         }
         if (phases.contains("hot-cas")) {
             print(hotCasPhase());
@@ -238,9 +244,18 @@ public final class Bench implements Callable<Integer> {
      * master, increments its counter and saves; a conflict is counted, not retried.
      */
     void casOnce(String id, Recorder r) {
+        casOnce(id, r, WriteAssurance.NONE);
+    }
+
+    /** {@link #casOnce(String, Recorder)} whose save returns only once {@code assurance} is met. */
+    void casOnce(String id, Recorder r, WriteAssurance assurance) {
         long t0 = System.nanoTime();
         try (DocumentSession session = cluster.store().openSession(new SessionOptions().setForceReadFromMaster(true))) {
             session.advanced().setUseOptimisticConcurrency(true);
+            if (assurance.isRequested()) {
+                session.advanced().waitForReplicationAfterSaveChanges(o -> o.numberOfReplicas(assurance.getNumberOfReplicas())
+                        .withTimeout(assurance.getTimeout()));
+            }
             Person p = session.load(Person.class, id);
             if (p == null) {
                 r.errors++;
