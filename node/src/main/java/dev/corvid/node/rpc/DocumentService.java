@@ -266,7 +266,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         try {
             assurance = AssuranceAsked.of(options, cluster);
             failover = admission.admit(options.getFailoverWrite()) == WriteAdmission.Admitted.AS_FAILOVER;
-            done = storage.writeAsync(batch.apply(failover ? WriteBatch.failoverBuilder() : WriteBatch.builder()));
+            done = storage.writeAsync(batch.apply(failover
+                    ? WriteBatch.failoverBuilder(storage.lastAppliedFrom(cluster.master().name())) : WriteBatch.builder()));
         } catch (RuntimeException e) {
             out.onError(Errors.toStatus(e));
             return;

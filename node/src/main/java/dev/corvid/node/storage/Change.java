@@ -8,7 +8,8 @@ import com.google.protobuf.ByteString;
  *
  * @param id           the document id
  * @param etag         the etag of the change
- * @param deleted      true for a tombstone (then metadata and body are null)
+ * @param deleted      true for a tombstone (then the body is null, and so is the metadata unless
+ *                     the tombstone keeps some: a replica's failover delete)
  * @param metadataJson the metadata of a put, a JSON object in UTF-8
  * @param bodyJson     the body of a put, a JSON object in UTF-8
  */

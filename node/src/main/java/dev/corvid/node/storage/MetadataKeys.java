@@ -17,11 +17,32 @@ public final class MetadataKeys {
     public static final String REPLICATION_SOURCE = "@replication-source";
     /** On a replica: the master's etag of this version. */
     public static final String SOURCE_ETAG = "@source-etag";
-    /** {@code true} on a version a replica accepted as a failover write while the master was down. */
+    /**
+     * {@code true} on a version (or the tombstone of a delete) a replica accepted as a failover write
+     * while the master was down, until the master has it: such a version is handed back to the master.
+     */
     public static final String FAILOVER_WRITE = "@failover-write";
+    /**
+     * On a failover write: the last master etag the replica had applied when it took the write. The
+     * master applies the write if its own version is no later than that (the replica wrote on top of
+     * it), and keeps both as a conflict otherwise.
+     */
+    public static final String FAILOVER_BASE = "@failover-base";
+    /** On a version the master took from a node's hand-back: the name of the node that took the write. */
+    public static final String ORIGIN_NODE = "@origin-node";
+    /** On a version the master took from a node's hand-back: the etag that node stamped on it. */
+    public static final String ORIGIN_ETAG = "@origin-etag";
+    /** {@code true} on a document in conflict: several versions, none chosen yet. */
+    public static final String CONFLICT = "@conflict";
+    /**
+     * On a document in conflict: its versions, the master's first, each an object with {@code node},
+     * {@code etag}, {@code deleted}, and unless deleted {@code metadata} and {@code body}.
+     */
+    public static final String CONFLICTS = "@conflicts";
 
     /** Never stored from a client write. */
-    static final List<String> DERIVED = List.of("@etag", "@id", REPLICATION_SOURCE, SOURCE_ETAG, FAILOVER_WRITE);
+    static final List<String> DERIVED = List.of("@etag", "@id", REPLICATION_SOURCE, SOURCE_ETAG, FAILOVER_WRITE,
+            FAILOVER_BASE, ORIGIN_NODE, ORIGIN_ETAG, CONFLICT, CONFLICTS);
 
     private MetadataKeys() {
     }

@@ -7,7 +7,8 @@ package dev.corvid.node.storage;
  * @param id         a valid document id
  * @param expected   the etag the document must have; null for no check, {@link Etag#EMPTY} for "must not exist"
  * @param collection the {@code @collection} of a put, or null
- * @param metadata   UTF-8 JSON object of a put, or null
+ * @param metadata   UTF-8 JSON object of a put; of a delete null, or what its tombstone keeps
+ *                   (a replica's failover delete)
  * @param body       UTF-8 JSON object of a put, or null
  */
 public record Mutation(Kind kind, String id, Etag expected, String collection, byte[] metadata, byte[] body) {

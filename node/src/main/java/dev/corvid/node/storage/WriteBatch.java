@@ -23,15 +23,18 @@ public final class WriteBatch {
 
     /** A builder for an ordinary client batch. */
     public static Builder builder() {
-        return new Builder(false);
+        return new Builder(false, null);
     }
 
     /**
      * A builder for a batch a replica accepts as a failover write while the master is down: each
-     * put is marked {@value MetadataKeys#FAILOVER_WRITE}{@code : true} in its metadata.
+     * put, and the tombstone of each delete, is marked {@value MetadataKeys#FAILOVER_WRITE}{@code : true}
+     * with {@value MetadataKeys#FAILOVER_BASE}, so the replica hands it back to the master later.
+     *
+     * @param base the last master etag the replica has applied; null when it has applied none
      */
-    public static Builder failoverBuilder() {
-        return new Builder(true);
+    public static Builder failoverBuilder(Etag base) {
+        return new Builder(true, base);
     }
 
     /** The batch's operations, validated, in the order they were added. */
@@ -74,9 +77,19 @@ public final class WriteBatch {
         private final List<Mutation> mutations = new ArrayList<>();
         private final String now = LastModified.now();
         private final boolean failoverWrite;
+        /** The replica's last applied master etag, for a failover write; null otherwise or when none. */
+        private final Etag failoverBase;
 
-        private Builder(boolean failoverWrite) {
+        private Builder(boolean failoverWrite, Etag failoverBase) {
             this.failoverWrite = failoverWrite;
+            this.failoverBase = failoverBase;
+        }
+
+        private void markFailover(ObjectNode metadata) {
+            metadata.put(MetadataKeys.FAILOVER_WRITE, true);
+            if (failoverBase != null) {
+                metadata.put(MetadataKeys.FAILOVER_BASE, failoverBase.toString());
+            }
         }
 
         /**
@@ -103,7 +116,7 @@ public final class WriteBatch {
             }
             metadata.put(MetadataKeys.LAST_MODIFIED, now);
             if (failoverWrite) {
-                metadata.put(MetadataKeys.FAILOVER_WRITE, true);
+                markFailover(metadata);
             }
             mutations.add(new Mutation(Mutation.Kind.PUT, id, expected, collection, bytes(metadata), body));
             return this;
@@ -122,7 +135,13 @@ public final class WriteBatch {
          */
         public Builder delete(String id, Etag expected) {
             DocumentIds.checkId(id);
-            mutations.add(new Mutation(Mutation.Kind.DELETE, id, expected, null, null, null));
+            byte[] kept = null;
+            if (failoverWrite) {
+                ObjectNode marks = JsonRules.MAPPER.createObjectNode().put(MetadataKeys.LAST_MODIFIED, now);
+                markFailover(marks);
+                kept = bytes(marks);
+            }
+            mutations.add(new Mutation(Mutation.Kind.DELETE, id, expected, null, kept, null));
             return this;
         }
 

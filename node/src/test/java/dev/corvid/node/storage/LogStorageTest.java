@@ -484,9 +484,30 @@ class LogStorageTest {
     }
 
     @Test
-    void failoverBuilder_marksEachPut() {
-        storage.write(WriteBatch.failoverBuilder().put("people/1", null, "{}", null).delete("people/2", null).build());
+    void failoverBuilder_marksEachPutAndEachTombstone_withTheReplicasBase_andTheMarksSurviveARestart() {
+        storage.write(WriteBatch.builder().put("people/2", null, "{}", null).build());
+        Etag base = Etag.of(0x0000AA, 1, 41);
+        storage.write(WriteBatch.failoverBuilder(base).put("people/1", null, "{}", null).delete("people/2", null).build());
         String metadata = storage.get("people/1").orElseThrow().metadataJson().toStringUtf8();
-        assertTrue(metadata.contains("\"@failover-write\":true"), metadata);
+        assertTrue(metadata.contains("\"@failover-write\":true") && metadata.contains("\"@failover-base\":\"" + base + "\""),
+                metadata);
+        for (int round = 0; round < 2; round++) {
+            Change tombstone = storage.changesAfter(Etag.EMPTY, 10).stream().filter(c -> c.id().equals("people/2"))
+                    .findFirst().orElseThrow();
+            assertTrue(tombstone.deleted());
+            String kept = tombstone.metadataJson().toStringUtf8();
+            assertTrue(kept.contains("\"@failover-write\":true") && kept.contains(base.toString()), kept);
+            storage.close();
+            storage = LogStorage.open(small(dir));
+        }
+        assertTrue(storage.get("people/2").isEmpty());
+    }
+
+    @Test
+    void anOrdinaryDelete_leavesAPlainTombstone() {
+        storage.write(WriteBatch.builder().put("people/3", null, "{}", null).build());
+        storage.write(WriteBatch.builder().delete("people/3", null).build());
+        Change tombstone = storage.changesAfter(Etag.EMPTY, 10).stream().filter(c -> c.id().equals("people/3")).findFirst().orElseThrow();
+        assertTrue(tombstone.deleted() && tombstone.metadataJson() == null);
     }
 }

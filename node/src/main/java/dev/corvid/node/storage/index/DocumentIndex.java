@@ -139,7 +139,7 @@ public final class DocumentIndex {
             return remember(put.id(), record, put.collection());
         } else if (entry instanceof LogEntry.Delete delete) {
             assert delete.etag().change() > lastChange : delete.etag().change() + " <= " + lastChange;
-            byte[] record = DocumentRecord.tombstone(delete.etag()).encode();
+            byte[] record = DocumentRecord.tombstone(delete.etag(), delete.metadata()).encode();
             index(delete.id(), new DocumentRecord.Header(delete.etag(), true, null));
             lastChange = delete.etag().change();
             return remember(delete.id(), record, null);

@@ -16,9 +16,12 @@ import java.nio.charset.StandardCharsets;
  *   long    etag, high half
  *   long    etag, low half (the change counter)
  *   short   collection length in bytes (0 = none), then its UTF-8 bytes
- *   int     metadata length, then the metadata JSON (UTF-8)
- *   rest    body JSON (UTF-8)
+ *   int     metadata length, then the metadata JSON (UTF-8); a tombstone's is 0 unless it keeps
+ *           metadata (a replica's failover delete)
+ *   rest    body JSON (UTF-8); none for a tombstone
  * </pre>
+ *
+ * @param metadata a live version's metadata; for a tombstone null, or the metadata it keeps
  */
 public record DocumentRecord(boolean tombstone, Etag etag, String collection, byte[] metadata, byte[] body) {
 
@@ -27,33 +30,47 @@ public record DocumentRecord(boolean tombstone, Etag etag, String collection, by
     }
 
     static DocumentRecord tombstone(Etag etag) {
-        return new DocumentRecord(true, etag, null, null, null);
+        return tombstone(etag, null);
+    }
+
+    /** A tombstone that keeps {@code metadata} (null for none). */
+    static DocumentRecord tombstone(Etag etag, byte[] metadata) {
+        return new DocumentRecord(true, etag, null, metadata, null);
     }
 
     byte[] encode() {
         byte[] coll = collection == null ? new byte[0] : collection.getBytes(StandardCharsets.UTF_8);
-        int size = 1 + 16 + 2 + coll.length + 4 + (tombstone ? 0 : metadata.length + body.length);
+        int metadataLength = metadata == null ? 0 : metadata.length;
+        int size = 1 + 16 + 2 + coll.length + 4 + metadataLength + (tombstone ? 0 : body.length);
         ByteBuffer buf = ByteBuffer.allocate(size);
         buf.put((byte) (tombstone ? 1 : 0)).putLong(etag.high()).putLong(etag.change());
         buf.putShort((short) coll.length).put(coll);
-        if (tombstone) {
-            buf.putInt(0);
-        } else {
-            buf.putInt(metadata.length).put(metadata).put(body);
+        buf.putInt(metadataLength);
+        if (metadata != null) {
+            buf.put(metadata);
+        }
+        if (!tombstone) {
+            buf.put(body);
         }
         return buf.array();
     }
 
     static DocumentRecord decode(byte[] bytes) {
         Header header = header(bytes);
-        if (header.tombstone()) {
-            return tombstone(header.etag());
-        }
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         buf.position(1 + 16); // past the flag and the etag
         int collLength = buf.getShort() & 0xFFFF;
         buf.position(buf.position() + collLength);
-        byte[] metadata = new byte[buf.getInt()];
+        int metadataLength = buf.getInt();
+        if (header.tombstone()) {
+            if (metadataLength == 0) {
+                return tombstone(header.etag());
+            }
+            byte[] kept = new byte[metadataLength];
+            buf.get(kept);
+            return tombstone(header.etag(), kept);
+        }
+        byte[] metadata = new byte[metadataLength];
         buf.get(metadata);
         byte[] body = new byte[buf.remaining()];
         buf.get(body);
@@ -94,7 +111,7 @@ public record DocumentRecord(boolean tombstone, Etag etag, String collection, by
     }
 
     Change toChange(String id) {
-        return tombstone ? new Change(id, etag, true, null, null)
+        return tombstone ? new Change(id, etag, true, metadata == null ? null : UnsafeByteOperations.unsafeWrap(metadata), null)
                 : new Change(id, etag, false, UnsafeByteOperations.unsafeWrap(metadata), UnsafeByteOperations.unsafeWrap(body));
     }
 }

@@ -20,8 +20,18 @@ public sealed interface LogEntry {
     record Put(String id, Etag etag, String collection, byte[] metadata, byte[] body) implements LogEntry {
     }
 
-    /** A delete: the document becomes a tombstone stamped with {@code etag}. */
-    record Delete(String id, Etag etag) implements LogEntry {
+    /**
+     * A delete: the document becomes a tombstone stamped with {@code etag}.
+     *
+     * @param metadata null for a plain tombstone; otherwise a JSON object in UTF-8 the tombstone
+     *                 keeps (a replica's failover delete marks itself so, to hand itself back to the master)
+     */
+    record Delete(String id, Etag etag, byte[] metadata) implements LogEntry {
+
+        /** A plain tombstone. */
+        public Delete(String id, Etag etag) {
+            this(id, etag, null);
+        }
     }
 
     /** The collection's id sequence is reserved up to {@code last}. */
@@ -39,6 +49,8 @@ public sealed interface LogEntry {
     byte DELETE = 2;
     byte RESERVE_IDS = 3;
     byte SOURCE_PROGRESS = 4;
+    /** A delete whose tombstone keeps metadata; logs without one read as before. */
+    byte MARKED_DELETE = 5;
 
     static byte[] encode(List<LogEntry> entries) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
@@ -55,9 +67,13 @@ public sealed interface LogEntry {
                     out.writeInt(p.body().length);
                     out.write(p.body());
                 } else if (entry instanceof Delete d) {
-                    out.writeByte(DELETE);
+                    out.writeByte(d.metadata() == null ? DELETE : MARKED_DELETE);
                     out.writeUTF(d.id());
                     writeEtag(out, d.etag());
+                    if (d.metadata() != null) {
+                        out.writeInt(d.metadata().length);
+                        out.write(d.metadata());
+                    }
                 } else if (entry instanceof ReserveIds r) {
                     out.writeByte(RESERVE_IDS);
                     out.writeUTF(r.collection());
@@ -90,6 +106,7 @@ public sealed interface LogEntry {
                     entries.add(new Put(id, etag, collection.isEmpty() ? null : collection, metadata, body));
                 }
                 case DELETE -> entries.add(new Delete(in.readUTF(), readEtag(in)));
+                case MARKED_DELETE -> entries.add(new Delete(in.readUTF(), readEtag(in), in.readNBytes(in.readInt())));
                 case RESERVE_IDS -> entries.add(new ReserveIds(in.readUTF(), in.readLong()));
                 case SOURCE_PROGRESS -> entries.add(new SourceProgress(in.readUTF(), readEtag(in)));
                 default -> throw new IOException("unknown log entry kind " + kind);

@@ -37,7 +37,7 @@ final class BatchWrite extends Pending<List<WriteResult>> {
             } else {
                 Etag etag = view.nextEtag();
                 view.set(m.id(), null);
-                entries.add(new LogEntry.Delete(m.id(), etag));
+                entries.add(new LogEntry.Delete(m.id(), etag, m.metadata()));
                 results.add(new WriteResult(m.id(), etag, true));
             }
         }
