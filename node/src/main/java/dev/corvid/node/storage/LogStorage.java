@@ -260,6 +260,12 @@ public final class LogStorage implements Storage {
     }
 
     @Override
+    public CompletableFuture<List<HandbackOutcome>> handBackAsync(String from, String self, List<HandedBack> versions,
+                                                                  ConflictPolicy policy) {
+        return writer.handBackAsync(from, self, versions, policy);
+    }
+
+    @Override
     public Etag lastAppliedFrom(String source) {
         return index.sourceProgress(source);
     }

@@ -92,6 +92,21 @@ public interface Storage extends AutoCloseable {
     Etag lastAppliedFrom(String source);
 
     /**
+     * On the master: decides versions another node took while it could not reach this master
+     * (failover writes), each against the master's current version of its document, in one atomic
+     * write: applied as a master write when the master's version is no later than the version's
+     * base, kept as a conflict (or resolved by {@code policy}) when it is, nothing when the master
+     * has it already. The future completes, once durable, with one outcome per version, in order.
+     *
+     * @param from   the name of the node that took the versions
+     * @param self   this master's name (it names the master's version in a conflict)
+     * @param policy what to do when both sides changed the document
+     * @throws IllegalArgumentException when {@code versions} is empty or holds an id twice
+     */
+    java.util.concurrent.CompletableFuture<List<HandbackOutcome>> handBackAsync(String from, String self,
+            List<HandedBack> versions, ConflictPolicy policy);
+
+    /**
      * Calls {@code listener} after each committed group of writes that issued etags, with the last
      * etag issued, once the changes are durable and visible to {@link #changesAfter}. It runs on the
      * writer thread, so it must return at once (signal another thread, never wait).

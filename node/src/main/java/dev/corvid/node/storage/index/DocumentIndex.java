@@ -208,6 +208,11 @@ public final class DocumentIndex {
         return header == null || header.tombstone() ? null : header.etag();
     }
 
+    /** The current record of a document, its tombstone included; null when it never existed. Any thread. */
+    public DocumentRecord record(String id) {
+        return records(List.of(id)).get(0);
+    }
+
     /** The current version of a document, or empty when it does not exist or is deleted. Any thread. */
     public Optional<StoredDocument> document(String id) {
         DocumentRecord record = records(List.of(id)).get(0);

@@ -2,7 +2,10 @@ package dev.corvid.node.storage.write;
 
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.CheckpointPolicy;
+import dev.corvid.node.storage.ConflictPolicy;
 import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.HandbackOutcome;
+import dev.corvid.node.storage.HandedBack;
 import dev.corvid.node.storage.IdRange;
 import dev.corvid.node.storage.Storage;
 import dev.corvid.node.storage.StorageUnavailableException;
@@ -174,6 +177,12 @@ public final class GroupCommitWriter implements AutoCloseable {
     /** See {@link Storage#applyReplicatedAsync}. */
     public CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes) {
         return submitAsync(new ReplicatedWrite(source, changes));
+    }
+
+    /** See {@link dev.corvid.node.storage.Storage#handBackAsync}. */
+    public CompletableFuture<List<HandbackOutcome>> handBackAsync(String from, String self, List<HandedBack> versions,
+                                                                  ConflictPolicy policy) {
+        return submitAsync(new HandbackWrite(from, self, versions, policy));
     }
 
     /** Queues a write and waits until it is durable and visible, or rejected. */

@@ -2,6 +2,7 @@ package dev.corvid.node.storage.write;
 
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.index.DocumentIndex;
+import dev.corvid.node.storage.index.DocumentRecord;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -45,6 +46,16 @@ final class GroupView {
             return group.get(id);
         }
         return index.currentEtag(id);
+    }
+
+    /** Whether an earlier batch of this group, or the batch being prepared, changed {@code id}. */
+    boolean changedInGroup(String id) {
+        return batch.containsKey(id) || group.containsKey(id);
+    }
+
+    /** The document's record as the index has it (before this group); null when it never existed. */
+    DocumentRecord indexRecord(String id) {
+        return index.record(id);
     }
 
     /** Records the new state of a document: its new etag, or null once deleted. */
