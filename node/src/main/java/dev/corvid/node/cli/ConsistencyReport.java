@@ -48,6 +48,12 @@ public record ConsistencyReport(String master, String masterAddress, List<Replic
         }
     }
 
+    /** Documents in conflict on the master, as the first compared replica's comparison counted them. */
+    public long openConflicts() {
+        return replicas.stream().map(Replica::result).filter(java.util.Objects::nonNull).findFirst()
+                .map(DigestComparison.Result::conflicts).orElse(0L);
+    }
+
     /** True when every replica was compared and matches. */
     public boolean consistent() {
         return replicas.stream().allMatch(Replica::matches);
@@ -81,6 +87,11 @@ public record ConsistencyReport(String master, String masterAddress, List<Replic
                 line(out, c.different(), "with a different body or collection", c.differentExamples());
             }
         }
+        replicas.stream().map(Replica::result).filter(java.util.Objects::nonNull).findFirst()
+                .filter(c -> c.conflicts() > 0)
+                .ifPresent(c -> out.append(String.format("%,d documents in conflict on master %s (not differences: each"
+                                + " keeps every version until a client saves a resolution with the conflict's etag),"
+                                + " e.g. %s%n", c.conflicts(), master, String.join(", ", c.conflictExamples()))));
         long ok = replicas.stream().filter(Replica::matches).count();
         out.append(consistent()
                 ? String.format("consistent: %d of %d replicas match master %s (%s)%n", ok, replicas.size(), master, masterAddress)

@@ -26,7 +26,7 @@ final class DigestComparison {
     record Result(DigestSnapshot master, DigestSnapshot replica, long masterLive, long masterTombstones,
                   long replicaLive, long replicaTombstones, long missing, long extra, long different,
                   List<String> missingExamples, List<String> extraExamples, List<String> differentExamples,
-                  long changedDuringScan) {
+                  long changedDuringScan, long conflicts, List<String> conflictExamples) {
 
         boolean matches() {
             return missing == 0 && extra == 0 && different == 0;
@@ -98,6 +98,9 @@ final class DigestComparison {
     private final List<String> missingExamples = new ArrayList<>();
     private final List<String> extraExamples = new ArrayList<>();
     private final List<String> differentExamples = new ArrayList<>();
+    /** Documents in conflict on the master: not differences (every node holds the same conflict), listed apart. */
+    private long conflicts;
+    private final List<String> conflictExamples = new ArrayList<>();
 
     private DigestComparison() {
     }
@@ -124,7 +127,7 @@ final class DigestComparison {
         return new Result(master.snapshot(), replica.snapshot(), c.masterLive, c.masterTombstones,
                 c.replicaLive, c.replicaTombstones, c.missing, c.extra, c.different,
                 List.copyOf(c.missingExamples), List.copyOf(c.extraExamples), List.copyOf(c.differentExamples),
-                master.changedDuringScan() + replica.changedDuringScan());
+                master.changedDuringScan() + replica.changedDuringScan(), c.conflicts, List.copyOf(c.conflictExamples));
     }
 
     private static DocumentDigest next(Listing listing) {
@@ -137,6 +140,10 @@ final class DigestComparison {
         boolean replicaHasIt = r != null && !r.getDeleted();
         count(m, true);
         count(r, false);
+        if (masterHasIt && m.getConflicted()) {
+            conflicts++;
+            example(conflictExamples, m.getId());
+        }
         if (masterHasIt && !replicaHasIt) {
             missing++;
             example(missingExamples, m.getId() + (r == null ? "" : " (deleted on the replica)"));

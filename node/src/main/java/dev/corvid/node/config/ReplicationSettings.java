@@ -1,5 +1,6 @@
 package dev.corvid.node.config;
 
+import dev.corvid.node.storage.ConflictPolicy;
 import java.time.Duration;
 
 /**
@@ -47,11 +48,15 @@ import java.time.Duration;
  *                            apply it (write assurance); a write asking for more is refused before
  *                            anything is written; {@code maxAssuranceWaitMillis}, default
  *                            {@link #DEFAULT_MAX_ASSURANCE_WAIT} (60,000 ms), at least 1 ms
+ * @param conflicts           what the master does when a failover write handed back to it meets a
+ *                            newer master version: {@code surface} (keep both, the document is in
+ *                            conflict), {@code latest} or {@code master}; {@code conflicts}, default
+ *                            {@code surface}
  */
 public record ReplicationSettings(Duration heartbeat, Duration masterTimeout, Duration handshakeTimeout,
                                   Duration confirmStreamTimeout, Duration reconnectBackoffMin,
                                   Duration reconnectBackoffMax, int maxBatchChanges, long maxBatchBytes,
-                                  int lagHistoryCommits, Duration maxAssuranceWait) {
+                                  int lagHistoryCommits, Duration maxAssuranceWait, ConflictPolicy conflicts) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(1_000);
     public static final Duration DEFAULT_MASTER_TIMEOUT = Duration.ofMillis(3_000);
@@ -81,12 +86,13 @@ public record ReplicationSettings(Duration heartbeat, Duration masterTimeout, Du
         Require.atLeast("replication.maxBatchBytes", maxBatchBytes, 1024);
         Require.atLeast("replication.lagHistoryCommits", lagHistoryCommits, 1);
         Require.atLeast("replication.maxAssuranceWaitMillis", maxAssuranceWait, 1);
+        Require.that(conflicts != null, "replication.conflicts must be surface, latest or master");
     }
 
     /** The given heartbeat and master timeout, every other setting its default. */
     public ReplicationSettings(Duration heartbeat, Duration masterTimeout) {
         this(heartbeat, masterTimeout, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_CONFIRM_STREAM_TIMEOUT,
                 DEFAULT_RECONNECT_BACKOFF_MIN, DEFAULT_RECONNECT_BACKOFF_MAX, DEFAULT_MAX_BATCH_CHANGES,
-                DEFAULT_MAX_BATCH_BYTES, DEFAULT_LAG_HISTORY_COMMITS, DEFAULT_MAX_ASSURANCE_WAIT);
+                DEFAULT_MAX_BATCH_BYTES, DEFAULT_LAG_HISTORY_COMMITS, DEFAULT_MAX_ASSURANCE_WAIT, ConflictPolicy.SURFACE);
     }
 }

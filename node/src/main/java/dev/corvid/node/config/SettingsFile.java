@@ -1,6 +1,7 @@
 package dev.corvid.node.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.corvid.node.storage.ConflictPolicy;
 import java.time.Duration;
 
 /**
@@ -92,6 +93,8 @@ class SettingsFile {
         Integer lagHistoryCommits;
         @JsonProperty
         Long maxAssuranceWaitMillis;
+        @JsonProperty
+        String conflicts;
 
         ReplicationSettings toSettings() {
             ReplicationSettings d = ReplicationSettings.DEFAULT;
@@ -105,7 +108,16 @@ class SettingsFile {
                     or(maxBatchChanges, d.maxBatchChanges()),
                     or(maxBatchBytes, d.maxBatchBytes()),
                     or(lagHistoryCommits, d.lagHistoryCommits()),
-                    millisOr(maxAssuranceWaitMillis, d.maxAssuranceWait()));
+                    millisOr(maxAssuranceWaitMillis, d.maxAssuranceWait()),
+                    conflicts == null ? d.conflicts() : conflictPolicy(conflicts));
+        }
+
+        private static ConflictPolicy conflictPolicy(String name) {
+            try {
+                return ConflictPolicy.fromConfig(name);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
         }
     }
 

@@ -60,7 +60,8 @@ final class MasterConfirmation implements AutoCloseable {
         return answer;
     }
 
-    private synchronized ManagedChannel channel() {
+    /** The channel to the master, opened on first use; also the hand-back's ({@link FailoverHandback}). */
+    synchronized ManagedChannel channel() {
         if (closed) {
             throw new IllegalStateException("the node is stopping");
         }

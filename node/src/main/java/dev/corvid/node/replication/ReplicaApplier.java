@@ -44,6 +44,8 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
     private final NodeConfig self;
     private final MasterLiveness liveness;
     private final MasterConfirmation confirmation;
+    /** Hands this replica's failover writes back to the master before a stream's batches apply. */
+    private final FailoverHandback handback;
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     /** Why the last stream of a proved master was refused as another incarnation; null once one is accepted. */
     private volatile String diverged;
@@ -59,6 +61,26 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
         this.self = self;
         this.liveness = new MasterLiveness(cluster.replication().masterTimeout(), System::nanoTime);
         this.confirmation = new MasterConfirmation(masterChannel, cluster.replication().confirmStreamTimeout());
+        this.handback = new FailoverHandback(storage, cluster, self, confirmation, cluster.replication().confirmStreamTimeout());
+    }
+
+    /**
+     * Starts a client's failover write: true when it may be taken (the master is unreachable), and
+     * then the caller must call {@link #failoverWriteSubmitted} once storage has it (or refused it).
+     * Counted before the check, so a hand-back that starts once the master is reachable waits for it.
+     */
+    boolean enterFailoverWrite() {
+        handback.enter();
+        if (liveness.reachable()) {
+            handback.exit(false);
+            return false;
+        }
+        return true;
+    }
+
+    /** Ends what {@link #enterFailoverWrite} started; {@code written} when storage took the write. */
+    public void failoverWriteSubmitted(boolean written) {
+        handback.exit(written);
     }
 
     /**
@@ -138,6 +160,7 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
             s.end();
             s.abort.accept(stopping);
         }
+        handback.close();
         confirmation.close();
     }
 
@@ -149,6 +172,8 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
         /** The challenge sent; null in a cluster without a secret. */
         private final byte[] challenge;
         private volatile boolean accepted;
+        /** The handshake was answered (after the hand-back): batches may come. */
+        private volatile boolean answered;
         private volatile boolean ended;
         /** The master etag the stream's next change must come after: the etag answered, then each batch's last. */
         private Etag lastInStream; // touched only by the stream's messages, which come one at a time
@@ -215,6 +240,27 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
             });
         }
 
+        /**
+         * Hands this replica's failover writes back to the master ({@link FailoverHandback}) and then
+         * completes with {@code answer}, the etag to answer the handshake with: the master's batches
+         * come only after that answer, so none can overwrite a version not handed back yet. Fails
+         * (the stream ends, the master reconnects and it runs again) when the master could not take them.
+         */
+        public CompletableFuture<Etag> handBackThenAnswer(Etag answer) {
+            return handback.run().handle((done, error) -> {
+                if (error != null) {
+                    Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                            ? c.getCause() : error;
+                    log.warn("replica {} could not hand its failover writes back to master {}: {}; the stream from {} ends"
+                            + " and the hand-back runs again on the next one", self.name(), handshake.masterName(), cause, peer);
+                    throw new StorageUnavailableException("replica '" + self.name() + "' could not hand its failover writes"
+                            + " back to master '" + handshake.masterName() + "' yet: " + cause);
+                }
+                answered = true;
+                return answer;
+            });
+        }
+
         /** Pins the master's node tag (or checks it against the one applied from) and opens the stream for batches. */
         private Etag accept() {
             if (ended) { // e.g. the master's confirmation came after the stream was cut
@@ -261,6 +307,10 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
          */
         public CompletableFuture<Etag> apply(List<Change> changes) {
             requireAccepted("a batch");
+            if (!answered) {
+                throw reject(new ReplicationRefusedException("replication refused by '" + self.name() + "': a batch before"
+                        + " the replica answered the handshake"));
+            }
             if (changes.isEmpty()) {
                 throw reject(new RejectedChangeException("an empty batch"));
             }

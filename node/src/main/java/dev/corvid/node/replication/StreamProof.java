@@ -47,18 +47,43 @@ final class StreamProof {
 
     /** The proof for {@code challenge} on the stream of {@code handshake}. */
     static byte[] sign(String secret, byte[] challenge, Handshake handshake) {
-        try {
-            Mac mac = Mac.getInstance(ALGORITHM);
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM));
-            return mac.doFinal(signed(challenge, handshake));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC-SHA256 is part of every Java 17 runtime: " + e, e);
-        }
+        return hmac(secret, signed(challenge, handshake));
     }
 
     /** Whether {@code proof} is the proof for {@code challenge}; compares in constant time. */
     static boolean verify(String secret, byte[] challenge, Handshake handshake, byte[] proof) {
         return MessageDigest.isEqual(sign(secret, challenge, handshake), proof);
+    }
+
+    /** The context of a hand-back's proof. */
+    static final String HANDBACK_CONTEXT = "corvid-handback-v1";
+
+    /**
+     * The proof of a hand-back ({@code HandBackRequest.proof}): HMAC-SHA256 over the length-prefixed
+     * fields {@value #HANDBACK_CONTEXT}, cluster, replica name and the serialized versions.
+     */
+    static byte[] handBack(String secret, String cluster, String replica, byte[] versions) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(versions.length + 64);
+        field(out, HANDBACK_CONTEXT.getBytes(StandardCharsets.UTF_8));
+        field(out, cluster.getBytes(StandardCharsets.UTF_8));
+        field(out, replica.getBytes(StandardCharsets.UTF_8));
+        field(out, versions);
+        return hmac(secret, out.toByteArray());
+    }
+
+    /** Whether {@code proof} is the hand-back proof; compares in constant time. */
+    static boolean verifyHandBack(String secret, String cluster, String replica, byte[] versions, byte[] proof) {
+        return MessageDigest.isEqual(handBack(secret, cluster, replica, versions), proof);
+    }
+
+    private static byte[] hmac(String secret, byte[] data) {
+        try {
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM));
+            return mac.doFinal(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC-SHA256 is part of every Java 17 runtime: " + e, e);
+        }
     }
 
     private static byte[] signed(byte[] challenge, Handshake h) {

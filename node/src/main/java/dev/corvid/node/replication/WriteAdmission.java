@@ -9,6 +9,7 @@ import dev.corvid.node.config.NodeConfig;
  * its master ({@link MasterLiveness}, through the node's {@link ReplicaApplier}); it refuses every
  * other with the master's name and address, so the client can send it there. Id reservations are
  * the master's alone.
+ * A write admitted {@link Admitted#AS_FAILOVER} must be followed by {@link #failoverSubmitted}.
  *
  * <p>Immutable and thread-safe; asked on the transport's threads for every write.
  */
@@ -48,11 +49,21 @@ public final class WriteAdmission {
         if (!failoverWrite) {
             throw notMaster();
         }
-        if (inbound.masterReachable()) {
+        if (!inbound.enterFailoverWrite()) {
             NodeConfig master = cluster.master();
             throw new NotMasterException(self.name(), master.name(), master.address(), inbound.masterContact());
         }
         return Admitted.AS_FAILOVER;
+    }
+
+    /**
+     * After a write admitted {@link Admitted#AS_FAILOVER} was handed to storage (or failed before):
+     * the replica's hand-back of failover writes waits for this.
+     *
+     * @param written whether storage took the write
+     */
+    public void failoverSubmitted(boolean written) {
+        inbound.failoverWriteSubmitted(written);
     }
 
     /**

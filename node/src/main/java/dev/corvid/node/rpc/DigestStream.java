@@ -154,7 +154,8 @@ final class DigestStream {
 
     private static DocumentDigest digest(ContentDigest d) {
         DocumentDigest.Builder b = DocumentDigest.newBuilder().setId(d.id()).setDeleted(d.deleted())
-                .setEtag(WireEtag.bytes(d.etag())).setBodyHash(ByteString.copyFrom(d.bodyHash()));
+                .setEtag(WireEtag.bytes(d.etag())).setBodyHash(ByteString.copyFrom(d.bodyHash()))
+                .setConflicted(d.conflicted());
         if (d.collection() != null) {
             b.setCollection(d.collection());
         }

@@ -266,11 +266,22 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         try {
             assurance = AssuranceAsked.of(options, cluster);
             failover = admission.admit(options.getFailoverWrite()) == WriteAdmission.Admitted.AS_FAILOVER;
-            done = storage.writeAsync(batch.apply(failover
-                    ? WriteBatch.failoverBuilder(storage.lastAppliedFrom(cluster.master().name())) : WriteBatch.builder()));
         } catch (RuntimeException e) {
             out.onError(Errors.toStatus(e));
             return;
+        }
+        boolean submitted = false;
+        try {
+            done = storage.writeAsync(batch.apply(failover
+                    ? WriteBatch.failoverBuilder(storage.lastAppliedFrom(cluster.master().name())) : WriteBatch.builder()));
+            submitted = true;
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+            return;
+        } finally {
+            if (failover) {
+                admission.failoverSubmitted(submitted); // the replica's hand-back waits for this
+            }
         }
         done.whenComplete((results, error) -> {
             if (error != null) {

@@ -10,7 +10,10 @@ import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.replication.WriteConfirmations;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.BadRequestException;
+import dev.corvid.node.storage.DocumentIds;
 import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.HandbackOutcome;
+import dev.corvid.node.storage.HandedBack;
 import dev.corvid.node.storage.JsonRules;
 import dev.corvid.node.storage.Query;
 import dev.corvid.node.storage.StoredDocument;
@@ -18,6 +21,10 @@ import dev.corvid.node.storage.WriteBatch;
 import dev.corvid.node.storage.WriteResult;
 import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.ChangeBatch;
+import dev.corvid.proto.HandBackOutcome;
+import dev.corvid.proto.HandBackRequest;
+import dev.corvid.proto.HandBackResponse;
+import dev.corvid.proto.HandedBackVersion;
 import dev.corvid.proto.Command;
 import dev.corvid.proto.DeleteCommand;
 import dev.corvid.proto.DigestSnapshot;
@@ -130,6 +137,45 @@ final class Messages {
         WriteResponse.Builder response = WriteResponse.newBuilder().setWrittenToReplica(writtenToReplica);
         for (WriteResult r : results) {
             response.addResultsBuilder().setId(r.id()).setEtag(WireEtag.bytes(r.etag())).setDeleted(r.deleted());
+        }
+        return response.build();
+    }
+
+    /** Versions per HandBack call, as the proto says. */
+    static final int MAX_HANDED_BACK = 1024;
+
+    /**
+     * The versions of a hand-back, each checked as a client write would be (id, JSON objects, etags).
+     *
+     * @throws BadRequestException for none, more than {@value #MAX_HANDED_BACK}, an id twice, or a malformed version
+     */
+    static List<HandedBack> handedBack(HandBackRequest request) {
+        int n = request.getVersionsCount();
+        if (n == 0 || n > MAX_HANDED_BACK) {
+            throw new BadRequestException("a hand-back holds 1 to " + MAX_HANDED_BACK + " versions, not " + n);
+        }
+        List<HandedBack> versions = new ArrayList<>(n);
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (HandedBackVersion v : request.getVersionsList()) {
+            DocumentIds.checkId(v.getId());
+            if (!ids.add(v.getId())) {
+                throw new BadRequestException("a hand-back holds '" + v.getId() + "' twice");
+            }
+            Etag etag = WireEtag.etag(v.getEtag());
+            if (etag == null || etag.isEmpty()) {
+                throw new BadRequestException("the handed-back version of '" + v.getId() + "' has no etag");
+            }
+            byte[] metadata = JsonRules.checkObject("handed-back metadata of '" + v.getId() + "'", v.getMetadataJson());
+            byte[] body = v.getDeleted() ? null : JsonRules.checkObject("handed-back body of '" + v.getId() + "'", v.getBodyJson());
+            versions.add(new HandedBack(v.getId(), etag, v.getDeleted(), metadata, body, WireEtag.etag(v.getBase())));
+        }
+        return versions;
+    }
+
+    static HandBackResponse handBackResponse(List<HandbackOutcome> outcomes) {
+        HandBackResponse.Builder response = HandBackResponse.newBuilder();
+        for (HandbackOutcome o : outcomes) {
+            response.addOutcomesBuilder().setKind(HandBackOutcome.Kind.valueOf(o.kind().name())).setEtag(WireEtag.bytes(o.etag()));
         }
         return response.build();
     }

@@ -3,6 +3,7 @@ package dev.corvid.node.rpc;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.ServingLimits;
+import dev.corvid.node.replication.HandbackReceiver;
 import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicationStatus;
@@ -85,7 +86,8 @@ public final class NodeServer {
                 .maxInboundMessageSize(cluster.limits().maxRequestBytes())
                 .addService(RequestParsing.refuseMalformed(StreamReset.install(documents.bindService())))
                 .addService(ServerInterceptors.intercept(RequestParsing.refuseMalformed(
-                        new ReplicationService(inbound, opened, serving).bindService()), new PeerAddress()))
+                        new ReplicationService(inbound, opened, new HandbackReceiver(storage, cluster, self), serving)
+                                .bindService()), new PeerAddress()))
                 .addService(health.manager().getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())

@@ -2,18 +2,25 @@ package dev.corvid.node.rpc;
 
 import com.google.protobuf.ByteString;
 import dev.corvid.node.config.ServingLimits;
+import dev.corvid.node.replication.HandbackReceiver;
 import dev.corvid.node.replication.OpenedStreams;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.HandbackOutcome;
+import dev.corvid.node.storage.HandedBack;
 import dev.corvid.proto.ConfirmStreamRequest;
 import dev.corvid.proto.ConfirmStreamResponse;
+import dev.corvid.proto.HandBackRequest;
+import dev.corvid.proto.HandBackResponse;
 import dev.corvid.proto.ReplicationAck;
 import dev.corvid.proto.ReplicationGrpc;
 import dev.corvid.proto.ReplicationMessage;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * The Replication gRPC service: on a replica, translates the master's stream into calls on the
  * {@link ReplicaApplier} and its answers into acks (handshake, then the challenge's proof when the
  * cluster has a secret, then batches and heartbeats); on the master, answers whether it opened a
- * stream ({@link OpenedStreams}).
+ * stream ({@link OpenedStreams}) and takes a replica's hand-back of failover writes ({@link HandbackReceiver}).
  *
  * <p>Flow control: the replica reads a batch only while fewer than twice the master's window
  * ({@code serving.replicationWindowBatches}, {@code serving.replicationWindowBytes}) are read and
@@ -36,11 +43,13 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
 
     private final ReplicaApplier applier;
     private final OpenedStreams opened;
+    private final HandbackReceiver handbacks;
     private final int maxPendingBatches;
     private final long maxPendingBytes;
 
-    ReplicationService(ReplicaApplier applier, OpenedStreams opened, ServingLimits serving) {
+    ReplicationService(ReplicaApplier applier, OpenedStreams opened, HandbackReceiver handbacks, ServingLimits serving) {
         this.applier = applier;
+        this.handbacks = handbacks;
         this.opened = opened;
         this.maxPendingBatches = 2 * serving.replicationWindowBatches();
         this.maxPendingBytes = 2 * serving.replicationWindowBytes();
@@ -51,6 +60,28 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
         Inbound inbound = new Inbound((ServerCallStreamObserver<ReplicationAck>) responses, PeerAddress.current());
         inbound.readMore();
         return inbound;
+    }
+
+    @Override
+    public void handBack(HandBackRequest request, StreamObserver<HandBackResponse> out) {
+        CompletableFuture<List<HandbackOutcome>> done;
+        try {
+            List<HandedBack> versions = Messages.handedBack(request);
+            byte[] signed = request.toBuilder().clearCluster().clearReplicaName().clearProof().build().toByteArray();
+            done = handbacks.receive(request.getCluster(), request.getReplicaName(), versions, signed,
+                    request.getProof().toByteArray());
+        } catch (RuntimeException e) {
+            out.onError(Errors.toStatus(e));
+            return;
+        }
+        done.whenComplete((outcomes, error) -> {
+            if (error != null) {
+                out.onError(Errors.toStatus(error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error));
+            } else {
+                out.onNext(Messages.handBackResponse(outcomes));
+                out.onCompleted();
+            }
+        });
     }
 
     @Override
@@ -110,13 +141,14 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
                     if (challenge.isPresent()) {
                         send(ReplicationAck.newBuilder().setChallenge(ByteString.copyFrom(challenge.get())).build());
                     } else {
-                        session.confirmWithMaster().whenComplete(this::ackOrFail);
+                        session.confirmWithMaster().thenCompose(session::handBackThenAnswer).whenComplete(this::ackOrFail);
                     }
                     readMore();
                     return;
                 }
                 switch (message.getKindCase()) {
-                    case PROOF -> ack(session.prove(message.getProof().getHmac().toByteArray()));
+                    case PROOF -> session.handBackThenAnswer(session.prove(message.getProof().getHmac().toByteArray()))
+                            .whenComplete(this::ackOrFail);
                     case BATCH -> apply(message);
                     case HEARTBEAT -> session.heartbeat();
                     default -> throw new BadRequestException("only the first message of a replication stream is a handshake");

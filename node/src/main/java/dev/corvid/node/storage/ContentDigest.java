@@ -9,6 +9,28 @@ package dev.corvid.node.storage;
  * @param collection the version's collection; null for a tombstone or a document without one
  * @param bodyHash   the first {@value ContentScan#HASH_BYTES} bytes of the SHA-256 of the body JSON
  *                   as stored (UTF-8); empty for a tombstone
+ * @param conflicted the document is in conflict ({@value MetadataKeys#CONFLICT} in its metadata)
  */
-public record ContentDigest(String id, Etag etag, boolean deleted, String collection, byte[] bodyHash) {
+public record ContentDigest(String id, Etag etag, boolean deleted, String collection, byte[] bodyHash,
+                            boolean conflicted) {
+
+    private static final byte[] CONFLICT_MARK = ("\"" + MetadataKeys.CONFLICT + "\":true")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /** Whether stored metadata JSON says the document is in conflict; reads the bytes, parses nothing. */
+    static boolean isConflict(byte[] metadata) {
+        if (metadata == null) {
+            return false;
+        }
+        outer:
+        for (int i = 0; i + CONFLICT_MARK.length <= metadata.length; i++) {
+            for (int j = 0; j < CONFLICT_MARK.length; j++) {
+                if (metadata[i + j] != CONFLICT_MARK[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
 }

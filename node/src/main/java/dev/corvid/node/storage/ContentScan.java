@@ -101,7 +101,8 @@ public final class ContentScan {
                 continue;
             }
             page.add(new ContentDigest(entries[i].id(), r.etag(), r.tombstone(), r.collection(),
-                    r.tombstone() ? new byte[0] : Arrays.copyOf(sha256.digest(r.body()), HASH_BYTES)));
+                    r.tombstone() ? new byte[0] : Arrays.copyOf(sha256.digest(r.body()), HASH_BYTES),
+                    !r.tombstone() && ContentDigest.isConflict(r.metadata())));
         }
         next = end;
         return page;

@@ -260,6 +260,11 @@ public final class LogStorage implements Storage {
     }
 
     @Override
+    public CompletableFuture<Void> recordProgressAsync(String name, Etag position) {
+        return writer.recordProgressAsync(name, position);
+    }
+
+    @Override
     public CompletableFuture<List<HandbackOutcome>> handBackAsync(String from, String self, List<HandedBack> versions,
                                                                   ConflictPolicy policy) {
         return writer.handBackAsync(from, self, versions, policy);

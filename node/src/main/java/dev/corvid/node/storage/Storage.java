@@ -92,6 +92,14 @@ public interface Storage extends AutoCloseable {
     Etag lastAppliedFrom(String source);
 
     /**
+     * Records durably how far a named process of this node has got, e.g. the hand-back of its
+     * failover writes ({@code position} an etag of this node's own feed); {@link #lastAppliedFrom}
+     * reads it back. Names are those of replication sources' namespace; use one no node can have
+     * (starting with {@code @}).
+     */
+    java.util.concurrent.CompletableFuture<Void> recordProgressAsync(String name, Etag position);
+
+    /**
      * On the master: decides versions another node took while it could not reach this master
      * (failover writes), each against the master's current version of its document, in one atomic
      * write: applied as a master write when the master's version is no later than the version's

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.storage.LogStorage;
+import dev.corvid.node.storage.StorageOptions;
+import dev.corvid.node.storage.WriteBatch;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.proto.BatchRequest;
 import dev.corvid.proto.Command;
@@ -46,7 +49,7 @@ class ConsistencyCheckTest {
     }
 
     @Test
-    void check_passesOnAReplicatedCluster_andNamesWhatAFailoverWriteMadeDiffer() throws Exception {
+    void check_passesOnAReplicatedCluster_againOnceFailoverWritesFlowedBack_andNamesWhatAnOfflineEditMadeDiffer() throws Exception {
         try (TestCluster cluster = TestCluster.start(dir.resolve("cluster"), 2)) {
             ManagedChannel a = NettyChannelBuilder.forTarget(cluster.address("A")).usePlaintext().build();
             ManagedChannel b = NettyChannelBuilder.forTarget(cluster.address("B")).usePlaintext().build();
@@ -77,7 +80,8 @@ class ConsistencyCheckTest {
                 assertTrue(ok.consistent(), ok.summary());
                 assertEquals(24, ok.replicas().get(0).liveDocuments(), ok.summary());
 
-                // Failover writes (accepted by a replica only while the master is down) make it differ.
+                // Failover writes (accepted by a replica only while the master is down) flow back to the
+                // master once it is reachable: then the check passes again.
                 cluster.kill("A");
                 WriteOptions failover = WriteOptions.newBuilder().setFailoverWrite(true).build();
                 await("B takes failover writes once A is gone").atMost(Duration.ofSeconds(30))
@@ -86,11 +90,25 @@ class ConsistencyCheckTest {
                                 .build()).getWrittenToReplica());
                 docs(b).put(PutRequest.newBuilder().setPut(put("things/7", "{\"n\":-7}")).setOptions(failover).build());
                 cluster.restart("A");
-                ConsistencyReport bad = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(5));
+                await("the failover writes are handed back and replicated").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(5)).consistent());
+                ConsistencyReport back = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(30));
+                assertEquals(25, back.replicas().get(0).liveDocuments(), back.summary());
+                assertEquals(0, back.openConflicts(), back.summary());
+
+                // A replica whose data was changed behind the cluster's back (edited offline) differs.
+                cluster.stop("B");
+                try (LogStorage offline = LogStorage.open(new StorageOptions(cluster.dataDir("B"), 1 << 20))) {
+                    offline.write(WriteBatch.builder().put("edited-on-b", "{\"@collection\":\"Things\"}", "{}", null)
+                            .put("things/8", "{\"@collection\":\"Things\"}", "{\"n\":-8}", null).build());
+                }
+                cluster.restart("B");
+                ConsistencyReport bad = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(30));
                 assertFalse(bad.consistent(), bad.summary());
                 DigestComparison.Result result = bad.replicas().get(0).result();
                 assertEquals(List.of(0L, 1L, 1L), List.of(result.missing(), result.extra(), result.different()), bad.summary());
-                assertTrue(bad.summary().contains("only-on-b") && bad.summary().contains("things/7 (body)"), bad.summary());
+                assertTrue(bad.summary().contains("edited-on-b") && bad.summary().contains("things/8 (body)"), bad.summary());
 
                 cluster.kill("B");
                 ConsistencyReport down = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(1));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.node.storage.ConflictPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,11 +129,15 @@ class ClusterConfigTest {
         assertEquals(1024 * 1024, d.maxBatchBytes());
         assertEquals(200_000, d.lagHistoryCommits());
         assertEquals(Duration.ofSeconds(60), d.maxAssuranceWait());
+        assertEquals(ConflictPolicy.SURFACE, d.conflicts());
         ReplicationSettings set = parse("{\"nodes\": [" + NODES + "], \"replication\": {\"handshakeTimeoutMillis\": 2000,"
                 + " \"confirmStreamTimeoutMillis\": 1500, \"reconnectBackoffMinMillis\": 10, \"reconnectBackoffMaxMillis\": 500,"
-                + " \"maxBatchChanges\": 32, \"maxBatchBytes\": 65536, \"lagHistoryCommits\": 1000, \"maxAssuranceWaitMillis\": 5000}}").replication();
+                + " \"maxBatchChanges\": 32, \"maxBatchBytes\": 65536, \"lagHistoryCommits\": 1000, \"maxAssuranceWaitMillis\": 5000, \"conflicts\": \"latest\"}}").replication();
         assertEquals(new ReplicationSettings(d.heartbeat(), d.masterTimeout(), Duration.ofMillis(2000), Duration.ofMillis(1500),
-                Duration.ofMillis(10), Duration.ofMillis(500), 32, 65536, 1000, Duration.ofMillis(5000)), set);
+                Duration.ofMillis(10), Duration.ofMillis(500), 32, 65536, 1000, Duration.ofMillis(5000),
+                ConflictPolicy.LATEST), set);
+        assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"conflicts\": \"newest\"}}",
+                "replication.conflicts must be surface, latest or master, was 'newest'");
         assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"maxBatchChanges\": 0}}",
                 "replication.maxBatchChanges must be at least 1, was 0");
         assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"handshakeTimeoutMillis\": 5}}",

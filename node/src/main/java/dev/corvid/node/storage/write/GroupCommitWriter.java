@@ -179,6 +179,11 @@ public final class GroupCommitWriter implements AutoCloseable {
         return submitAsync(new ReplicatedWrite(source, changes));
     }
 
+    /** See {@link dev.corvid.node.storage.Storage#recordProgressAsync}. */
+    public CompletableFuture<Void> recordProgressAsync(String name, Etag position) {
+        return submitAsync(new ProgressWrite(name, position));
+    }
+
     /** See {@link dev.corvid.node.storage.Storage#handBackAsync}. */
     public CompletableFuture<List<HandbackOutcome>> handBackAsync(String from, String self, List<HandedBack> versions,
                                                                   ConflictPolicy policy) {

@@ -1,0 +1,215 @@
+package dev.corvid.node.replication;
+
+import com.google.protobuf.ByteString;
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.storage.Change;
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.JsonRules;
+import dev.corvid.node.storage.MetadataKeys;
+import dev.corvid.node.storage.Storage;
+import dev.corvid.node.wire.WireEtag;
+import dev.corvid.proto.HandBackOutcome;
+import dev.corvid.proto.HandBackRequest;
+import dev.corvid.proto.HandBackResponse;
+import dev.corvid.proto.HandedBackVersion;
+import dev.corvid.proto.ReplicationGrpc;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica's failover writes on their way back to the master, so that none stays on the replica
+ * alone: the versions in its own change feed marked {@value MetadataKeys#FAILOVER_WRITE} (puts and
+ * tombstones) go to the master's {@code HandBack}, which applies each or keeps it in a conflict;
+ * replication then brings the outcome to every node, the replica included.
+ *
+ * <p>It runs when a stream from the master has proved itself and before the replica answers the
+ * handshake, so no batch of the master can overwrite a version that is not handed back yet. From
+ * that moment the replica takes no failover write (its master is reachable), and the hand-back
+ * first waits for those already admitted to be submitted ({@link #enter}/{@link #exit}) and then
+ * for the writer to commit them (a progress record queued behind them), so it sees every one.
+ *
+ * <p>Progress: the position in the replica's own feed up to which everything is handed back is
+ * recorded durably (as progress {@value #PROGRESS}) after the master answered, so each run reads
+ * only the feed written since; a run cut short hands the rest back next time, and a version the
+ * master already has is answered ALREADY.
+ */
+final class FailoverHandback implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FailoverHandback.class);
+
+    /** The progress name of the hand-back; no node can have it (node names do not start with '@'). */
+    static final String PROGRESS = "@handed-back";
+    /** Versions per HandBack call, the limit the master enforces. */
+    static final int MAX_VERSIONS = 1024;
+    /** Changes of the feed read at once; at most {@link #MAX_VERSIONS}. */
+    private static final int SCAN_PAGE = 256;
+    /** Longest wait for failover writes admitted before the stream was accepted to be submitted: a safety net. */
+    private static final long SUBMIT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final byte[] MARK = ("\"" + MetadataKeys.FAILOVER_WRITE + "\"").getBytes(StandardCharsets.UTF_8);
+
+    private final Storage storage;
+    private final ClusterConfig cluster;
+    private final NodeConfig self;
+    private final MasterConfirmation master;
+    private final Duration callTimeout;
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "corvid-handback");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Failover writes admitted and not yet handed to storage. */
+    private final AtomicInteger submitting = new AtomicInteger();
+    /** Whether the feed may hold failover writes not yet handed back; true until a run finds none. */
+    private volatile boolean maybePending = true;
+
+    /**
+     * @param master      the channel to the master's configured address
+     * @param callTimeout how long the master gets to answer one call
+     */
+    FailoverHandback(Storage storage, ClusterConfig cluster, NodeConfig self, MasterConfirmation master,
+                     Duration callTimeout) {
+        this.storage = storage;
+        this.cluster = cluster;
+        this.self = self;
+        this.master = master;
+        this.callTimeout = callTimeout;
+    }
+
+    /**
+     * A failover write is about to be admitted: counted until {@link #exit}. Counted before the
+     * caller checks that the master is unreachable, so a hand-back that starts after the check
+     * waits for the write.
+     */
+    void enter() {
+        submitting.incrementAndGet();
+    }
+
+    /** The failover write counted by {@link #enter} was handed to storage, or refused. */
+    void exit(boolean written) {
+        if (written) {
+            maybePending = true;
+        }
+        submitting.decrementAndGet();
+    }
+
+    /** Hands back every failover write not handed back yet; completes once the master answered them all. */
+    CompletableFuture<Void> run() {
+        if (!maybePending && submitting.get() == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.runAsync(this::handBackAll, runner);
+    }
+
+    private void handBackAll() {
+        long deadline = System.nanoTime() + SUBMIT_WAIT_NANOS;
+        while (submitting.get() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        maybePending = false; // a failover write from here on sets it again
+        Etag from = storage.lastAppliedFrom(PROGRESS);
+        from = from == null ? Etag.EMPTY : from;
+        // Queued behind every write submitted so far: once durable, the feed holds them all.
+        storage.recordProgressAsync(PROGRESS, from).join();
+        Map<HandBackOutcome.Kind, Integer> counts = new EnumMap<>(HandBackOutcome.Kind.class);
+        try {
+            while (true) {
+                List<Change> page = storage.changesAfter(from, SCAN_PAGE);
+                if (page.isEmpty()) {
+                    break;
+                }
+                List<Change> marked = page.stream().filter(FailoverHandback::isFailoverWrite).toList();
+                if (!marked.isEmpty()) {
+                    send(marked, counts);
+                }
+                from = page.get(page.size() - 1).etag();
+                storage.recordProgressAsync(PROGRESS, from).join();
+            }
+        } catch (RuntimeException e) {
+            maybePending = true;
+            throw e;
+        }
+        if (!counts.isEmpty()) {
+            log.info("replica {} handed its failover writes back to master {}: {}", self.name(), cluster.master().name(), counts);
+        }
+    }
+
+    private void send(List<Change> marked, Map<HandBackOutcome.Kind, Integer> counts) {
+        HandBackRequest.Builder request = HandBackRequest.newBuilder();
+        for (Change c : marked) {
+            HandedBackVersion.Builder v = request.addVersionsBuilder().setId(c.id()).setEtag(WireEtag.bytes(c.etag()))
+                    .setDeleted(c.deleted()).setMetadataJson(c.metadataJson());
+            if (!c.deleted()) {
+                v.setBodyJson(c.bodyJson());
+            }
+            Etag base = base(c);
+            if (base != null) {
+                v.setBase(WireEtag.bytes(base));
+            }
+        }
+        byte[] versions = request.build().toByteArray();
+        request.setCluster(cluster.name()).setReplicaName(self.name());
+        if (cluster.secret() != null) {
+            request.setProof(ByteString.copyFrom(StreamProof.handBack(cluster.secret(), cluster.name(), self.name(), versions)));
+        }
+        HandBackResponse response = ReplicationGrpc.newBlockingStub(master.channel())
+                .withDeadlineAfter(callTimeout.toNanos(), TimeUnit.NANOSECONDS).handBack(request.build());
+        if (response.getOutcomesCount() != marked.size()) {
+            throw new IllegalStateException("master " + cluster.master().name() + " answered " + response.getOutcomesCount()
+                    + " outcomes to a hand-back of " + marked.size() + " versions");
+        }
+        for (int i = 0; i < marked.size(); i++) {
+            HandBackOutcome.Kind kind = response.getOutcomes(i).getKind();
+            counts.merge(kind, 1, Integer::sum);
+            if (kind == HandBackOutcome.Kind.KEPT_BY_POLICY) {
+                log.warn("failover write of '{}' (etag {}) handed back to master {}: its conflict policy kept the master's"
+                        + " newer version", marked.get(i).id(), marked.get(i).etag(), cluster.master().name());
+            }
+        }
+    }
+
+    /** Whether a change of this replica's feed is a failover write (marked in its metadata). */
+    static boolean isFailoverWrite(Change c) {
+        return c.metadataJson() != null && indexOf(c.metadataJson().toByteArray(), MARK) >= 0;
+    }
+
+    private static Etag base(Change c) {
+        try {
+            String text = JsonRules.MAPPER.readTree(c.metadataJson().newInput()).path(MetadataKeys.FAILOVER_BASE).asText("");
+            return text.isEmpty() ? null : Etag.parse(text);
+        } catch (IOException | RuntimeException e) {
+            return null; // no usable base: the master treats the version as written on top of nothing it knows
+        }
+    }
+
+    private static int indexOf(byte[] in, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= in.length; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if (in[i + j] != what[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Override
+    public void close() {
+        runner.shutdownNow();
+    }
+}
