@@ -126,7 +126,10 @@ public final class AdvancedSessionOperations {
      * changes are lost). One request.
      *
      * @throws IllegalArgumentException when the entity is not in the session or was never saved
-     * @throws CorvidException          when the document no longer exists
+     * @throws CorvidException          when the document no longer exists (also when a
+     *                                  {@link DocumentConflictListener} resolved its conflict by a delete)
+     * @throws ConflictException        when it is in conflict and no listener resolves it; the
+     *                                  entity is left as it was
      */
     public void refresh(Object entity) {
         session.checkOpen();

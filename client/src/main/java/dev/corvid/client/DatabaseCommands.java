@@ -34,6 +34,11 @@ import java.util.Objects;
  * <p>Expected etags: {@code null} means no check; {@link Etag#EMPTY} means the document must not
  * exist; any other etag must be the document's current one, else {@link ConcurrencyException}.
  * Ids are checked before anything is sent ({@link BadRequestException}).
+ *
+ * <p>Documents in conflict: a read that meets one asks the store's
+ * {@link DocumentConflictListener}s, saves the first resolution with the conflict's etag (one more
+ * request, with these commands' write assurance) and returns the resolved document, or throws
+ * {@link ConflictException}; see {@link DocumentConflictListener}.
  */
 public final class DatabaseCommands {
 
@@ -41,11 +46,18 @@ public final class DatabaseCommands {
     private final ObjectMapper mapper;
     /** What {@link #put} and {@link #delete} wait for beyond the master. */
     private final WriteAssurance assurance;
+    private final ConflictResolver conflicts;
 
-    DatabaseCommands(RequestContext requests, ObjectMapper mapper, WriteAssurance assurance) {
+    /** A write's answer and the node that gave it (whose etag sequence the answer's etags belong to). */
+    private record Written(WriteResponse response, NodeCall.Target target) {
+    }
+
+    DatabaseCommands(RequestContext requests, ObjectMapper mapper, WriteAssurance assurance,
+            ConflictResolver conflicts) {
         this.requests = requests;
         this.mapper = mapper;
         this.assurance = assurance;
+        this.conflicts = conflicts;
     }
 
     /**
@@ -57,7 +69,7 @@ public final class DatabaseCommands {
      *                  {@link Conventions#getWriteAssurance()}
      */
     public DatabaseCommands withWriteAssurance(WriteAssurance assurance) {
-        return new DatabaseCommands(requests, mapper, Objects.requireNonNull(assurance, "assurance"));
+        return new DatabaseCommands(requests, mapper, Objects.requireNonNull(assurance, "assurance"), conflicts);
     }
 
     /** What {@link #put} and {@link #delete} of these commands wait for. */
@@ -66,20 +78,33 @@ public final class DatabaseCommands {
     }
 
     /**
-     * Loads one document.
+     * Loads one document. A document in conflict is resolved by the listeners first (and saved:
+     * one or, when the conflict changed meanwhile, up to three more requests).
      *
-     * @return the document, or {@code null} when it does not exist (or was deleted)
+     * @return the document, or {@code null} when it does not exist (or was deleted, or a listener
+     *         resolved its conflict by deleting it)
+     * @throws ConflictException    when it is in conflict and no listener resolves it (nothing saved)
+     * @throws ConcurrencyException when the conflict changed while the resolution was saved, twice
      */
     public JsonDocument get(String id) {
         return get(List.of(DocumentIds.check(id))).get(0);
     }
 
     /**
-     * Loads several documents in one request.
+     * Loads several documents in one request; documents in conflict are resolved as by
+     * {@link #get(String)}, every one decided before any resolution is saved.
      *
      * @return one entry per id, in order; {@code null} for a missing document
+     * @throws ConflictException    when a listener resolves no document in conflict; the others
+     *                              unresolved are suppressed exceptions of it; nothing was saved
+     * @throws ConcurrencyException as {@link #get(String)}
      */
     public List<JsonDocument> get(Collection<String> ids) {
+        return conflicts.resolve(fetch(ids), this, true);
+    }
+
+    /** {@link #get(Collection)} without resolving conflicts: holders come back as they are. */
+    private List<JsonDocument> fetch(Collection<String> ids) {
         ids.forEach(DocumentIds::check);
         if (ids.isEmpty()) {
             return List.of();
@@ -110,11 +135,48 @@ public final class DatabaseCommands {
         Objects.requireNonNull(body, "body");
         PutCommand put = putCommand(id, expectedEtag, body,
                 metadata == null ? mapper.createObjectNode() : Metadata.stored(metadata));
-        WriteResponse response = requests.execute(OperationKind.WRITE, "Put", extraTime(assurance),
-                (node, deadline, target) -> node.put(PutRequest.newBuilder().setPut(put)
-                        .setOptions(assurance.toWire(target.failoverWrite())).build(), deadline));
-        requireAssured(response, assurance, "Put");
-        return Etag.fromWire(response.getResults(0).getEtag());
+        return Etag.fromWire(send(put).response().getResults(0).getEtag());
+    }
+
+    private Written send(PutCommand put) {
+        Written written = requests.execute(OperationKind.WRITE, "Put", extraTime(assurance),
+                (node, deadline, target) -> new Written(node.put(PutRequest.newBuilder().setPut(put)
+                        .setOptions(assurance.toWire(target.failoverWrite())).build(), deadline), target));
+        requireAssured(written.response(), assurance, "Put");
+        return written;
+    }
+
+    /**
+     * Saves a listener's resolution of the conflict whose etag is {@code conflictEtag}, with these
+     * commands' write assurance.
+     *
+     * @return the resolved document as saved; null for a delete
+     * @throws ConcurrencyException when the conflict changed meanwhile
+     */
+    JsonDocument saveResolution(String id, Etag conflictEtag, ConflictResolution resolution) {
+        assert conflictEtag != null : "a resolution is saved with the conflict's etag";
+        if (resolution.isDelete()) {
+            delete(id, conflictEtag);
+            return null;
+        }
+        ObjectNode metadata = Metadata.stored(resolution.metadata()); // a copy, without @conflict/@conflicts
+        Written written = send(putCommand(id, conflictEtag, resolution.body(), metadata));
+        Etag etag = Etag.fromWire(written.response().getResults(0).getEtag());
+        Metadata.annotate(metadata, id, etag);
+        return new JsonDocument(id, etag, resolution.body().deepCopy(), metadata, written.target());
+    }
+
+    /**
+     * One document as the master has it (failing over as reads do when it is down), conflicts not
+     * resolved: the re-read after a resolution found the conflict changed.
+     */
+    JsonDocument readFromMaster(String id) {
+        Runnable endScope = requests.forceReadFromMaster();
+        try {
+            return fetch(List.of(id)).get(0);
+        } finally {
+            endScope.run();
+        }
     }
 
     /**
@@ -194,8 +256,15 @@ public final class DatabaseCommands {
                         .setOptions(assurance.toWire(target.failoverWrite())).build(), deadline));
     }
 
-    /** Runs a query; a collection the node never stored gives no documents. */
+    /**
+     * Runs a query; a collection the node never stored gives no documents. Documents in conflict
+     * are resolved as by {@link #get(Collection)}; one resolved by a delete is left out.
+     */
     List<JsonDocument> query(QueryRequest request) {
+        return conflicts.resolve(runQuery(request), this, false);
+    }
+
+    private List<JsonDocument> runQuery(QueryRequest request) {
         return requests.execute(OperationKind.READ, "Query", (node, deadline, target) -> {
             QueryResponse response;
             try {

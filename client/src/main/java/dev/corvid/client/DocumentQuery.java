@@ -101,12 +101,23 @@ public final class DocumentQuery<T> {
         return this;
     }
 
-    /** Runs the query (one request). A collection that was never stored gives an empty list. */
+    /**
+     * Runs the query (one request). A collection that was never stored gives an empty list.
+     * Documents in conflict are resolved as {@link DocumentSession#load(Class, java.util.Collection)}
+     * says (one more request each); the resolved version takes the holder's place whether or not
+     * it matches the filters, and one resolved by a delete is left out.
+     *
+     * @throws ConflictException when a result is in conflict and no listener resolves it; nothing
+     *                           of this query is tracked
+     */
     public List<T> toList() {
         return run(request.build());
     }
 
-    /** Runs the query for its first result only (one request); {@code null} when nothing matches. */
+    /**
+     * Runs the query for its first result only (one request); {@code null} when nothing matches,
+     * and when the first match was in conflict and resolved by a delete. Conflicts as {@link #toList()}.
+     */
     public T firstOrNull() {
         List<T> results = run(request.clone().setTake(1).build());
         return results.isEmpty() ? null : results.get(0);

@@ -45,6 +45,9 @@ public final class DocumentSession implements AutoCloseable {
      *
      * @return the entity, or {@code null} when the document does not exist or was deleted in this session
      * @throws BadRequestException when {@code id} breaks the id rules (nothing is sent)
+     * @throws ConflictException   when the document is in conflict and no
+     *                             {@link DocumentConflictListener} resolves it; nothing of this load is
+     *                             tracked (see {@link #load(Class, Collection)})
      */
     public <T> T load(Class<T> type, String id) {
         return load(type, Collections.singletonList(id)).get(0);
@@ -60,9 +63,17 @@ public final class DocumentSession implements AutoCloseable {
     }
 
     /**
-     * Loads several entities; the ids not yet in the session are fetched in one request.
+     * Loads several entities; the ids not yet in the session are fetched in one request. A
+     * document in conflict is resolved by the store's {@link DocumentConflictListener}s (as
+     * registered when this session was opened): the resolution is saved with the conflict's etag,
+     * one more request of this session, and the resolved version is what the session tracks
+     * ({@code null} when the resolution deleted it).
      *
      * @return one entry per id, in order; {@code null} for a missing document
+     * @throws ConflictException    when a document is in conflict and no listener resolves it;
+     *                              nothing of this load is tracked or saved, so the caller may
+     *                              store a resolution with {@link ConflictException#getEtag()}
+     * @throws ConcurrencyException when the conflict changed under two saves of a resolution
      */
     public <T> List<T> load(Class<T> type, Collection<String> ids) {
         checkOpen();

@@ -120,6 +120,20 @@ public final class DocumentStore implements AutoCloseable {
     }
 
     /**
+     * Adds a conflict listener, asked (after those registered before it) when a read meets a
+     * document in conflict: by sessions opened from now on, and by the store's own
+     * {@link #getDatabaseCommands()} from its next call on. May be called before or after
+     * {@link #initialize()}. Returns this store, for chaining.
+     *
+     * @see DocumentConflictListener
+     */
+    public DocumentStore registerListener(DocumentConflictListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.updateAndGet(l -> l.with(listener));
+        return this;
+    }
+
+    /**
      * Freezes the conventions and prepares the connections (channels connect lazily, on the first
      * call). Idempotent: a second call does nothing.
      *
@@ -154,8 +168,10 @@ public final class DocumentStore implements AutoCloseable {
         monitor.start(conventions.getFailedNodeProbeInterval(), conventions.getTopologyRefreshInterval());
         RequestContext storeRequests = new RequestContext(executor, SessionRouting.NONE, Integer.MAX_VALUE);
         DocumentIdGenerator ids = new DocumentIdGenerator((collection, count) -> reserve(storeRequests, collection, count));
+        // the store's commands live as long as the store: they ask the listeners registered so far
+        ConflictResolver conflicts = new ConflictResolver(() -> listeners.get().conflict());
         return new Runtime(connections, executor, monitor, ids, new DatabaseCommands(storeRequests, conventions.getObjectMapper(),
-                conventions.getWriteAssurance()));
+                conventions.getWriteAssurance(), conflicts));
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -211,9 +227,11 @@ public final class DocumentStore implements AutoCloseable {
         RequestContext requests = new RequestContext(rt.executor(),
                 new SessionRouting(options.isForceReadFromMaster(), rt.executor().nextStripe()),
                 conventions.getMaxNumberOfRequestsPerSession());
-        EntityConverter converter = new EntityConverter(conventions, listeners.get());
+        Listeners snapshot = listeners.get();
+        EntityConverter converter = new EntityConverter(conventions, snapshot);
+        List<DocumentConflictListener> conflictListeners = snapshot.conflict();
         return new DocumentSession(this, converter, new DatabaseCommands(requests, conventions.getObjectMapper(),
-                conventions.getWriteAssurance()),
+                conventions.getWriteAssurance(), new ConflictResolver(() -> conflictListeners)),
                 conventions.isDefaultUseOptimisticConcurrency());
     }
 

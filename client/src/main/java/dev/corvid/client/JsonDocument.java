@@ -6,7 +6,8 @@ import dev.corvid.client.routing.NodeCall;
 /**
  * A raw document as {@link DatabaseCommands#get(String)} returns it: the body and the metadata as
  * Jackson nodes, with {@code @etag} and {@code @id} in the metadata. The nodes are copies owned by
- * the caller.
+ * the caller. The commands never return a document in conflict: they resolve it through the
+ * {@link DocumentConflictListener}s or throw {@link ConflictException}.
  */
 public final class JsonDocument {
 
@@ -16,6 +17,8 @@ public final class JsonDocument {
     private final ObjectNode metadata;
     /** The node that answered, whose etag {@link #etag} is. */
     private final NodeCall.Target servedBy;
+    /** True for a holder (a document in conflict), which never leaves the client's internals. */
+    private final boolean inConflict;
 
     JsonDocument(String id, Etag etag, ObjectNode body, ObjectNode metadata, NodeCall.Target servedBy) {
         this.id = id;
@@ -23,6 +26,12 @@ public final class JsonDocument {
         this.body = body;
         this.metadata = metadata;
         this.servedBy = servedBy;
+        this.inConflict = Metadata.isConflict(metadata);
+    }
+
+    /** True when this is a holder: {@code @conflict} is set and the versions are in {@code @conflicts}. */
+    boolean inConflict() {
+        return inConflict;
     }
 
     /** The node that served this version; its etag sequence is the one {@link #getEtag()} belongs to. */

@@ -24,12 +24,18 @@ final class Metadata {
     /** On a replica: where the version came from. Kept by the node, never sent back. */
     static final String REPLICATION_SOURCE = "@replication-source";
 
+    /** On a document in conflict (a holder): {@code true}. Set by the node, never stored by a client. */
+    static final String CONFLICT = "@conflict";
+    /** On a holder: the versions in conflict (see {@link ConflictedVersion}). Set by the node, never stored by a client. */
+    static final String CONFLICTS = "@conflicts";
+
     private Metadata() {
     }
 
     /**
      * A copy of {@code metadata} without the client-side keys and the replica-managed ones
-     * ({@code @source-etag}, {@code @replication-source}): what a client may store.
+     * ({@code @source-etag}, {@code @replication-source}) and the conflict keys ({@code @conflict},
+     * {@code @conflicts}): what a client may store.
      */
     static ObjectNode stored(ObjectNode metadata) {
         ObjectNode copy = metadata.deepCopy();
@@ -37,7 +43,18 @@ final class Metadata {
         copy.remove(ID);
         copy.remove(SOURCE_ETAG);
         copy.remove(REPLICATION_SOURCE);
+        copy.remove(CONFLICT);
+        copy.remove(CONFLICTS);
         return copy;
+    }
+
+    /**
+     * Whether {@code metadata} is a holder's: {@code @conflict} is {@code true}. One key looked up,
+     * so every read can afford it.
+     */
+    static boolean isConflict(ObjectNode metadata) {
+        JsonNode flag = metadata.get(CONFLICT);
+        return flag != null && flag.booleanValue();
     }
 
     /** The {@code @source-etag} a replica keeps with a version, or null when there is none (or it is unreadable). */

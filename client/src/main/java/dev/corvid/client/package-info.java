@@ -3,7 +3,9 @@
  * connections to the cluster), {@link dev.corvid.client.DocumentSession} (a unit of work with
  * optimistic concurrency), {@link dev.corvid.client.DatabaseCommands} (raw JSON documents with
  * etags), {@link dev.corvid.client.Etag} and the exceptions, all unchecked under
- * {@link dev.corvid.client.CorvidException}.
+ * {@link dev.corvid.client.CorvidException}; documents in conflict surface as
+ * {@link dev.corvid.client.ConflictException} or are resolved by a
+ * {@link dev.corvid.client.DocumentConflictListener}.
  *
  * <p>This package is the client's only API: its public names are a contract. The jar's module name
  * is {@code dev.corvid.client} (an {@code Automatic-Module-Name}). The packages:
@@ -22,8 +24,9 @@
  * its bookkeeping ({@code UnitOfWork}, {@code DocumentInfo}, {@code EntityConverter},
  * {@code Metadata}, {@code SaveChangesOperation}), id generation ({@code DocumentIdGenerator},
  * {@code HiLoIdGenerator}), the entity conventions' helpers ({@code IdProperty},
- * {@code EtagProperty}, {@code Pluralizer}) and the store's {@code Listeners}. They stay here
- * because they work on the API's own types through members that are not API (an
+ * {@code EtagProperty}, {@code Pluralizer}), the store's {@code Listeners} and the reads'
+ * {@code ConflictResolver}. They stay here because they work on the API's own types through
+ * members that are not API (an
  * {@link dev.corvid.client.Etag}'s wire form, a {@link dev.corvid.client.JsonDocument}'s
  * constructor, the session's and the commands' constructors): moving them out would make those
  * members public for no application's benefit.
