@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -19,19 +20,24 @@ import dev.corvid.node.config.Limits;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.node.testing.TextEtags;
 import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
+import dev.corvid.proto.HandBackRequest;
+import dev.corvid.proto.HandedBackVersion;
 import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.ReplicaStatus;
 import dev.corvid.proto.ReplicationAck;
+import dev.corvid.proto.ReplicationGrpc;
 import dev.corvid.proto.ReplicationHandshake;
 import dev.corvid.proto.StatsRequest;
 import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -191,6 +197,30 @@ class ForgedReplicationTest {
                 toB.shutdownNow();
             }
         }
+    }
+
+    @Test
+    void aHandBackThatDoesNotProveItComesFromAReplica_isRefused_andDecidesNothing() throws Exception {
+        client.putMany("handback-target", 0, 1, "{\"v\":\"master\"}");
+        client.awaitReplicasCaughtUp(DEADLINE);
+        HandBackRequest.Builder forged = HandBackRequest.newBuilder().setCluster(TestCluster.NAME).setReplicaName("B")
+                .addVersions(HandedBackVersion.newBuilder().setId("handback-target/0")
+                        .setEtag(TextEtags.wire(etag("0000B0", 1, 99))).setMetadataJson(ByteString.copyFromUtf8("{}"))
+                        .setBodyJson(ByteString.copyFromUtf8("{\"v\":\"forged\"}")));
+        ReplicationGrpc.ReplicationBlockingStub toA = ReplicationGrpc.newBlockingStub(client.channel("A"))
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+        ReplicationGrpc.ReplicationBlockingStub toB = ReplicationGrpc.newBlockingStub(client.channel("B"))
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+        assertStatus(Status.Code.PERMISSION_DENIED, "does not prove it knows the cluster's secret",
+                Status.fromThrowable(assertThrows(StatusRuntimeException.class, () -> toA.handBack(forged.build()))));
+        assertStatus(Status.Code.PERMISSION_DENIED, "does not prove it knows the cluster's secret", Status.fromThrowable(
+                assertThrows(StatusRuntimeException.class, () -> toA.handBack(forged.setProof(ByteString.copyFrom(new byte[32])).build()))));
+        assertStatus(Status.Code.PERMISSION_DENIED, "is not a replica of cluster", Status.fromThrowable(
+                assertThrows(StatusRuntimeException.class, () -> toA.handBack(forged.setReplicaName("Z").build()))));
+        assertStatus(Status.Code.FAILED_PRECONDITION, "", Status.fromThrowable(
+                assertThrows(StatusRuntimeException.class, () -> toB.handBack(forged.setReplicaName("B").build()))));
+        assertEquals("{\"v\":\"master\"}", client.get("A", List.of("handback-target/0")).get(0).getDocument()
+                .getBodyJson().toStringUtf8(), "nothing was decided");
     }
 
     private static void assertStatus(Status.Code code, String descriptionPart, Status status) {
