@@ -149,4 +149,28 @@ class FailoverHandbackTest {
         }
         assertEquals(0, check().openConflicts());
     }
+
+    @Test
+    void underTheLatestPolicy_aLaterFailoverWriteWinsOverTheMastersEarlierOne_withoutAConflict() throws Exception {
+        try (TestCluster latest = TestCluster.start(dir.resolve("latest"), 2, "\"replication\": {\"conflicts\": \"latest\"}");
+             ClusterClient c = new ClusterClient(latest)) {
+            c.docs("A").put(PutRequest.newBuilder().setPut(put("late/1", "{\"v\":1}")).build());
+            c.awaitReplicasCaughtUp(DEADLINE);
+            latest.kill("B");
+            c.docs("A").put(PutRequest.newBuilder().setPut(put("late/1", "{\"v\":\"master, earlier\"}")).build());
+            latest.kill("A");
+            latest.restart("B"); // its master is down: it takes failover writes, on top of v1
+            await("B takes the failover write").atMost(DEADLINE).pollInterval(Duration.ofMillis(50))
+                    .ignoreException(StatusRuntimeException.class)
+                    .until(() -> c.docs("B").put(PutRequest.newBuilder().setPut(put("late/1", "{\"v\":\"replica, later\"}"))
+                            .setOptions(FAILOVER).build()).getWrittenToReplica());
+            latest.restart("A");
+            for (String node : List.of("A", "B")) {
+                await("the later version wins on " + node).atMost(DEADLINE).pollInterval(Duration.ofMillis(50))
+                        .until(() -> c.get(node, List.of("late/1")).get(0).getDocument().getBodyJson().toStringUtf8()
+                                .equals("{\"v\":\"replica, later\"}"));
+            }
+            assertFalse(ClusterClient.metadata(c.get("A", List.of("late/1")).get(0)).has("@conflict"));
+        }
+    }
 }
