@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * every node; the persisted state wins on restart. While this node is master it renews its lease
  * every {@link ConsensusSettings#renewInterval()} on its own and acknowledges writes only while
  * {@link #mayAcknowledge()}. In {@link FailoverMode#AUTOMATIC} the Raft leader promotes a
- * successor when the master's renewals stop ({@link FailoverMonitor}).
+ * successor when the master's renewals stop ({@link FailoverMonitor}), and a master hands off
+ * the Raft leadership, so that its death costs no election on top ({@link LeaderHandOff}).
  *
  * <p>Lifecycle: construct, {@link #addListener}, {@link #start()}, then {@link #close()}. Thread-safe.
  */
@@ -50,6 +52,7 @@ public final class Consensus implements AutoCloseable {
     private final EpochStateMachine stateMachine;
     private final MasterLease lease;
     private final FailoverMonitor monitor; // null in manual mode
+    private final LeaderHandOff handOff; // null in manual mode
     private final List<Consumer<ClusterEpoch>> listeners = new CopyOnWriteArrayList<>();
     private final LeaseRenewer renewer;
     private final ScheduledExecutorService monitorThread = daemon("corvid-consensus-monitor");
@@ -85,8 +88,13 @@ public final class Consensus implements AutoCloseable {
         this.lease = new MasterLease(self, settings.lease(), System::nanoTime);
         this.renewer = new LeaseRenewer(self, lease, () -> calls);
         this.monitor = mode == FailoverMode.AUTOMATIC
-                ? new FailoverMonitor(settings.lease(), settings.candidatesRetry(), members, candidates, this::readyLeaderTerm,
-                        p -> calls.send(p), System::nanoTime, bootstrap)
+                ? new FailoverMonitor(settings.lease(), settings.candidatesRetry(), members, candidates,
+                        this::readyLeaderTerm, p -> calls.send(p), System::nanoTime, bootstrap)
+                : null;
+        this.handOff = mode == FailoverMode.AUTOMATIC
+                ? new LeaderHandOff(settings, this::readyLeaderRole, lease::mayAcknowledge,
+                        member -> calls.transferLeadership(member, settings.electionTimeoutMax().multipliedBy(2)),
+                        System::nanoTime)
                 : null;
         this.stateMachine = new EpochStateMachine(bootstrap, members, this::applied);
         lease.onState(bootstrap.current());
@@ -122,7 +130,10 @@ public final class Consensus implements AutoCloseable {
         renewer.start(settings.renewInterval());
         if (monitor != null) {
             long tick = settings.monitorInterval().toMillis();
-            monitorThread.scheduleAtFixedRate(monitor::tick, tick, tick, TimeUnit.MILLISECONDS);
+            monitorThread.scheduleAtFixedRate(() -> {
+                monitor.tick();
+                handOff.tick();
+            }, tick, tick, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -310,18 +321,30 @@ public final class Consensus implements AutoCloseable {
     }
 
     private long readyLeaderTerm() {
+        DivisionInfo info = readyLeader();
+        return info == null ? -1 : info.getCurrentTerm();
+    }
+
+    /** This node's Raft role while it is master and a leader ready to serve, else null. */
+    private RoleInfoProto readyLeaderRole() {
+        DivisionInfo info = readyLeader();
+        return info != null && current().master().equals(self) ? info.getRoleInfoProto() : null;
+    }
+
+    private DivisionInfo readyLeader() {
         RaftServer.Division d = division;
         if (d == null) {
-            return -1;
+            return null;
         }
         DivisionInfo info = d.getInfo();
-        return info.isLeader() && info.isLeaderReady() ? info.getCurrentTerm() : -1;
+        return info.isLeader() && info.isLeaderReady() ? info : null;
     }
 
     private RaftCalls calls() {
         RaftCalls c = calls;
         if (c == null || closed.get()) {
-            throw new IllegalStateException("consensus of " + self + " is " + (closed.get() ? "closed" : "not started"));
+            throw new IllegalStateException("consensus of " + self + " is "
+                    + (closed.get() ? "closed" : "not started"));
         }
         return c;
     }

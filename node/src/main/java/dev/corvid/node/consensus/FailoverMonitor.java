@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * The automatic failover, run on every node and acting only on the Raft leader: when the master
  * has not renewed its lease for longer than a lease, measured on this node's clock since the last
  * renewal this node applied or since it became leader (whichever is later), it promotes the most
- * up-to-date live node other than the master ({@link Successors#best}). If no candidate answers it does
- * nothing and looks again at the next tick.
+ * up-to-date live node other than the master ({@link Successors#best}). If no candidate answers,
+ * or the promotion fails, it does nothing and asks again after {@link
+ * ConsensusSettings#candidatesRetry()}.
  *
  * <p>Why the new master need not wait out its predecessor's lease: the promotion carries the
  * renewal count {@code n} this node saw lapse, and the state machine refuses it if the count moved
@@ -55,9 +56,9 @@ final class FailoverMonitor {
     private long nextAskNanos;
     private boolean waitingToAsk;
 
-    FailoverMonitor(Duration lease, Duration candidatesRetry, Set<String> members, Candidates candidates, LongSupplier readyLeaderTerm,
-                    Function<Command.Promote, ConsensusState.Applied> promote, LongSupplier clock,
-                    ConsensusState initial) {
+    FailoverMonitor(Duration lease, Duration candidatesRetry, Set<String> members, Candidates candidates,
+                    LongSupplier readyLeaderTerm, Function<Command.Promote, ConsensusState.Applied> promote,
+                    LongSupplier clock, ConsensusState initial) {
         this.leaseNanos = lease.toNanos();
         this.candidatesRetryNanos = candidatesRetry.toNanos();
         this.members = Set.copyOf(members);
@@ -80,8 +81,10 @@ final class FailoverMonitor {
     void tick() {
         try {
             check();
+        } catch (ConsensusException e) {
+            log.warn("consensus: the failover could not promote; it tries again: {}", e.getMessage());
         } catch (RuntimeException e) {
-            log.warn("consensus: the failover check failed; it runs again in a moment", e);
+            log.warn("consensus: the failover check failed; it tries again", e);
         }
     }
 
@@ -105,11 +108,12 @@ final class FailoverMonitor {
         if (waitingToAsk && now - nextAskNanos < 0) {
             return;
         }
+        // Until this attempt succeeds (a failure may also throw), the next one waits.
+        waitingToAsk = true;
+        nextAskNanos = now + candidatesRetryNanos;
         String dead = p.epoch().master();
         Map<String, Long> positions = candidates.positions();
         Optional<String> next = Successors.best(positions, dead, members);
-        waitingToAsk = next.isEmpty();
-        nextAskNanos = now + candidatesRetryNanos;
         if (next.isEmpty()) {
             if (warnedEpoch != p.epoch().epoch()) {
                 warnedEpoch = p.epoch().epoch();
@@ -119,6 +123,7 @@ final class FailoverMonitor {
             return;
         }
         ConsensusState.Applied result = promote.apply(new Command.Promote(next.get(), p.epoch().epoch(), p.renewals()));
+        waitingToAsk = false;
         if (result.accepted()) {
             log.info("consensus: promoted {} to {}: master {} had not renewed its lease for {} ms; positions {}",
                     next.get(), result.state().current(), dead, millis(now - quietSince), positions);

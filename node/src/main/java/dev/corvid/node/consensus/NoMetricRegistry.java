@@ -7,7 +7,7 @@ import org.apache.ratis.metrics.MetricRegistryInfo;
 import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.apache.ratis.metrics.Timekeeper;
 
-/** One Ratis component's metrics for {@link RatisNoMetrics}: counters count (cheaply), timers and gauges are dropped. */
+/** One Ratis component's metrics for {@link RatisNoMetrics}: counters count, timers and gauges are dropped. */
 final class NoMetricRegistry implements RatisMetricRegistry {
 
     private static final Timekeeper.Context NO_TIMING = () -> 0L;

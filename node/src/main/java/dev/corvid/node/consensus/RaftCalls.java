@@ -9,7 +9,10 @@ import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -51,11 +54,25 @@ final class RaftCalls implements AutoCloseable {
         return Codec.state(call(commands, new Command.Query(), requestTimeout));
     }
 
+    /**
+     * Asks the leader to hand the leadership to {@code member} and waits up to {@code timeout}.
+     *
+     * @return whether {@code member} became leader
+     */
+    boolean transferLeadership(String member, Duration timeout) {
+        try {
+            return commands.admin().transferLeadership(RaftPeerId.valueOf(member), timeout.toMillis()).isSuccess();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static byte[] call(RaftClient client, Command command, Duration timeout) {
         Message message = Message.valueOf(ByteString.copyFrom(Codec.command(command)));
         RaftClientReply reply;
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            reply = command instanceof Command.Query ? client.io().sendReadOnly(message) : client.io().send(message);
+            reply = send(client, command, message, deadline);
         } catch (StateMachineException e) {
             // The leader refused to log it: a command this code should never build.
             throw new IllegalArgumentException("the group refused " + command + ": " + e.getMessage(), e);
@@ -70,6 +87,30 @@ final class RaftCalls implements AutoCloseable {
             throw new ConsensusException("the consensus group failed " + command + ": " + reply, reply.getException());
         }
         return reply.getMessage().getContent().toByteArray();
+    }
+
+    /**
+     * The client retries by itself, except while a leader hands its leadership off or steps down:
+     * it throws those at once. The leader refused such a request before logging it, so it is sent
+     * again until the deadline.
+     */
+    private static RaftClientReply send(RaftClient client, Command command, Message message, long deadline)
+            throws IOException {
+        while (true) {
+            try {
+                return command instanceof Command.Query ? client.io().sendReadOnly(message) : client.io().send(message);
+            } catch (TransferLeadershipException | LeaderSteppingDownException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(ConsensusSettings.RETRY_SLEEP.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while the leadership moved");
+                }
+            }
+        }
     }
 
     private static RaftClient client(RaftGroup group, Duration attemptTimeout, Duration totalTimeout) {

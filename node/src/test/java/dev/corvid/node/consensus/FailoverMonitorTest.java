@@ -24,16 +24,20 @@ class FailoverMonitorTest {
     private final List<Command.Promote> sent = new ArrayList<>();
     private final AtomicInteger asked = new AtomicInteger();
     private ConsensusState state = ConsensusState.bootstrap("A");
-    private final FailoverMonitor monitor = new FailoverMonitor(Duration.ofMillis(1_000), Duration.ofMillis(250), MEMBERS,
-            () -> {
-                asked.incrementAndGet();
-                return Map.copyOf(positions);
-            }, leaderTerm::get, p -> {
-                sent.add(p);
-                ConsensusState.Applied a = state.apply(p, MEMBERS);
-                state = a.state();
-                return a;
-            }, now::get, state);
+    private final FailoverMonitor monitor = new FailoverMonitor(Duration.ofMillis(1_000), Duration.ofMillis(250),
+            MEMBERS, this::positions, leaderTerm::get, this::promote, now::get, state);
+
+    private Map<String, Long> positions() {
+        asked.incrementAndGet();
+        return Map.copyOf(positions);
+    }
+
+    private ConsensusState.Applied promote(Command.Promote p) {
+        sent.add(p);
+        ConsensusState.Applied a = state.apply(p, MEMBERS);
+        state = a.state();
+        return a;
+    }
 
     private void advanceMillis(long millis) {
         now.addAndGet(TimeUnit.MILLISECONDS.toNanos(millis));
