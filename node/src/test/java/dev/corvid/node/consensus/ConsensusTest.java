@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.testing.MultiProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Three Ratis servers in this JVM on loopback: promotion, leases, fencing, failover, restart. */
+/**
+ * Three Ratis servers in this JVM on loopback: promotion, leases, fencing, failover, restart. Real
+ * Raft on real ports and files takes about forty seconds here, so it runs with the multi-process
+ * tests in {@code mvn verify}.
+ */
+@MultiProcess
 class ConsensusTest {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
