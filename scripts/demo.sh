@@ -14,8 +14,10 @@ scripts/start-cluster.sh, tells in a few screens, with the Java client:
   2. READ_FROM_ALL_SERVERS spreading sessions over the nodes (reads per node, from their stats);
   3. the replica-etag trap, and forceReadFromMaster() fixing it;
   4. the master killed (scripts/kill-node.sh): reads continue on replicas, writes are refused
-     with the failover behavior named;
-  5. the master back (scripts/restart-node.sh) and writing again.
+     with the failover behavior named, or taken by a replica as a failover write when it allows;
+  5. that replica killed too, the master back (scripts/restart-node.sh) and writing the same document;
+  6. the replica back: it hands its failover write back, the master keeps both versions as a
+     conflict, ConflictException shows them, a DocumentConflictListener resolves it everywhere.
 The tour's code is client/src/test/java/dev/corvid/client/examples/DemoTour.java. The first run
 compiles the client's examples (Maven, quietly). Its documents are demo/...; safe to run again.
 USAGE
@@ -43,9 +45,11 @@ fi
 CP="$ROOT/client/target/test-classes:$ROOT/client/target/classes:$(cat "$CLASSPATH_FILE")"
 
 MASTER=""
+REPLICA=""
 NODES=()
 while IFS=$'\t' read -r name address role _; do
-  if [ "$role" = "master" ]; then MASTER="$name"; NODES=("$name=$address" "${NODES[@]}"); else NODES+=("$name=$address"); fi
+  if [ "$role" = "master" ]; then MASTER="$name"; NODES=("$name=$address" "${NODES[@]}")
+  else NODES+=("$name=$address"); [ -n "$REPLICA" ] || REPLICA="$name"; fi
 done < <(nodes_of "$CONFIG")
 
 chapter() {
@@ -65,9 +69,15 @@ echo "== 4. The master goes down =="
 chapter "4. ... and the client carries on" master-down
 
 echo
-echo "== 5. The master comes back =="
+echo "== 5. The replica that took the failover write goes down; the master comes back =="
+"$ROOT/scripts/kill-node.sh" "$REPLICA" "$CONFIG"
 "$ROOT/scripts/restart-node.sh" "$MASTER" "$CONFIG"
 chapter "5. ... and takes writes again" master-back
+
+echo
+echo "== 6. The replica comes back =="
+"$ROOT/scripts/restart-node.sh" "$REPLICA" "$CONFIG"
+chapter "6. ... its failover write meets the master's: a conflict, kept and resolved" conflict
 
 echo
 admin status --config "$CONFIG" || true

@@ -1,12 +1,17 @@
 package dev.corvid.client.examples;
 
 import dev.corvid.client.ConcurrencyException;
+import dev.corvid.client.ConflictException;
+import dev.corvid.client.ConflictResolution;
+import dev.corvid.client.ConflictedVersion;
 import dev.corvid.client.CorvidException;
+import dev.corvid.client.DocumentConflictListener;
 import dev.corvid.client.DocumentSession;
 import dev.corvid.client.DocumentStore;
 import dev.corvid.client.Etag;
 import dev.corvid.client.FailoverBehavior;
 import dev.corvid.client.ReadScope;
+import dev.corvid.client.SessionOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -26,6 +31,8 @@ import java.util.function.Consumer;
 public final class DemoTour {
 
     private static final String PRODUCT = "demo/products/999";
+    private static final String FAILOVER_NAME = "Renamed on a replica while the master was down";
+    private static final String MASTER_NAME = "Renamed on the master after it came back";
 
     private final DemoNodes nodes;
     private final Path topologyCache;
@@ -54,6 +61,7 @@ public final class DemoTour {
                 case "trap" -> tour.trap();
                 case "master-down" -> tour.masterDown();
                 case "master-back" -> tour.masterBack();
+                case "conflict" -> tour.conflict();
                 default -> {
                     System.err.println("unknown chapter " + args[0]);
                     System.exit(2);
@@ -195,18 +203,75 @@ public final class DemoTour {
         } catch (CorvidException e) {
             out.printf("  FAIL_IMMEDIATELY: load -> %s: %s%n", e.getClass().getSimpleName(), e.getMessage());
         }
-        out.println("  => reads continue on the replicas; writes are refused with the behavior named, so no");
-        out.println("     replica diverges from the master (ALLOW_READS_FROM_SECONDARIES_AND_WRITES_TO_SECONDARIES would accept them).");
+        try (DocumentStore store = store(s -> s.getConventions().setFailoverBehavior(
+                FailoverBehavior.ALLOW_READS_FROM_SECONDARIES_AND_WRITES_TO_SECONDARIES));
+             DocumentSession session = store.openSession()) {
+            Product p = session.load(Product.class, PRODUCT);
+            p.setName(FAILOVER_NAME);
+            session.saveChanges();
+            out.printf("  ALLOW_READS_FROM_SECONDARIES_AND_WRITES_TO_SECONDARIES: saving '%s' -> taken by a replica%n", FAILOVER_NAME);
+            out.println("    as a failover write (marked @failover-write; the replica hands it back once the master is reachable)");
+        } catch (CorvidException e) {
+            out.printf("  UNEXPECTED: the failover write failed: %s: %s%n", e.getClass().getSimpleName(), e.getMessage());
+        }
+        out.println("  => reads continue on the replicas; writes are refused with the behavior named, unless the behavior");
+        out.println("     allows writes to secondaries: then a replica takes them, and nothing it took is ever dropped.");
     }
 
     private void masterBack() throws InterruptedException {
-        out.printf("The master %s is back, with every acknowledged write (its log survived kill -9).%n", nodes.master());
+        out.printf("The master %s is back, with every acknowledged write (its log survived kill -9), while the replica%n",
+                nodes.master());
+        out.println("that took the failover write is still down: the master has not heard of it.");
         try (DocumentStore store = store(s -> { })) {
-            Etag etag = seedProduct(store, "Written after the master came back");
-            out.printf("  a write goes to the master again: %s at etag %s, and the replicas applied it%n", PRODUCT, etag);
-            try (DocumentSession session = store.openSession()) {
-                out.printf("  load -> '%s'%n", session.load(Product.class, PRODUCT).getName());
+            Etag etag = seedProduct(store, MASTER_NAME);
+            out.printf("  a write goes to the master again: %s '%s' at etag %s%n", PRODUCT, MASTER_NAME, etag);
+        }
+    }
+
+    private void conflict() throws InterruptedException {
+        out.println("The replica is back: before it takes the master's changes it hands its failover write back. The");
+        out.println("master changed the document since the version the replica wrote on, so it keeps both: a conflict.");
+        try (DocumentStore store = store(s -> { })) {
+            ConflictException conflict = awaitConflict(store);
+            if (conflict == null) {
+                out.println("  UNEXPECTED: no conflict within 20 s");
+                return;
+            }
+            out.printf("  load %s -> ConflictException, %d versions:%n", PRODUCT, conflict.getVersions().size());
+            for (ConflictedVersion v : conflict.getVersions()) {
+                out.printf("    taken by %s at its etag %s: '%s'%n", v.getNodeName(), v.getEtag(),
+                        v.isDeleted() ? "(deleted)" : v.getBody().path("name").asText());
             }
         }
+        DocumentConflictListener merge = (id, versions) -> {
+            String names = versions.stream().filter(v -> !v.isDeleted()).map(v -> v.getBody().path("name").asText())
+                    .reduce((a, b) -> a + " + " + b).orElse("");
+            ConflictedVersion first = versions.get(0);
+            return ConflictResolution.put(first.getBody().put("name", names), first.getMetadata());
+        };
+        try (DocumentStore store = store(s -> s.registerListener(merge));
+             DocumentSession session = store.openSession()) {
+            Product p = session.load(Product.class, PRODUCT);
+            out.printf("  with a DocumentConflictListener that merges the names, load -> '%s'%n", p.getName());
+            Etag etag = session.advanced().getEtagFor(p);
+            out.printf("  (saved with the conflict's etag, so the conflict ends on every node%s)%n",
+                    nodes.awaitReplicated(etag) ? ", and the replicas applied it" : "");
+        }
+    }
+
+    /** The conflict on {@link #PRODUCT}, once the replica's hand-back made it; null after 20 s without. */
+    private ConflictException awaitConflict(DocumentStore store) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            try (DocumentSession session = store.openSession(new SessionOptions().setForceReadFromMaster(true))) {
+                session.load(Product.class, PRODUCT);
+            } catch (ConflictException e) {
+                return e;
+            } catch (CorvidException e) {
+                // the master may still be starting
+            }
+            Thread.sleep(200); // a demo's poll, not a test's wait
+        }
+        return null;
     }
 }
