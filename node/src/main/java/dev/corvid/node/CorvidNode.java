@@ -3,10 +3,10 @@ package dev.corvid.node;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.Limits;
 import dev.corvid.node.config.NodeConfig;
-import dev.corvid.node.replication.OpenedStreams;
+import dev.corvid.node.cluster.ConsensusMastership;
+import dev.corvid.node.cluster.Mastership;
 import dev.corvid.node.replication.ReplicaApplier;
-import dev.corvid.node.replication.Replicator;
-import dev.corvid.node.replication.WriteConfirmations;
+import dev.corvid.node.replication.ReplicationRole;
 import dev.corvid.node.rpc.NodeServer;
 import dev.corvid.node.storage.LogStorage;
 import dev.corvid.node.storage.Storage;
@@ -40,16 +40,19 @@ public final class CorvidNode implements AutoCloseable {
     private final Storage storage;
     private final NodeServer server;
     private final ReplicaApplier inbound;
-    private final Replicator replicator;
+    private final ReplicationRole replication;
+    /** The Raft-decided master; null when the config's master is static. */
+    private final ConsensusMastership consensus;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private CorvidNode(NodeConfig self, Storage storage, NodeServer server, ReplicaApplier inbound,
-                       Replicator replicator) {
+                       ReplicationRole replication, ConsensusMastership consensus) {
         this.self = self;
         this.storage = storage;
         this.server = server;
         this.inbound = inbound;
-        this.replicator = replicator;
+        this.replication = replication;
+        this.consensus = consensus;
     }
 
     /**
@@ -60,28 +63,32 @@ public final class CorvidNode implements AutoCloseable {
         NodeConfig self = cluster.node(nodeName);
         Storage storage = LogStorage.open(cluster.storage().options(self.dataDirectory(),
                 cluster.limits().maxDocumentBytes()));
-        Replicator replicator = null;
+        ConsensusMastership consensus = null;
+        ReplicationRole replication = null;
         try {
-            // Used only without a secret (loopback only), to ask the master whether it opened a stream.
-            ReplicaApplier inbound = new ReplicaApplier(storage, cluster, self,
-                    () -> NettyChannelBuilder.forTarget(cluster.master().address()).usePlaintext().build());
-            boolean master = self.role() == NodeConfig.Role.MASTER;
-            replicator = master ? new Replicator(storage, cluster, self, CorvidNode::replicationChannel) : null;
+            consensus = cluster.failover().usesConsensus() ? ConsensusMastership.start(cluster, nodeName) : null;
+            Mastership mastership = consensus != null ? consensus : Mastership.fixed(cluster, nodeName);
+            // Used without a secret (loopback only) to ask the master whether it opened a stream, and
+            // to hand failover writes back to it.
+            ReplicaApplier inbound = new ReplicaApplier(storage, cluster, self, mastership,
+                    address -> NettyChannelBuilder.forTarget(address).usePlaintext().build());
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()))
                     // The master's replication channels ping idle streams to notice a replica that vanished.
                     .permitKeepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
                     .permitKeepAliveWithoutCalls(true)
                     // HTTP/2 MAX_CONCURRENT_STREAMS: a client waits for a call to end before it opens more.
                     .maxConcurrentCallsPerConnection(cluster.serving().maxCallsPerConnection());
-            NodeServer server = new NodeServer(builder, storage, cluster, self, master ? replicator : inbound, inbound,
-                    master ? replicator : OpenedStreams.NONE, master ? replicator : WriteConfirmations.NONE).start();
-            if (replicator != null) {
-                replicator.start();
-            }
-            return new CorvidNode(self, storage, server, inbound, replicator);
+            ReplicationRole role = new ReplicationRole(storage, mastership, inbound, CorvidNode::replicationChannel);
+            replication = role;
+            NodeServer server = new NodeServer(builder, storage, cluster, self, role, inbound, role, role, mastership).start();
+            role.start();
+            return new CorvidNode(self, storage, server, inbound, role, consensus);
         } catch (IOException | RuntimeException e) {
-            if (replicator != null) {
-                replicator.close();
+            if (replication != null) {
+                replication.close();
+            }
+            if (consensus != null) {
+                consensus.close();
             }
             storage.close();
             if (e instanceof IOException io) {
@@ -127,11 +134,12 @@ public final class CorvidNode implements AutoCloseable {
             return;
         }
         log.info("node {} stopping", self.name());
-        if (replicator != null) {
-            replicator.close();
-        }
+        replication.close();
         inbound.close();
         server.shutdown(DRAIN);
+        if (consensus != null) {
+            consensus.close();
+        }
         storage.close();
         log.info("node {} stopped", self.name());
     }

@@ -92,6 +92,30 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         if (settings == null) {
             settings = NodeSettings.DEFAULT;
         }
+        if (settings.failover().usesConsensus()) {
+            for (NodeConfig n : nodes) {
+                if (n.consensusPort() == 0) {
+                    throw new ConfigException("\"failover\": \"" + settings.failover().configName() + "\" needs a Raft port on"
+                            + " every node: give node '" + n.name() + "' a \"consensusPort\" (1-65535, not its \"port\")");
+                }
+                if (n.consensusPort() == n.port()) {
+                    throw new ConfigException("node '" + n.name() + "' has the same \"port\" and \"consensusPort\" "
+                            + n.port() + "; give its Raft server a port of its own");
+                }
+            }
+        }
+    }
+
+    /** Who decides which node is master: {@code "failover"}. */
+    public FailoverMode failover() {
+        return settings.failover();
+    }
+
+    /** This cluster as of an epoch whose master is {@code master}: the same nodes, the roles moved. */
+    public ClusterConfig withMaster(String master) {
+        node(master); // throws for a name the config does not have
+        return new ClusterConfig(name, nodes.stream().map(n -> n.withRole(n.name().equals(master)
+                ? NodeConfig.Role.MASTER : NodeConfig.Role.REPLICA)).toList(), secret, settings);
     }
 
     /** A cluster with these settings; a null section keeps its defaults. */
@@ -272,6 +296,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         String dataDir;
         @JsonProperty
         String role;
+        @JsonProperty
+        Integer consensusPort;
 
         NodeConfig toConfig(Path base) {
             if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
@@ -294,8 +320,11 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
                 throw new ConfigException("node '" + name + "' has \"role\": " + (role == null ? "missing" : "'" + role + "'")
                         + "; use \"master\" or \"replica\"");
             }
+            if (consensusPort != null && (consensusPort < 1 || consensusPort > 65535)) {
+                throw new ConfigException("node '" + name + "' needs a \"consensusPort\" from 1 to 65535, has " + consensusPort);
+            }
             Path dir = base.resolve(dataDir).normalize();
-            return new NodeConfig(name, host, port, dir, parsedRole);
+            return new NodeConfig(name, host, port, dir, parsedRole, consensusPort == null ? 0 : consensusPort);
         }
     }
 }

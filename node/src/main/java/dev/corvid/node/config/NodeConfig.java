@@ -9,9 +9,21 @@ import java.nio.file.Path;
  * @param host          the address it listens on, e.g. {@code 127.0.0.1}
  * @param port          the gRPC port (1-65535, or 0 for one chosen by the OS)
  * @param dataDirectory where its storage lives; resolved against the config file's folder
- * @param role          master or replica
+ * @param role          master or replica; with a Raft-decided master ({@link FailoverMode#MANUAL},
+ *                      {@link FailoverMode#AUTOMATIC}) only who is master in the first epoch
+ * @param consensusPort the port of its Raft server, on {@code host}; 0 when the cluster's master is static
  */
-public record NodeConfig(String name, String host, int port, Path dataDirectory, Role role) {
+public record NodeConfig(String name, String host, int port, Path dataDirectory, Role role, int consensusPort) {
+
+    /** A node of a cluster with a static master (no Raft server). */
+    public NodeConfig(String name, String host, int port, Path dataDirectory, Role role) {
+        this(name, host, port, dataDirectory, role, 0);
+    }
+
+    /** This node with {@code role}: the same node in another epoch. */
+    public NodeConfig withRole(Role role) {
+        return new NodeConfig(name, host, port, dataDirectory, role, consensusPort);
+    }
 
     /** What a node does in the cluster. */
     public enum Role {

@@ -30,18 +30,26 @@ package dev.corvid.node.config;
  * @param storage     storage tuning; null means {@link StorageSettings#DEFAULT}
  * @param replication replication timing and batches; null means {@link ReplicationSettings#DEFAULT}
  * @param serving     what one client may hold of a node; null means {@link ServingLimits#DEFAULT}
+ * @param failover    who decides which node is master, the top-level {@code "failover"}; null
+ *                    means {@link FailoverMode#STATIC}
  */
 public record NodeSettings(Limits limits, StorageSettings storage, ReplicationSettings replication,
-                           ServingLimits serving) {
+                           ServingLimits serving, FailoverMode failover) {
 
     public static final NodeSettings DEFAULT = new NodeSettings(Limits.DEFAULT, StorageSettings.DEFAULT,
             ReplicationSettings.DEFAULT, ServingLimits.DEFAULT);
+
+    /** These settings with a static master. */
+    public NodeSettings(Limits limits, StorageSettings storage, ReplicationSettings replication, ServingLimits serving) {
+        this(limits, storage, replication, serving, FailoverMode.STATIC);
+    }
 
     public NodeSettings {
         limits = limits != null ? limits : Limits.DEFAULT;
         storage = storage != null ? storage : StorageSettings.DEFAULT;
         replication = replication != null ? replication : ReplicationSettings.DEFAULT;
         serving = serving != null ? serving : ServingLimits.DEFAULT;
+        failover = failover != null ? failover : FailoverMode.STATIC;
     }
 
     /**

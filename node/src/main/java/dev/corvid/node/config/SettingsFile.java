@@ -19,6 +19,8 @@ class SettingsFile {
     ReplicationModel replication;
     @JsonProperty
     ServingModel serving;
+    @JsonProperty
+    String failover;
 
     /** The settings the file gives, defaults for what it does not. */
     NodeSettings toSettings() {
@@ -26,7 +28,8 @@ class SettingsFile {
                 limits == null ? Limits.DEFAULT : limits.toLimits(),
                 storage == null ? StorageSettings.DEFAULT : storage.toSettings(),
                 replication == null ? ReplicationSettings.DEFAULT : replication.toSettings(),
-                serving == null ? ServingLimits.DEFAULT : serving.toLimits());
+                serving == null ? ServingLimits.DEFAULT : serving.toLimits(),
+                failover == null ? FailoverMode.STATIC : FailoverMode.fromConfig(failover));
     }
 
     private static <T> T or(T value, T otherwise) {

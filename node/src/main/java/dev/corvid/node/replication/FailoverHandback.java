@@ -1,6 +1,7 @@
 package dev.corvid.node.replication;
 
 import com.google.protobuf.ByteString;
+import dev.corvid.node.cluster.Mastership;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.storage.Change;
@@ -64,6 +65,7 @@ final class FailoverHandback implements AutoCloseable {
     private final Storage storage;
     private final ClusterConfig cluster;
     private final NodeConfig self;
+    private final Mastership mastership;
     private final MasterConfirmation master;
     private final Duration callTimeout;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
@@ -80,9 +82,10 @@ final class FailoverHandback implements AutoCloseable {
      * @param master      the channel to the master's configured address
      * @param callTimeout how long the master gets to answer one call
      */
-    FailoverHandback(Storage storage, ClusterConfig cluster, NodeConfig self, MasterConfirmation master,
-                     Duration callTimeout) {
+    FailoverHandback(Storage storage, ClusterConfig cluster, NodeConfig self, Mastership mastership,
+                     MasterConfirmation master, Duration callTimeout) {
         this.storage = storage;
+        this.mastership = mastership;
         this.cluster = cluster;
         this.self = self;
         this.master = master;
@@ -143,7 +146,7 @@ final class FailoverHandback implements AutoCloseable {
             throw e;
         }
         if (!counts.isEmpty()) {
-            log.info("replica {} handed its failover writes back to master {}: {}", self.name(), cluster.master().name(), counts);
+            log.info("replica {} handed its failover writes back to master {}: {}", self.name(), mastership.master().name(), counts);
         }
     }
 
@@ -165,10 +168,10 @@ final class FailoverHandback implements AutoCloseable {
         if (cluster.secret() != null) {
             request.setProof(ByteString.copyFrom(StreamProof.handBack(cluster.secret(), cluster.name(), self.name(), versions)));
         }
-        HandBackResponse response = ReplicationGrpc.newBlockingStub(master.channel())
+        HandBackResponse response = ReplicationGrpc.newBlockingStub(master.channel(mastership.master().address()))
                 .withDeadlineAfter(callTimeout.toNanos(), TimeUnit.NANOSECONDS).handBack(request.build());
         if (response.getOutcomesCount() != marked.size()) {
-            throw new IllegalStateException("master " + cluster.master().name() + " answered " + response.getOutcomesCount()
+            throw new IllegalStateException("master " + mastership.master().name() + " answered " + response.getOutcomesCount()
                     + " outcomes to a hand-back of " + marked.size() + " versions");
         }
         for (int i = 0; i < marked.size(); i++) {
@@ -176,7 +179,7 @@ final class FailoverHandback implements AutoCloseable {
             counts.merge(kind, 1, Integer::sum);
             if (kind == HandBackOutcome.Kind.KEPT_BY_POLICY) {
                 log.warn("failover write of '{}' (etag {}) handed back to master {}: its conflict policy kept the master's"
-                        + " newer version", marked.get(i).id(), marked.get(i).etag(), cluster.master().name());
+                        + " newer version", marked.get(i).id(), marked.get(i).etag(), mastership.master().name());
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.corvid.node.replication;
 
+import dev.corvid.node.cluster.Mastership;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.storage.HandbackOutcome;
@@ -22,9 +23,11 @@ public final class HandbackReceiver {
     private final Storage storage;
     private final ClusterConfig cluster;
     private final NodeConfig self;
+    private final Mastership mastership;
 
-    public HandbackReceiver(Storage storage, ClusterConfig cluster, NodeConfig self) {
+    public HandbackReceiver(Storage storage, ClusterConfig cluster, NodeConfig self, Mastership mastership) {
         this.storage = storage;
+        this.mastership = mastership;
         this.cluster = cluster;
         this.self = self;
     }
@@ -42,11 +45,11 @@ public final class HandbackReceiver {
      */
     public CompletableFuture<List<HandbackOutcome>> receive(String clusterName, String replica, List<HandedBack> versions,
                                                             byte[] signed, byte[] proof) {
-        NodeConfig master = cluster.master();
-        if (self.role() != NodeConfig.Role.MASTER) {
+        NodeConfig master = mastership.master();
+        if (!mastership.isMaster()) {
             throw new NotMasterException(self.name(), master.name(), master.address());
         }
-        if (!cluster.name().equals(clusterName) || cluster.replicas().stream().noneMatch(n -> n.name().equals(replica))) {
+        if (!cluster.name().equals(clusterName) || replica.equals(self.name()) || cluster.find(replica).isEmpty()) {
             throw refused("'" + replica + "' of cluster '" + clusterName + "' is not a replica of cluster '" + cluster.name() + "'");
         }
         if (cluster.secret() != null && !StreamProof.verifyHandBack(cluster.secret(), clusterName, replica, signed, proof)) {

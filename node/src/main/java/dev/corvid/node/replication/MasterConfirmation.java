@@ -7,9 +7,11 @@ import dev.corvid.proto.ReplicationGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * A replica's question to its master, at the master's configured address, in a cluster without a
@@ -18,23 +20,27 @@ import java.util.function.Supplier;
  */
 final class MasterConfirmation implements AutoCloseable {
 
-    private final Supplier<ManagedChannel> opener;
+    private final Function<String, ManagedChannel> opener;
     private final Duration deadline;
-    private ManagedChannel channel; // guarded by this
+    /** host:port to channel, one per master this replica has had. Guarded by this. */
+    private final Map<String, ManagedChannel> channels = new HashMap<>();
     private boolean closed; // guarded by this
 
-    /** @param deadline how long the master gets to answer ({@code replication.confirmStreamTimeoutMillis}) */
-    MasterConfirmation(Supplier<ManagedChannel> opener, Duration deadline) {
+    /**
+     * @param opener   opens a channel to a master's address
+     * @param deadline how long the master gets to answer ({@code replication.confirmStreamTimeoutMillis})
+     */
+    MasterConfirmation(Function<String, ManagedChannel> opener, Duration deadline) {
         this.opener = opener;
         this.deadline = deadline;
     }
 
-    /** Completes with the master's answer, or exceptionally when it could not be asked. */
-    CompletableFuture<Boolean> opened(ByteString streamId, String replicaName) {
+    /** Completes with the answer of the master at {@code master}, or exceptionally when it could not be asked. */
+    CompletableFuture<Boolean> opened(String master, ByteString streamId, String replicaName) {
         CompletableFuture<Boolean> answer = new CompletableFuture<>();
         ManagedChannel ch;
         try {
-            ch = channel();
+            ch = channel(master);
         } catch (RuntimeException e) {
             answer.completeExceptionally(e);
             return answer;
@@ -60,22 +66,17 @@ final class MasterConfirmation implements AutoCloseable {
         return answer;
     }
 
-    /** The channel to the master, opened on first use; also the hand-back's ({@link FailoverHandback}). */
-    synchronized ManagedChannel channel() {
+    /** The channel to the master at {@code address}, opened on first use; also the hand-back's ({@link FailoverHandback}). */
+    synchronized ManagedChannel channel(String address) {
         if (closed) {
             throw new IllegalStateException("the node is stopping");
         }
-        if (channel == null) {
-            channel = opener.get();
-        }
-        return channel;
+        return channels.computeIfAbsent(address, opener);
     }
 
     @Override
     public synchronized void close() {
         closed = true;
-        if (channel != null) {
-            channel.shutdownNow();
-        }
+        channels.values().forEach(ManagedChannel::shutdownNow);
     }
 }

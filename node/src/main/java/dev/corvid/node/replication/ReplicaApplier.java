@@ -1,5 +1,6 @@
 package dev.corvid.node.replication;
 
+import dev.corvid.node.cluster.Mastership;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.storage.Change;
@@ -13,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,8 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
     private final Storage storage;
     private final ClusterConfig cluster;
     private final NodeConfig self;
+    /** Who is master now; a stream is taken only from it. */
+    private final Mastership mastership;
     private final MasterLiveness liveness;
     private final MasterConfirmation confirmation;
     /** Hands this replica's failover writes back to the master before a stream's batches apply. */
@@ -56,12 +60,24 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
      *                      a secret to confirm a stream; closed with the applier
      */
     public ReplicaApplier(Storage storage, ClusterConfig cluster, NodeConfig self, Supplier<ManagedChannel> masterChannel) {
+        this(storage, cluster, self, Mastership.fixed(cluster, self.name()), address -> masterChannel.get());
+    }
+
+    /**
+     * @param mastership    who is master now: the only node a stream is taken from
+     * @param masterChannel opens a channel to a master's address, used without a secret to confirm
+     *                      a stream and to hand failover writes back; closed with the applier
+     */
+    public ReplicaApplier(Storage storage, ClusterConfig cluster, NodeConfig self, Mastership mastership,
+                          Function<String, ManagedChannel> masterChannel) {
         this.storage = storage;
         this.cluster = cluster;
         this.self = self;
+        this.mastership = mastership;
         this.liveness = new MasterLiveness(cluster.replication().masterTimeout(), System::nanoTime);
         this.confirmation = new MasterConfirmation(masterChannel, cluster.replication().confirmStreamTimeout());
-        this.handback = new FailoverHandback(storage, cluster, self, confirmation, cluster.replication().confirmStreamTimeout());
+        this.handback = new FailoverHandback(storage, cluster, self, mastership, confirmation,
+                cluster.replication().confirmStreamTimeout());
     }
 
     /**
@@ -95,9 +111,10 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
      * @throws StorageUnavailableException when the node is stopping
      */
     public Session open(Handshake handshake, String peer, Consumer<RuntimeException> abort) {
-        NodeConfig master = cluster.master();
-        if (self.role() == NodeConfig.Role.MASTER) {
-            throw refused(handshake, peer, "node '" + self.name() + "' is the master; it takes no replication stream");
+        NodeConfig master = mastership.master();
+        if (mastership.isMaster()) {
+            throw refused(handshake, peer, "node '" + self.name() + "' is the master of epoch " + mastership.epoch()
+                    + "; it takes no replication stream");
         }
         if (!cluster.name().equals(handshake.cluster())) {
             throw refused(handshake, peer, "the stream is for cluster '" + handshake.cluster() + "', this node is in '"
@@ -105,7 +122,7 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
         }
         if (!master.name().equals(handshake.masterName())) {
             throw refused(handshake, peer, "the stream comes from '" + handshake.masterName() + "', but the master of cluster '"
-                    + cluster.name() + "' is '" + master.name() + "'");
+                    + cluster.name() + "' is '" + master.name() + "' (epoch " + mastership.epoch() + ")");
         }
         if (!self.name().equals(handshake.replicaName())) {
             throw refused(handshake, peer, "the stream is meant for '" + handshake.replicaName() + "', this node is '"
@@ -141,14 +158,29 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
 
     @Override
     public Optional<ReplicaProgress> progress(String replica) {
-        if (!replica.equals(self.name()) || self.role() != NodeConfig.Role.REPLICA) {
+        if (!replica.equals(self.name()) || mastership.isMaster()) {
             return Optional.empty();
         }
-        Etag last = storage.lastAppliedFrom(cluster.master().name());
+        Etag last = storage.lastAppliedFrom(mastership.master().name());
         Optional<Etag> applied = Optional.of(last == null ? Etag.EMPTY : last);
         boolean connected = liveness.reachable() && sessions.stream().anyMatch(Session::accepted);
         String why = diverged;
         return Optional.of(why == null ? ReplicaProgress.known(connected, applied) : ReplicaProgress.diverged(false, applied, why));
+    }
+
+    /**
+     * The master changed: ends the streams of any other node, so only the new master feeds this
+     * replica (its streams are refused from now on, see {@link #open}).
+     */
+    public void masterChanged(ClusterConfig view) {
+        String master = view.master().name();
+        for (Session s : sessions) {
+            if (!s.handshake.masterName().equals(master)) {
+                s.end();
+                s.abort.accept(new ReplicationRefusedException("replication refused by '" + self.name() + "': '"
+                        + s.handshake.masterName() + "' is no longer the master; '" + master + "' is"));
+            }
+        }
     }
 
     /** Refuses new streams and aborts the open ones, so the server can drain at once. */
@@ -226,8 +258,8 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
                 return CompletableFuture.failedFuture(reject(new ReplicationRefusedException("replication refused by '"
                         + self.name() + "': cluster '" + cluster.name() + "' has a secret; the stream must answer the challenge")));
             }
-            NodeConfig master = cluster.master();
-            return confirmation.opened(handshake.streamId(), self.name()).handle((opened, error) -> {
+            NodeConfig master = cluster.node(handshake.masterName());
+            return confirmation.opened(master.address(), handshake.streamId(), self.name()).handle((opened, error) -> {
                 if (error != null) {
                     throw reject(new ReplicationRefusedException("replication refused by '" + self.name() + "': could not ask"
                             + " master '" + master.name() + "' at " + master.address() + " whether it opened this stream: " + error));

@@ -1,7 +1,8 @@
 package dev.corvid.node.replication;
 
-import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.cluster.Mastership;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.storage.StorageUnavailableException;
 
 /**
  * Whether this node takes a client write now, as its role decides: the master takes every write;
@@ -23,14 +24,17 @@ public final class WriteAdmission {
         AS_FAILOVER
     }
 
-    private final ClusterConfig cluster;
     private final NodeConfig self;
+    private final Mastership mastership;
     private final ReplicaApplier inbound;
 
-    /** @param inbound on a replica, knows whether the master is reachable (unused on the master) */
-    public WriteAdmission(ClusterConfig cluster, NodeConfig self, ReplicaApplier inbound) {
-        this.cluster = cluster;
+    /**
+     * @param mastership who is master now, and whether it may acknowledge
+     * @param inbound    on a replica, knows whether the master is reachable (unused on the master)
+     */
+    public WriteAdmission(NodeConfig self, Mastership mastership, ReplicaApplier inbound) {
         this.self = self;
+        this.mastership = mastership;
         this.inbound = inbound;
     }
 
@@ -43,14 +47,15 @@ public final class WriteAdmission {
      *                            the replica knows)
      */
     public Admitted admit(boolean failoverWrite) {
-        if (self.role() == NodeConfig.Role.MASTER) {
+        if (mastership.isMaster()) {
+            requireLease();
             return Admitted.AS_MASTER;
         }
         if (!failoverWrite) {
             throw notMaster();
         }
         if (!inbound.enterFailoverWrite()) {
-            NodeConfig master = cluster.master();
+            NodeConfig master = mastership.master();
             throw new NotMasterException(self.name(), master.name(), master.address(), inbound.masterContact());
         }
         return Admitted.AS_FAILOVER;
@@ -72,13 +77,26 @@ public final class WriteAdmission {
      * @throws NotMasterException on a replica
      */
     public void requireMaster() {
-        if (self.role() != NodeConfig.Role.MASTER) {
+        if (!mastership.isMaster()) {
             throw notMaster();
+        }
+        requireLease();
+    }
+
+    /**
+     * A master takes writes only while it may acknowledge them: with a Raft-decided master, while it
+     * holds its epoch's lease, and not before the previous master's has surely run out.
+     */
+    private void requireLease() {
+        if (!mastership.mayAcknowledge()) {
+            throw new StorageUnavailableException("node '" + self.name() + "' is master of epoch " + mastership.epoch()
+                    + " but holds no lease to acknowledge writes now (it is taking over, or was cut off from the"
+                    + " majority); try again in a moment");
         }
     }
 
     private NotMasterException notMaster() {
-        NodeConfig master = cluster.master();
+        NodeConfig master = mastership.master();
         return new NotMasterException(self.name(), master.name(), master.address());
     }
 }

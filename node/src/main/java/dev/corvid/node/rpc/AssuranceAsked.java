@@ -29,7 +29,7 @@ record AssuranceAsked(int replicas, Duration timeout) {
             return NONE;
         }
         WriteAssurance a = options.getAssurance();
-        int available = cluster.replicas().size();
+        int available = cluster.nodes().size() - 1; // every node but the master, whichever it is
         if (a.getReplicas() < 0) {
             throw new BadRequestException("write assurance asks for " + a.getReplicas() + " replicas; ask for 0 or more");
         }

@@ -1,5 +1,6 @@
 package dev.corvid.node.rpc;
 
+import dev.corvid.node.cluster.Mastership;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.ServingLimits;
@@ -87,6 +88,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     private final WriteAdmission admission;
     /** Waits for replicas to confirm a write that asks for write assurance. */
     private final WriteConfirmations confirmations;
+    /** Who is master now: roles, topology and stats follow it, not the config's roles. */
+    private final Mastership mastership;
     private final Executor blocking;
     private final NodeHealth health;
     private final Executor control;
@@ -111,9 +114,10 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
      */
     DocumentService(Storage storage, ClusterConfig cluster, NodeConfig self, NodeCounters counters,
                     Supplier<String> address, ReplicationStatus replication, WriteAdmission admission,
-                    WriteConfirmations confirmations, Executor blocking, Executor control,
+                    WriteConfirmations confirmations, Mastership mastership, Executor blocking, Executor control,
                     ScheduledExecutorService timer, NodeHealth health) {
         this.confirmations = confirmations;
+        this.mastership = mastership;
         this.blocking = blocking;
         this.admission = admission;
         this.health = health;
@@ -273,7 +277,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         boolean submitted = false;
         try {
             done = storage.writeAsync(batch.apply(failover
-                    ? WriteBatch.failoverBuilder(storage.lastAppliedFrom(cluster.master().name())) : WriteBatch.builder()));
+                    ? WriteBatch.failoverBuilder(storage.lastAppliedFrom(mastership.master().name())) : WriteBatch.builder()));
             submitted = true;
         } catch (RuntimeException e) {
             out.onError(Errors.toStatus(e));
@@ -306,6 +310,11 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         });
     }
 
+    /** This node's role in the current epoch. */
+    private NodeConfig.Role role() {
+        return mastership.isMaster() ? NodeConfig.Role.MASTER : NodeConfig.Role.REPLICA;
+    }
+
     private static void answer(StreamObserver<WriteResponse> out, WriteResponse response) {
         out.onNext(response);
         out.onCompleted();
@@ -334,13 +343,15 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     @Override
     public void topology(TopologyRequest request, StreamObserver<ClusterTopology> out) {
         offload(control, out, () -> {
-            NodeConfig master = cluster.master();
+            ClusterConfig view = mastership.view();
+            NodeConfig master = view.master();
             ClusterTopology.Builder topology = ClusterTopology.newBuilder()
                     .setCluster(cluster.name())
                     .setMaster(ClusterNode.newBuilder().setName(master.name()).setAddress(master.address()))
                     .setAnsweredBy(self.name())
-                    .setLimits(wireLimits);
-            cluster.replicas().forEach(r -> topology.addReplicas(Messages.replicaStatus(r, replication.progress(r.name()))));
+                    .setLimits(wireLimits)
+                    .setEpoch(mastership.epoch());
+            view.replicas().forEach(r -> topology.addReplicas(Messages.replicaStatus(r, replication.progress(r.name()))));
             return topology.build();
         });
     }
@@ -350,7 +361,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         offload(control, out, () -> {
             Etag last = storage.lastEtag();
             NodeStats.Builder stats = NodeStats.newBuilder();
-            for (NodeConfig r : cluster.replicas()) {
+            for (NodeConfig r : mastership.view().replicas()) {
                 Optional<ReplicaProgress> progress = replication.progress(r.name());
                 if (progress.isPresent()) {
                     stats.addReplicas(Messages.replicaStatus(r, progress));
@@ -360,7 +371,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                     .ifPresent(e -> stats.setLastAppliedMasterEtag(Messages.reported(e)));
             return stats
                     .setNodeName(self.name())
-                    .setRole(self.role().wireName())
+                    .setRole(role().wireName())
+                    .setEpoch(mastership.epoch())
                     .setNodeTag(Etag.nodeTagText(storage.nodeTag()))
                     .setDocumentCount(storage.documentCount())
                     .setLastEtag(Messages.reported(last))
@@ -397,11 +409,11 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         }
         new DigestStream((ServerCallStreamObserver<DigestPage>) observer, blocking, timer, serving.readerStallMillis(),
                 () -> {
-                    ContentScan scan = storage.contentScan(self.role() == NodeConfig.Role.REPLICA ? cluster.master().name() : null);
+                    ContentScan scan = storage.contentScan(mastership.isMaster() ? null : mastership.master().name());
                     counters.read();
                     return scan;
                 },
-                scan -> Messages.snapshot(self, scan), pageSize, digests::decrementAndGet).start();
+                scan -> Messages.snapshot(self.withRole(role()), scan), pageSize, digests::decrementAndGet).start();
     }
 
     /** Runs {@code call} on {@code executor}; a full executor answers UNAVAILABLE. */

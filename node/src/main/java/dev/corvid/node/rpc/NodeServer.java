@@ -1,5 +1,6 @@
 package dev.corvid.node.rpc;
 
+import dev.corvid.node.cluster.Mastership;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.ServingLimits;
@@ -67,6 +68,13 @@ public final class NodeServer {
     public NodeServer(ServerBuilder<?> builder, Storage storage, ClusterConfig cluster, NodeConfig self,
                       ReplicationStatus replication, ReplicaApplier inbound, OpenedStreams opened,
                       WriteConfirmations confirmations) {
+        this(builder, storage, cluster, self, replication, inbound, opened, confirmations, Mastership.fixed(cluster, self.name()));
+    }
+
+    /** @param mastership who is master now (the config's master, or the Raft group's) */
+    public NodeServer(ServerBuilder<?> builder, Storage storage, ClusterConfig cluster, NodeConfig self,
+                      ReplicationStatus replication, ReplicaApplier inbound, OpenedStreams opened,
+                      WriteConfirmations confirmations, Mastership mastership) {
         this.self = self;
         this.address = self.address();
         NodeCounters counters = new NodeCounters();
@@ -76,7 +84,7 @@ public final class NodeServer {
         this.timer = new ScheduledThreadPoolExecutor(1, daemon("corvid-reader-watch-"));
         timer.setRemoveOnCancelPolicy(true); // a stream's check is cancelled each time it ends
         this.documents = new DocumentService(storage, cluster, self, counters, () -> address, replication,
-                new WriteAdmission(cluster, self, inbound), confirmations, blocking, control, timer, health);
+                new WriteAdmission(self, mastership, inbound), confirmations, mastership, blocking, control, timer, health);
         storage.addFailureListener(cause -> {
             log.error("node {} is NOT_SERVING: its storage takes no more writes ({})", self.name(), cause.toString());
             health.notServing("storage stopped after a failed disk write: " + cause);
@@ -86,7 +94,7 @@ public final class NodeServer {
                 .maxInboundMessageSize(cluster.limits().maxRequestBytes())
                 .addService(RequestParsing.refuseMalformed(StreamReset.install(documents.bindService())))
                 .addService(ServerInterceptors.intercept(RequestParsing.refuseMalformed(
-                        new ReplicationService(inbound, opened, new HandbackReceiver(storage, cluster, self), serving)
+                        new ReplicationService(inbound, opened, new HandbackReceiver(storage, cluster, self, mastership), serving)
                                 .bindService()), new PeerAddress()))
                 .addService(health.manager().getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())

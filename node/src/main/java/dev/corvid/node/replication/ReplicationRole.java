@@ -1,0 +1,98 @@
+package dev.corvid.node.replication;
+
+import com.google.protobuf.ByteString;
+import dev.corvid.node.cluster.Mastership;
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.Storage;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What this node does in replication in the current epoch: while it is master it pushes its
+ * changes to every other node (a {@link Replicator} of that epoch's view); otherwise it applies the
+ * master's ({@link ReplicaApplier}). Follows {@link Mastership}: a node promoted starts pushing, a
+ * node that lost mastership stops, and the streams of a former master are ended on each replica.
+ * Stats, topology, stream confirmations and write assurance go to whichever side is current.
+ */
+public final class ReplicationRole implements ReplicationStatus, OpenedStreams, WriteConfirmations, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicationRole.class);
+
+    private final Storage storage;
+    private final String self;
+    private final ReplicaApplier inbound;
+    private final Function<NodeConfig, ManagedChannel> channels;
+    private final Mastership mastership;
+    /** The replicator of the epoch in which this node is master; null while it is not. Guarded by this. */
+    private volatile Replicator pushing;
+    private boolean closed; // guarded by this
+
+    /** @param channels opens the master's channel to a replica */
+    public ReplicationRole(Storage storage, Mastership mastership, ReplicaApplier inbound,
+                           Function<NodeConfig, ManagedChannel> channels) {
+        this.storage = storage;
+        this.self = mastership.self();
+        this.inbound = inbound;
+        this.channels = channels;
+        this.mastership = mastership;
+    }
+
+    /** Takes up this node's role of the current epoch, and every later one; call once the node serves. */
+    public ReplicationRole start() {
+        mastership.addListener(this::masterChanged);
+        masterChanged(mastership.view());
+        return this;
+    }
+
+    /** The master changed (or the node starts): push if this node is master now, else stop pushing. */
+    public synchronized void masterChanged(ClusterConfig view) {
+        if (closed) {
+            return;
+        }
+        boolean master = view.master().name().equals(self);
+        if (master && pushing == null) {
+            log.info("node {} is master: it pushes its changes to {}", self, view.replicas().stream().map(NodeConfig::name).toList());
+            pushing = new Replicator(storage, view, view.node(self), channels).start();
+        } else if (!master && pushing != null) {
+            log.info("node {} is no longer master ({} is): it stops pushing", self, view.master().name());
+            pushing.close();
+            pushing = null;
+        }
+        inbound.masterChanged(view);
+    }
+
+    @Override
+    public Optional<ReplicaProgress> progress(String replica) {
+        Replicator r = pushing;
+        return r != null ? r.progress(replica) : inbound.progress(replica);
+    }
+
+    @Override
+    public boolean confirm(String replicaName, ByteString streamId) {
+        Replicator r = pushing;
+        return r != null && r.confirm(replicaName, streamId);
+    }
+
+    @Override
+    public CompletableFuture<Confirmation> await(Etag etag, int replicas, Duration wait) {
+        Replicator r = pushing;
+        return r != null ? r.await(etag, replicas, wait) : WriteConfirmations.NONE.await(etag, replicas, wait);
+    }
+
+    /** Stops pushing; call before closing storage. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (pushing != null) {
+            pushing.close();
+            pushing = null;
+        }
+    }
+}
