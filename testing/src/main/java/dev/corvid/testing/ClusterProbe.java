@@ -110,11 +110,31 @@ public final class ClusterProbe implements AutoCloseable {
      * @throws ConditionTimeoutException when they have not within {@code deadline}
      */
     public void awaitReplicasCaughtUp(Duration deadline) {
-        NodeProbe master = node(master());
-        await("replicas caught up with the master " + master)
+        await("replicas caught up with the master")
                 .atMost(deadline).pollInSameThread().pollDelay(Duration.ZERO).pollInterval(POLL).ignoreExceptions()
-                .until(() -> master.topology().getReplicasList().stream()
+                .until(() -> node(currentMaster()).topology().getReplicasList().stream()
                         .allMatch(r -> r.getConnected() && r.hasChangesBehind() && r.getChangesBehind() == 0));
+    }
+
+    /**
+     * The master of the newest epoch any answering node names (with a Raft-decided master it moves
+     * with each promotion); the first node when none answers.
+     */
+    public String currentMaster() {
+        String best = master();
+        long bestEpoch = -1;
+        for (String name : nodes()) {
+            try {
+                dev.corvid.proto.ClusterTopology t = node(name).topology();
+                if (t.getEpoch() > bestEpoch && nodes.containsKey(t.getMaster().getName())) {
+                    bestEpoch = t.getEpoch();
+                    best = t.getMaster().getName();
+                }
+            } catch (RuntimeException e) {
+                // down: ask the next
+            }
+        }
+        return best;
     }
 
     @Override

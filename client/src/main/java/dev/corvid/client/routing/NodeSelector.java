@@ -94,6 +94,28 @@ public final class NodeSelector {
         });
     }
 
+    /**
+     * Makes {@code master} the master, when it is another node and {@code epoch} is newer than the
+     * topology's (or either epoch is unknown, as when a node refuses a write naming its master): a
+     * promotion the client learned of. Its failure mark, if any, is cleared: it just answered.
+     *
+     * @return whether the master changed
+     */
+    boolean adoptMaster(String master, long epoch) {
+        State before = state.get();
+        State after = state.updateAndGet(s -> {
+            Topology t = s.topology();
+            boolean newer = epoch == 0 || t.epoch() == 0 || epoch > t.epoch();
+            if (t.master().equals(master) || !newer) {
+                return s;
+            }
+            Set<String> failed = new HashSet<>(s.failed());
+            failed.remove(master);
+            return new State(t.withMaster(master, epoch), failed);
+        });
+        return !after.topology().master().equals(before.topology().master());
+    }
+
     /** Replaces the topology, keeping the failure marks of the nodes still in it. */
     void updateTopology(Topology topology) {
         state.updateAndGet(s -> {

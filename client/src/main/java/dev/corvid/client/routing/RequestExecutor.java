@@ -3,8 +3,10 @@ package dev.corvid.client.routing;
 import dev.corvid.client.CorvidException;
 import dev.corvid.client.MasterUnavailableException;
 import dev.corvid.client.NodeUnreachableException;
+import dev.corvid.client.NotMasterException;
 import dev.corvid.client.transport.CallFailedException;
 import dev.corvid.client.transport.Connections;
+import dev.corvid.proto.ClusterTopology;
 import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -111,7 +113,58 @@ public final class RequestExecutor {
         throw first;
     }
 
+    /**
+     * A write, following a promotion: when the node taken for master refuses it naming another
+     * master, or does not answer while another node names a newer epoch's master, the client takes
+     * that node for master and sends the write once more there. Both retries are safe: a refused
+     * write was not applied, and one to an unreachable master is retried only when provably unsent.
+     */
     private <R> R write(NodeSelector.State state, String operation, long timeout, NodeCall<R> call) {
+        try {
+            return writeOnce(state, operation, timeout, call);
+        } catch (NotMasterException e) {
+            if (e.getMasterAddress() != null && !e.getMasterAddress().isEmpty()
+                    && selector.adoptMaster(e.getMasterAddress(), 0)) {
+                return writeOnce(selector.state(), operation, timeout, call);
+            }
+            throw e;
+        } catch (MasterUnavailableException e) {
+            if (discoverMaster(state)) {
+                return writeOnce(selector.state(), operation, timeout, call);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Asks the other nodes whether a newer epoch has another master (its promotion), and takes the
+     * newest such one for master. Each node gets {@link #DISCOVERY_TIMEOUT}.
+     *
+     * @return whether the master changed
+     */
+    private boolean discoverMaster(NodeSelector.State state) {
+        String best = null;
+        long bestEpoch = state.topology().epoch();
+        for (String address : state.topology().replicas()) {
+            try {
+                ClusterTopology t = connections.to(address).topology(
+                        Deadline.after(DISCOVERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+                String master = t.getMaster().getAddress();
+                if (t.getEpoch() > bestEpoch && !master.isEmpty() && !master.equals(state.topology().master())) {
+                    best = master;
+                    bestEpoch = t.getEpoch();
+                }
+            } catch (RuntimeException e) {
+                // down too: ask the next
+            }
+        }
+        return best != null && selector.adoptMaster(best, bestEpoch);
+    }
+
+    /** How long a node gets to say who is master, when the master did not answer a write. */
+    private static final Duration DISCOVERY_TIMEOUT = Duration.ofMillis(500);
+
+    private <R> R writeOnce(NodeSelector.State state, String operation, long timeout, NodeCall<R> call) {
         String master = state.topology().master();
         List<String> replicas = selector.replicaWritePlan(state);
         List<String> plan = new ArrayList<>();

@@ -52,8 +52,12 @@ public final class ConsistencyCheck {
         this.catchUp = catchUp;
     }
 
-    /** Checks every replica of {@code cluster} against its master, waiting up to {@code catchUp} for each. */
-    public static ConsistencyReport run(ClusterConfig cluster, Duration catchUp) throws InterruptedException {
+    /**
+     * Checks every replica of {@code config} against its current master (the config's, or with a
+     * Raft-decided master the one of the newest epoch a node names), waiting up to {@code catchUp} for each.
+     */
+    public static ConsistencyReport run(ClusterConfig config, Duration catchUp) throws InterruptedException {
+        ClusterConfig cluster = CurrentMaster.view(config);
         ConsistencyCheck check = new ConsistencyCheck(cluster.master(), catchUp);
         ManagedChannel masterChannel = Admin.channel(cluster.master().address());
         try {

@@ -33,11 +33,17 @@ final class StatusTable extends Admin.ConfigCommand {
 
     @Override
     public Integer call() {
-        ClusterConfig cluster = cluster();
+        CurrentMaster.Current current = CurrentMaster.current(cluster());
+        ClusterConfig cluster = current.view();
         Map<String, Optional<NodeStats>> stats = new LinkedHashMap<>();
         cluster.nodes().forEach(n -> stats.put(n.name(), stats(n)));
         Optional<NodeStats> master = stats.get(cluster.master().name());
         PrintStream out = System.out;
+        if (cluster.failover().usesConsensus()) {
+            out.printf("cluster %s: epoch %s, master %s (failover %s)%n", cluster.name(),
+                    current.epoch() == 0 ? "unknown" : Long.toString(current.epoch()), cluster.master().name(),
+                    cluster.failover().configName());
+        }
         out.printf(FORMAT, "NODE", "ROLE", "ADDRESS", "DOCUMENTS", "LAST ETAG", "REPLICATION LAG", "STATE");
         int down = 0;
         Map<String, String> diverged = new LinkedHashMap<>();

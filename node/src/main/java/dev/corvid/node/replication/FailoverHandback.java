@@ -109,12 +109,93 @@ final class FailoverHandback implements AutoCloseable {
         submitting.decrementAndGet();
     }
 
-    /** Hands back every failover write not handed back yet; completes once the master answered them all. */
-    CompletableFuture<Void> run() {
-        if (!maybePending && submitting.get() == 0) {
+    /**
+     * Hands back every failover write not handed back yet and, when the master took over from
+     * another ({@code takeover}), what this node holds of that other master beyond the fork point;
+     * completes once the master answered them all.
+     */
+    CompletableFuture<Void> run(Takeover takeover) {
+        boolean rejoin = needsRejoin(takeover);
+        if (!rejoin && !maybePending && submitting.get() == 0) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.runAsync(this::handBackAll, runner);
+        return CompletableFuture.runAsync(() -> {
+            if (rejoin) {
+                rejoin(takeover);
+            }
+            handBackAll();
+        }, runner);
+    }
+
+    /** Progress record: the epoch (in the change counter) whose master this node last handed its fork tail to. */
+    static final String REJOINED = "@rejoined-epoch";
+
+    private boolean needsRejoin(Takeover t) {
+        if (t.fork() == null) {
+            return false;
+        }
+        Etag done = storage.lastAppliedFrom(REJOINED);
+        return done == null || done.change() != t.epoch();
+    }
+
+    /**
+     * What this node holds of the previous master beyond the fork point, handed to the new master
+     * based on its takeover etag, so none of those acknowledged writes is dropped when this node
+     * re-syncs from the new master: the previous master's own writes after the fork when this node
+     * was it, or, on a replica that had applied further than the new master, the versions it has
+     * from the previous master after the fork. (Deletes among the latter leave no metadata to tell
+     * where they came from, and are not handed back.)
+     */
+    private void rejoin(Takeover t) {
+        Etag fork = t.fork();
+        Map<HandBackOutcome.Kind, Integer> counts = new EnumMap<>(HandBackOutcome.Kind.class);
+        if (fork.nodeTag() == storage.nodeTag()) {
+            Etag from = fork;
+            List<Change> page;
+            while (!(page = storage.changesAfter(from, SCAN_PAGE)).isEmpty()) {
+                send(page, t.takeoverEtag(), counts);
+                from = page.get(page.size() - 1).etag();
+            }
+        } else if (aheadOf(fork)) {
+            Etag from = Etag.EMPTY;
+            List<Change> page;
+            while (!(page = storage.changesAfter(from, SCAN_PAGE)).isEmpty()) {
+                List<Change> beyond = page.stream().filter(c -> !c.deleted() && sourceAfter(c, fork)).toList();
+                if (!beyond.isEmpty()) {
+                    send(beyond, t.takeoverEtag(), counts);
+                }
+                from = page.get(page.size() - 1).etag();
+            }
+        }
+        storage.recordProgressAsync(REJOINED, Etag.fromLongs(0, t.epoch())).join();
+        if (!counts.isEmpty()) {
+            log.info("node {} handed what it held beyond the fork point {} to master {} ({}): {}", self.name(), fork,
+                    mastership.master().name(), t, counts);
+        }
+    }
+
+    /** Whether this node applied some source's feed beyond {@code fork} (same node tag, later etag). */
+    private boolean aheadOf(Etag fork) {
+        for (NodeConfig n : cluster.nodes()) {
+            Etag applied = storage.lastAppliedFrom(n.name());
+            if (applied != null && applied.nodeTag() == fork.nodeTag() && applied.compareTo(fork) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean sourceAfter(Change c, Etag fork) {
+        try {
+            String text = JsonRules.MAPPER.readTree(c.metadataJson().newInput()).path(MetadataKeys.SOURCE_ETAG).asText("");
+            if (text.isEmpty()) {
+                return false;
+            }
+            Etag source = Etag.parse(text);
+            return source.nodeTag() == fork.nodeTag() && source.compareTo(fork) > 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private void handBackAll() {
@@ -136,7 +217,7 @@ final class FailoverHandback implements AutoCloseable {
                 }
                 List<Change> marked = page.stream().filter(FailoverHandback::isFailoverWrite).toList();
                 if (!marked.isEmpty()) {
-                    send(marked, counts);
+                    send(marked, null, counts);
                 }
                 from = page.get(page.size() - 1).etag();
                 storage.recordProgressAsync(PROGRESS, from).join();
@@ -150,15 +231,21 @@ final class FailoverHandback implements AutoCloseable {
         }
     }
 
-    private void send(List<Change> marked, Map<HandBackOutcome.Kind, Integer> counts) {
+    /**
+     * Hands {@code marked} back in one call.
+     *
+     * @param commonBase the base of every version; null to read each failover write's own
+     */
+    private void send(List<Change> marked, Etag commonBase, Map<HandBackOutcome.Kind, Integer> counts) {
         HandBackRequest.Builder request = HandBackRequest.newBuilder();
         for (Change c : marked) {
             HandedBackVersion.Builder v = request.addVersionsBuilder().setId(c.id()).setEtag(WireEtag.bytes(c.etag()))
-                    .setDeleted(c.deleted()).setMetadataJson(c.metadataJson());
+                    .setDeleted(c.deleted())
+                    .setMetadataJson(c.metadataJson() == null ? ByteString.copyFromUtf8("{}") : c.metadataJson());
             if (!c.deleted()) {
                 v.setBodyJson(c.bodyJson());
             }
-            Etag base = base(c);
+            Etag base = commonBase != null ? commonBase : base(c);
             if (base != null) {
                 v.setBase(WireEtag.bytes(base));
             }

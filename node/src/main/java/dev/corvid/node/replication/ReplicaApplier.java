@@ -124,6 +124,10 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
             throw refused(handshake, peer, "the stream comes from '" + handshake.masterName() + "', but the master of cluster '"
                     + cluster.name() + "' is '" + master.name() + "' (epoch " + mastership.epoch() + ")");
         }
+        if (handshake.takeover().epoch() != mastership.epoch()) {
+            throw refused(handshake, peer, "the stream is of epoch " + handshake.takeover().epoch() + ", but this node knows"
+                    + " epoch " + mastership.epoch() + " (master '" + master.name() + "'); the older side learns of the newer soon");
+        }
         if (!self.name().equals(handshake.replicaName())) {
             throw refused(handshake, peer, "the stream is meant for '" + handshake.replicaName() + "', this node is '"
                     + self.name() + "'");
@@ -279,7 +283,7 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
          * (the stream ends, the master reconnects and it runs again) when the master could not take them.
          */
         public CompletableFuture<Etag> handBackThenAnswer(Etag answer) {
-            return handback.run().handle((done, error) -> {
+            return handback.run(handshake.takeover()).handle((done, error) -> {
                 if (error != null) {
                     Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
                             ? c.getCause() : error;

@@ -85,6 +85,8 @@ final class ReplicaSender implements AutoCloseable {
     private final CommitTimes commitTimes;
     /** Told after every confirmation, so writes waiting for replicas ({@link ConfirmationWaiters}) learn of it. */
     private final Runnable onConfirmed;
+    /** This master's epoch and where it took over, sent in every handshake. */
+    private final Takeover takeover;
     private final Thread thread;
     /**
      * Batches sent and not yet confirmed, per stream. A replica confirms a batch after its disk
@@ -112,8 +114,9 @@ final class ReplicaSender implements AutoCloseable {
      */
     ReplicaSender(NodeConfig replica, Storage storage, ManagedChannel channel, String cluster, String masterName,
                   String secret, ReplicationSettings settings, CommitTimes commitTimes, Runnable onConfirmed,
-                  int window, long windowBytes) {
+                  Takeover takeover, int window, long windowBytes) {
         this.onConfirmed = onConfirmed;
+        this.takeover = takeover;
         this.window = window;
         this.windowBytes = windowBytes;
         this.replica = replica;
@@ -227,6 +230,9 @@ final class ReplicaSender implements AutoCloseable {
                     .setMasterNodeTag(Etag.nodeTagText(storage.nodeTag()))
                     .setReplicaName(replica.name())
                     .setStreamId(s.id)
+                    .setEpoch(takeover.epoch())
+                    .setTakeoverEtag(WireEtag.bytes(takeover.takeoverEtag()))
+                    .setForkEtag(WireEtag.bytes(takeover.fork()))
                     .build();
             s.requests.onNext(ReplicationMessage.newBuilder().setHandshake(handshake).build());
             long deadline = System.nanoTime() + handshakeTimeoutNanos;
@@ -239,7 +245,7 @@ final class ReplicaSender implements AutoCloseable {
                     throw new IllegalStateException("replica " + replica.name() + " asks this master to prove it knows the"
                             + " cluster's secret, but this master's config has none: give every node the same \"secret\"");
                 }
-                Handshake signed = new Handshake(cluster, masterName, storage.nodeTag(), replica.name(), s.id);
+                Handshake signed = new Handshake(cluster, masterName, storage.nodeTag(), replica.name(), s.id, takeover);
                 byte[] proof = StreamProof.sign(secret, s.challenge, signed);
                 s.requests.onNext(ReplicationMessage.newBuilder()
                         .setProof(HandshakeProof.newBuilder().setHmac(ByteString.copyFrom(proof))).build());

@@ -33,6 +33,13 @@ public final class ReplicationRole implements ReplicationStatus, OpenedStreams, 
     /** The replicator of the epoch in which this node is master; null while it is not. Guarded by this. */
     private volatile Replicator pushing;
     private boolean closed; // guarded by this
+    /** The master of the last epoch in which this node was a replica; null before it knew one. Guarded by this. */
+    private String previousMaster;
+
+    /** Progress records of this node's last takeover: its epoch (in the change counter), its own last etag, the fork. */
+    static final String TAKEOVER_EPOCH = "@takeover-epoch";
+    static final String TAKEOVER_ETAG = "@takeover-etag";
+    static final String TAKEOVER_FORK = "@takeover-fork";
 
     /** @param channels opens the master's channel to a replica */
     public ReplicationRole(Storage storage, Mastership mastership, ReplicaApplier inbound,
@@ -57,15 +64,47 @@ public final class ReplicationRole implements ReplicationStatus, OpenedStreams, 
             return;
         }
         boolean master = view.master().name().equals(self);
+        inbound.masterChanged(view);
         if (master && pushing == null) {
-            log.info("node {} is master: it pushes its changes to {}", self, view.replicas().stream().map(NodeConfig::name).toList());
-            pushing = new Replicator(storage, view, view.node(self), channels).start();
+            Takeover takeover = takeover();
+            log.info("node {} is master ({}): it pushes its changes to {}", self, takeover,
+                    view.replicas().stream().map(NodeConfig::name).toList());
+            pushing = new Replicator(storage, view, view.node(self), channels, takeover).start();
         } else if (!master && pushing != null) {
             log.info("node {} is no longer master ({} is): it stops pushing", self, view.master().name());
             pushing.close();
             pushing = null;
         }
-        inbound.masterChanged(view);
+        if (!master) {
+            previousMaster = view.master().name();
+        }
+    }
+
+    /**
+     * Where this node's mastership of the current epoch began, recorded durably the first time so a
+     * restart of the new master tells joining nodes the same. The own etag is read once the
+     * previous master's streams are ended and a record queued behind their last batch is durable.
+     */
+    private Takeover takeover() {
+        long epoch = mastership.epoch();
+        if (epoch == 1) {
+            return Takeover.FIRST;
+        }
+        Etag recorded = storage.lastAppliedFrom(TAKEOVER_EPOCH);
+        if (recorded != null && recorded.change() == epoch) {
+            return new Takeover(epoch, orNull(storage.lastAppliedFrom(TAKEOVER_ETAG)), orNull(storage.lastAppliedFrom(TAKEOVER_FORK)));
+        }
+        storage.recordProgressAsync(TAKEOVER_EPOCH, Etag.fromLongs(0, 0)).join(); // in progress; a barrier too
+        Etag own = storage.lastEtag();
+        Etag fork = previousMaster == null ? null : storage.lastAppliedFrom(previousMaster);
+        storage.recordProgressAsync(TAKEOVER_ETAG, own == null ? Etag.EMPTY : own).join();
+        storage.recordProgressAsync(TAKEOVER_FORK, fork == null ? Etag.EMPTY : fork).join();
+        storage.recordProgressAsync(TAKEOVER_EPOCH, Etag.fromLongs(0, epoch)).join();
+        return new Takeover(epoch, own, fork);
+    }
+
+    private static Etag orNull(Etag e) {
+        return e == null || e.isEmpty() ? null : e;
     }
 
     @Override

@@ -41,6 +41,12 @@ public final class Replicator implements ReplicationStatus, OpenedStreams, Write
      */
     public Replicator(Storage storage, ClusterConfig cluster, NodeConfig self,
                       Function<NodeConfig, ManagedChannel> channels) {
+        this(storage, cluster, self, channels, Takeover.FIRST);
+    }
+
+    /** @param takeover this master's epoch and where it took over, for every handshake */
+    public Replicator(Storage storage, ClusterConfig cluster, NodeConfig self,
+                      Function<NodeConfig, ManagedChannel> channels, Takeover takeover) {
         if (self.role() != NodeConfig.Role.MASTER) {
             throw new IllegalArgumentException("node " + self.name() + " is a replica; only the master pushes changes");
         }
@@ -51,7 +57,7 @@ public final class Replicator implements ReplicationStatus, OpenedStreams, Write
             ManagedChannel channel = channels.apply(replica);
             this.channels.put(replica.name(), channel);
             ReplicaSender sender = new ReplicaSender(replica, storage, channel, cluster.name(), self.name(),
-                    cluster.secret(), cluster.replication(), commitTimes, this::replicaConfirmed,
+                    cluster.secret(), cluster.replication(), commitTimes, this::replicaConfirmed, takeover,
                     cluster.serving().replicationWindowBatches(), cluster.serving().replicationWindowBytes());
             senders.put(replica.name(), sender);
             confirmedByReplica.add(sender::confirmed);

@@ -16,15 +16,15 @@ import javax.crypto.spec.SecretKeySpec;
  * How a master proves to a replica that it knows the cluster's secret without sending it: the
  * replica answers the handshake with {@link #CHALLENGE_BYTES} fresh random bytes, the master
  * answers with HMAC-SHA256, keyed with the secret's UTF-8 bytes, over the length-prefixed fields
- * {@value #CONTEXT}, challenge, cluster, master name, master node tag (6 hex digits), replica name
- * and stream id. A proof is good for one challenge only, so a captured one cannot be replayed on
+ * {@value #CONTEXT}, challenge, cluster, master name, master node tag (6 hex digits), replica name,
+ * stream id, epoch (8 bytes) and the takeover and fork etags (16 bytes each, or none). A proof is good for one challenge only, so a captured one cannot be replayed on
  * another stream; the names bind it to one master and one replica.
  */
 final class StreamProof {
 
     static final int CHALLENGE_BYTES = 32;
     static final int STREAM_ID_BYTES = 16;
-    static final String CONTEXT = "corvid-replication-v1";
+    static final String CONTEXT = "corvid-replication-v2";
     private static final String ALGORITHM = "HmacSHA256";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -95,7 +95,14 @@ final class StreamProof {
         field(out, Etag.nodeTagText(h.masterNodeTag()).getBytes(StandardCharsets.UTF_8));
         field(out, h.replicaName().getBytes(StandardCharsets.UTF_8));
         field(out, h.streamId().toByteArray());
+        field(out, ByteBuffer.allocate(8).putLong(h.takeover().epoch()).array());
+        field(out, etagBytes(h.takeover().takeoverEtag()));
+        field(out, etagBytes(h.takeover().fork()));
         return out.toByteArray();
+    }
+
+    private static byte[] etagBytes(Etag etag) {
+        return etag == null ? new byte[0] : ByteBuffer.allocate(16).putLong(etag.high()).putLong(etag.change()).array();
     }
 
     private static void field(ByteArrayOutputStream out, byte[] bytes) {

@@ -417,7 +417,7 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     }
 
     /** Runs {@code call} on {@code executor}; a full executor answers UNAVAILABLE. */
-    private static <T> void offload(Executor executor, StreamObserver<T> out, Supplier<T> call) {
+    static <T> void offload(Executor executor, StreamObserver<T> out, Supplier<T> call) {
         try {
             executor.execute(() -> reply(out, call));
         } catch (RejectedExecutionException e) {

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import dev.corvid.node.replication.MasterReplacedException;
 import dev.corvid.node.replication.NotMasterException;
 import dev.corvid.node.replication.RejectedChangeException;
+import dev.corvid.node.replication.PromotionRefusedException;
 import dev.corvid.node.replication.ReplicationRefusedException;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.ConcurrencyViolationException;
@@ -55,6 +56,9 @@ import org.slf4j.LoggerFactory;
  *     before the node ran it
  *   stream reset by the node (reader  CANCELLED            what the stream held is dropped; see the
  *     stalled, node over its held bytes)                   node's log (StreamReset)
+ *   a promotion refused (static       FAILED_PRECONDITION  set "failover" manual/automatic; promote
+ *     master, master silent unforced)                      with --force when the master is gone
+ *   no majority of the Raft group     UNAVAILABLE          start more nodes, or try again
  *   anything else, including an       INTERNAL             a bug in the node: logged here at ERROR
  *     IllegalArgumentException or                          with its stack trace; the client sees a
  *     IllegalStateException from                           generic description, never the exception
@@ -103,6 +107,12 @@ final class Errors {
         }
         if (error instanceof UnknownCollectionException) {
             return Status.NOT_FOUND.withDescription(description(error.getMessage())).asRuntimeException();
+        }
+        if (error instanceof PromotionRefusedException) {
+            return Status.FAILED_PRECONDITION.withDescription(description(error.getMessage())).asRuntimeException();
+        }
+        if (error instanceof dev.corvid.node.consensus.ConsensusException) {
+            return Status.UNAVAILABLE.withDescription(description(error.getMessage())).asRuntimeException();
         }
         if (error instanceof StorageUnavailableException) {
             return Status.UNAVAILABLE.withDescription(description(error.getMessage())).asRuntimeException();

@@ -7,6 +7,7 @@ import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.NodeSettings;
 import dev.corvid.node.replication.Handshake;
 import dev.corvid.node.replication.ReplicaProgress;
+import dev.corvid.node.replication.Takeover;
 import dev.corvid.node.replication.WriteConfirmations;
 import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.BadRequestException;
@@ -65,7 +66,12 @@ final class Messages {
         if (h.getMasterNodeTag().length() != 6 || tag <= 0) {
             throw new BadRequestException("master node tag '" + h.getMasterNodeTag() + "' is not 6 hex digits");
         }
-        return new Handshake(h.getCluster(), h.getMasterName(), tag, h.getReplicaName(), h.getStreamId());
+        long epoch = h.getEpoch() == 0 ? 1 : h.getEpoch(); // a master that does not say is the first
+        if (epoch < 0) {
+            throw new BadRequestException("epoch " + h.getEpoch() + " is not an epoch");
+        }
+        return new Handshake(h.getCluster(), h.getMasterName(), tag, h.getReplicaName(), h.getStreamId(),
+                new Takeover(epoch, WireEtag.etag(h.getTakeoverEtag()), WireEtag.etag(h.getForkEtag())));
     }
 
     static List<Change> changes(ChangeBatch batch) {

@@ -6,6 +6,7 @@ import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.replication.HandbackReceiver;
 import dev.corvid.node.replication.OpenedStreams;
+import dev.corvid.node.replication.Promotion;
 import dev.corvid.node.replication.ReplicaApplier;
 import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.replication.WriteAdmission;
@@ -96,6 +97,8 @@ public final class NodeServer {
                 .addService(ServerInterceptors.intercept(RequestParsing.refuseMalformed(
                         new ReplicationService(inbound, opened, new HandbackReceiver(storage, cluster, self, mastership), serving)
                                 .bindService()), new PeerAddress()))
+                .addService(RequestParsing.refuseMalformed(new ClusterService(
+                        new Promotion(cluster, mastership, replication), blocking).bindService()))
                 .addService(health.manager().getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(legacyReflection())

@@ -63,14 +63,27 @@ public final class TestCluster implements AutoCloseable {
      * without the braces, e.g. {@code "\"limits\": {\"maxDocumentBytes\": 65536}"}; empty for none.
      */
     public static TestCluster start(Path dir, int size, String extraConfig) {
+        return start(dir, size, extraConfig, null);
+    }
+
+    /**
+     * A cluster whose master a Raft group decides: {@code "failover": failover} ({@code manual} or
+     * {@code automatic}) and a consensus port per node, A the master of epoch 1.
+     */
+    public static TestCluster startWithFailover(Path dir, int size, String failover) {
+        return start(dir, size, "\"failover\": \"" + failover + "\"", failover);
+    }
+
+    private static TestCluster start(Path dir, int size, String extraConfig, String failover) {
         Map<String, Integer> ports = new LinkedHashMap<>();
         List<String> nodes = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             String name = String.valueOf((char) ('A' + i));
             int port = freePort();
             ports.put(name, port);
-            nodes.add(String.format("{\"name\": \"%s\", \"host\": \"127.0.0.1\", \"port\": %d, \"dataDir\": \"%s/data\", \"role\": \"%s\"}",
-                    name, port, name, i == 0 ? "master" : "replica"));
+            String consensus = failover == null ? "" : ", \"consensusPort\": " + freePort();
+            nodes.add(String.format("{\"name\": \"%s\", \"host\": \"127.0.0.1\", \"port\": %d%s, \"dataDir\": \"%s/data\", \"role\": \"%s\"}",
+                    name, port, consensus, name, i == 0 ? "master" : "replica"));
         }
         String secret = UUID.randomUUID().toString();
         String json = "{\"cluster\": \"" + NAME + "\", \"secret\": \"" + secret + "\","

@@ -1,0 +1,160 @@
+package dev.corvid.node.replication;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.corvid.node.cli.ConsistencyCheck;
+import dev.corvid.node.cli.ConsistencyReport;
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.testing.TestCluster;
+import dev.corvid.proto.BatchRequest;
+import dev.corvid.proto.ClusterGrpc;
+import dev.corvid.proto.Command;
+import dev.corvid.proto.PromoteRequest;
+import dev.corvid.proto.PromoteResponse;
+import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.PutRequest;
+import dev.corvid.testing.MultiProcess;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Promotion on real node processes whose master a Raft group decides: planned (the master hands
+ * over), forced after {@code kill -9} of the master (the old master's writes no other node had
+ * come back when it returns), and automatic.
+ */
+@MultiProcess
+class PromotionTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private static PutCommand put(String id, String body) {
+        return PutCommand.newBuilder().setId(id).setMetadataJson(ByteString.copyFromUtf8("{\"@collection\":\"Things\"}"))
+                .setBodyJson(ByteString.copyFromUtf8(body)).build();
+    }
+
+    private static void putMany(ClusterClient c, String node, String prefix, int count) {
+        BatchRequest.Builder batch = BatchRequest.newBuilder();
+        for (int i = 0; i < count; i++) {
+            batch.addCommands(Command.newBuilder().setPut(put(prefix + "/" + i, "{\"n\":" + i + "}")));
+        }
+        c.docs(node).batch(batch.build());
+    }
+
+    private static PromoteResponse promote(ClusterClient c, String via, String node, boolean force) {
+        return ClusterGrpc.newBlockingStub(c.channel(via)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .promote(PromoteRequest.newBuilder().setNode(node).setForce(force).build());
+    }
+
+    private static void awaitMaster(ClusterClient c, TestCluster cluster, String master, long epoch, List<String> nodes) {
+        for (String n : nodes) {
+            await(n + " knows " + master + " is master of epoch " + epoch).atMost(DEADLINE).pollInterval(Duration.ofMillis(50))
+                    .ignoreException(StatusRuntimeException.class)
+                    .until(() -> c.topology(n).getEpoch() == epoch && c.topology(n).getMaster().getName().equals(master));
+        }
+    }
+
+    /** Puts on {@code node} until it takes the write (it may first wait out its predecessor's lease). */
+    private static void awaitWritable(ClusterClient c, String node, String id) {
+        await(node + " takes writes").atMost(DEADLINE).pollInterval(Duration.ofMillis(50))
+                .ignoreException(StatusRuntimeException.class)
+                .until(() -> c.docs(node).put(PutRequest.newBuilder().setPut(put(id, "{}")).build()).getResultsCount() == 1);
+    }
+
+    private static boolean consistent(TestCluster cluster) throws InterruptedException {
+        ConsistencyReport r = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(5));
+        return r.consistent();
+    }
+
+    @Test
+    void plannedPromotion_handsOver_thenForcedPromotionAfterKill9_andTheOldMastersExtraWritesComeBack() throws Exception {
+        try (TestCluster cluster = TestCluster.startWithFailover(dir.resolve("manual"), 3, "manual");
+             ClusterClient c = new ClusterClient(cluster)) {
+            putMany(c, "A", "before", 50);
+            c.awaitReplicasCaughtUp(DEADLINE);
+
+            // Planned, asked of a replica: A hands over to B; everything A acknowledged is on B.
+            PromoteResponse planned = promote(c, "C", "B", false);
+            assertTrue(planned.getPromoted(), planned.toString());
+            assertEquals(2, planned.getEpoch());
+            awaitMaster(c, cluster, "B", 2, List.of("A", "B", "C"));
+            for (int i = 0; i < 50; i++) {
+                assertTrue(c.get("B", List.of("before/" + i)).get(0).getFound(), "before/" + i + " on B");
+            }
+            StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                    () -> c.docs("A").put(PutRequest.newBuilder().setPut(put("to-a", "{}")).build()));
+            assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode(), refused.getStatus().toString());
+            awaitWritable(c, "B", "after-planned");
+            await("A and C follow B").atMost(DEADLINE).until(() -> consistent(cluster));
+
+            // B takes writes only it has (A and C are paused), then is killed: a forced promotion
+            // of A, and B's extra writes come back when it returns as a replica.
+            cluster.pause("A");
+            cluster.pause("C");
+            putMany(c, "B", "only-on-b", 10);
+            cluster.kill("B");
+            cluster.resume("A");
+            cluster.resume("C");
+            PromoteResponse forced = await("a majority for the forced promotion").atMost(DEADLINE)
+                    .ignoreException(StatusRuntimeException.class)
+                    .until(() -> promote(c, "A", "A", true), PromoteResponse::getPromoted);
+            assertEquals(3, forced.getEpoch(), forced.toString());
+            awaitMaster(c, cluster, "A", 3, List.of("A", "C"));
+            awaitWritable(c, "A", "after-forced");
+            cluster.restart("B");
+            awaitMaster(c, cluster, "A", 3, List.of("B"));
+            for (String node : List.of("A", "B", "C")) {
+                await("B's extra writes reach " + node).atMost(DEADLINE).pollInterval(Duration.ofMillis(100))
+                        .until(() -> c.get(node, List.of("only-on-b/0", "only-on-b/9")).stream().allMatch(r -> r.getFound()));
+            }
+            await("every node equals the master").atMost(DEADLINE).until(() -> consistent(cluster));
+            assertFalse(ClusterClient.metadata(c.get("A", List.of("only-on-b/3")).get(0)).has("@conflict"));
+        }
+    }
+
+    @Test
+    void automaticFailover_afterKill9OfTheMaster_promotesALiveReplica_again_andAgain() throws Exception {
+        try (TestCluster cluster = TestCluster.startWithFailover(dir.resolve("auto"), 3, "automatic");
+             ClusterClient c = new ClusterClient(cluster)) {
+            String master = "A";
+            long epoch = 1;
+            for (int round = 0; round < 3; round++) {
+                putMany(c, master, "round-" + round, 20);
+                c.awaitReplicasCaughtUp(DEADLINE);
+                long killed = System.nanoTime();
+                cluster.kill(master);
+                String dead = master;
+                List<String> live = cluster.nodes().stream().filter(n -> !n.equals(dead)).toList();
+                String next = await("a new master").atMost(DEADLINE).pollInterval(Duration.ofMillis(20))
+                        .ignoreException(StatusRuntimeException.class)
+                        .until(() -> c.topology(live.get(0)).getMaster().getName(), m -> !m.equals(dead));
+                awaitWritable(c, next, "written-after-round-" + round);
+                System.out.printf("automatic failover round %d: %s killed -> %s takes writes after %d ms%n", round, dead, next,
+                        (System.nanoTime() - killed) / 1_000_000);
+                epoch = c.topology(next).getEpoch();
+                cluster.restart(dead);
+                awaitMaster(c, cluster, next, epoch, List.of(dead));
+                for (int i = 0; i < 20; i += 19) {
+                    String id = "round-" + round + "/" + i;
+                    await(id + " on every node").atMost(DEADLINE).until(() ->
+                            cluster.nodes().stream().allMatch(n -> c.get(n, List.of(id)).get(0).getFound()));
+                }
+                master = next;
+            }
+            assertTrue(epoch >= 4, "three promotions, epoch " + epoch);
+            await("every node equals the master").atMost(DEADLINE).until(() -> consistent(cluster));
+        }
+    }
+}
