@@ -15,6 +15,7 @@ import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.IdRange;
 import dev.corvid.node.storage.QueryResult;
 import dev.corvid.node.storage.Storage;
+import dev.corvid.node.storage.StorageUnavailableException;
 import dev.corvid.node.storage.StoredDocument;
 import dev.corvid.node.storage.WriteBatch;
 import dev.corvid.node.storage.WriteResult;
@@ -290,6 +291,14 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         done.whenComplete((results, error) -> {
             if (error != null) {
                 out.onError(Errors.toStatus(error instanceof CompletionException c ? c.getCause() : error));
+                return;
+            }
+            if (!failover && !mastership.mayAcknowledge()) {
+                // Paused or cut off past its lease: another node may be master now. The write is in
+                // this node's log; it comes back to the new master when this node joins it.
+                out.onError(Errors.toStatus(new StorageUnavailableException("node '" + self.name() + "' lost its lease"
+                        + " as master of epoch " + mastership.epoch() + " before it could acknowledge the write; it is"
+                        + " not acknowledged, and is handed to the next master when this node joins it")));
                 return;
             }
             counters.write();

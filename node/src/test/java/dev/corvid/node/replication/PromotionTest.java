@@ -157,4 +157,52 @@ class PromotionTest {
             await("every node equals the master").atMost(DEADLINE).until(() -> consistent(cluster));
         }
     }
+
+    @Test
+    void aMasterPausedLongerThanItsLease_isReplaced_acknowledgesNothingAfterIt_andLosesNoAcknowledgedWrite() throws Exception {
+        try (TestCluster cluster = TestCluster.startWithFailover(dir.resolve("fencing"), 3, "automatic");
+             ClusterClient c = new ClusterClient(cluster)) {
+            putMany(c, "A", "warm", 10);
+            c.awaitReplicasCaughtUp(DEADLINE);
+            java.util.Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            List<Thread> writers = new java.util.ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                Thread t = new Thread(() -> {
+                    while (running.get()) {
+                        String id = "load/" + next.getAndIncrement();
+                        try {
+                            dev.corvid.proto.DocumentsGrpc.newBlockingStub(c.channel("A")).withDeadlineAfter(2, TimeUnit.SECONDS)
+                                    .put(PutRequest.newBuilder().setPut(put(id, "{}")).build());
+                            acknowledged.add(id);
+                        } catch (StatusRuntimeException e) {
+                            // refused, timed out, or not acknowledged: its outcome is unknown, nothing to check
+                        }
+                    }
+                }, "writer-" + w);
+                t.start();
+                writers.add(t);
+            }
+            await("writes acknowledged before the pause").atMost(DEADLINE).until(() -> acknowledged.size() >= 50);
+            cluster.pause("A");
+            String next2 = await("a new master while A is paused").atMost(DEADLINE).pollInterval(Duration.ofMillis(20))
+                    .ignoreException(StatusRuntimeException.class)
+                    .until(() -> c.topology("B").getMaster().getName(), m -> !m.equals("A"));
+            awaitWritable(c, next2, "written-while-A-paused");
+            int beforeResume = acknowledged.size();
+            cluster.resume("A");
+            awaitMaster(c, cluster, next2, c.topology(next2).getEpoch(), List.of("A"));
+            running.set(false);
+            for (Thread t : writers) {
+                t.join(10_000);
+            }
+            await("every node equals the new master").atMost(DEADLINE).until(() -> consistent(cluster));
+            for (String id : acknowledged) {
+                assertTrue(c.get(next2, List.of(id)).get(0).getFound(), id + " was acknowledged and is gone");
+            }
+            System.out.printf("fencing: %d writes acknowledged (%d before A was resumed), all on the new master %s%n",
+                    acknowledged.size(), beforeResume, next2);
+        }
+    }
 }

@@ -100,10 +100,11 @@ class ExchangeDeadlineTest {
         List<String> fifteenMiB = new ArrayList<>(List.of("big/1", "big/1", "big/1", "big/1", "big/1"));
         fifteenMiB.addAll(smalls.subList(0, 12));
         exchange.sendMessage(call(4, 0, fifteenMiB));
-        // 5: a large Get with 300 ms to live, behind call 4 on the pool: it waits there for the reader.
+        // 5: a large Get with 1 ms to live, behind call 4 on the pool: its time is out before the
+        // node can start it, however fast call 4 goes (300 ms let a quiet machine run it in time).
         long sent = System.nanoTime();
-        exchange.sendMessage(call(5, TimeUnit.MILLISECONDS.toMicros(300), smalls));
-        long outOfTime = sent + TimeUnit.MILLISECONDS.toNanos(1_000); // the node counts its 300 ms from after "sent"
+        exchange.sendMessage(call(5, 1_000, smalls));
+        long outOfTime = sent + TimeUnit.MILLISECONDS.toNanos(1_000); // the node counts its 1 ms from after "sent"
         await("call 5's time is out").atMost(WAIT).until(() -> System.nanoTime() - outOfTime > 0);
 
         exchange.request(5);
