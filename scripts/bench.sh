@@ -20,6 +20,7 @@ Benchmark options (defaults in brackets):
   --docs N           documents of about 1 KB (a name, an age, a 900-character bio) [10000]
   --duration S       seconds of each timed phase [20]
   --phases LIST      comma-separated; they always run in this order [insert,cas,cas-assured,hot-cas,replica-read,lag,failover]
+                     (promotion, last, only when asked)
                        insert        insert every document, each with the must-not-exist check
                        cas           sessions with optimistic concurrency: load a random document
                                      from the master, change it, saveChanges(); conflicts counted
@@ -31,6 +32,11 @@ Benchmark options (defaults in brackets):
                        lag           during cas, a marker written every 50 ms; both replicas polled
                                      every 1 ms, each from its own thread, until it appears
                                      (p50/p90/p99/max from the acknowledgement)
+                       promotion     (not in the default list) on a cluster with "failover": "automatic" (the
+                                     throwaway cluster is then one for the whole run): 4 writers save
+                                     through the client while the master, whichever it is, is killed
+                                     --promotion-drills times [20]; per kill, writes unavailable from the
+                                     last save acknowledged before to the first after (p50, max)
                        failover      kill -9 of the master while 4 threads read (a read every 0.5 ms in all):
                                      time to the first replica read; restart: time until the master
                                      answers again (restart script + JVM start + recovery), then
@@ -83,7 +89,10 @@ elif [ "$fresh" = 0 ] && any_running "$DEFAULT_CONFIG"; then
   CONFIG="$DEFAULT_CONFIG"
 else
   throwaway=1
-  CONFIG="$(throwaway_config bench-cluster)"
+  # The promotion phase kills masters and needs a Raft-decided one: then the whole run is on such a cluster.
+  failover=""
+  case " ${args[*]} " in *promotion*) failover=automatic ;; esac
+  CONFIG="$(throwaway_config bench-cluster $failover)"
   trap '"$ROOT/scripts/stop-cluster.sh" "$CONFIG" >/dev/null 2>&1 || true; [ -n "${BENCH_KEEP_LOGS:-}" ] || rm -rf "$ROOT/run/bench-cluster" "$CONFIG"' EXIT
   echo "starting a throwaway three-node cluster ($CONFIG, JVM options: $NODE_JAVA_OPTS)"
 fi

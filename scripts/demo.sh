@@ -17,7 +17,9 @@ scripts/start-cluster.sh, tells in a few screens, with the Java client:
      with the failover behavior named, or taken by a replica as a failover write when it allows;
   5. that replica killed too, the master back (scripts/restart-node.sh) and writing the same document;
   6. the replica back: it hands its failover write back, the master keeps both versions as a
-     conflict, ConflictException shows them, a DocumentConflictListener resolves it everywhere.
+     conflict, ConflictException shows them, a DocumentConflictListener resolves it everywhere;
+  7. with a Raft-decided master (e.g. cluster-config/local-3node-auto.json): a planned promotion
+     (scripts/promote-node.sh) and the client's writes following the new master.
 The tour's code is client/src/test/java/dev/corvid/client/examples/DemoTour.java. The first run
 compiles the client's examples (Maven, quietly). Its documents are demo/...; safe to run again.
 USAGE
@@ -78,6 +80,17 @@ echo
 echo "== 6. The replica comes back =="
 "$ROOT/scripts/restart-node.sh" "$REPLICA" "$CONFIG"
 chapter "6. ... its failover write meets the master's: a conflict, kept and resolved" conflict
+
+if grep -Eq '"failover"[[:space:]]*:[[:space:]]*"(manual|automatic)"' "$CONFIG"; then
+  echo
+  echo "== 7. Promotion =="
+  "$ROOT/scripts/promote-node.sh" "$REPLICA" "$CONFIG"
+  chapter "7. ... a planned hand-over, and the client follows" promotion
+else
+  echo
+  echo "(The master of $(basename "$CONFIG") is static; for promotion, run: scripts/start-cluster.sh"
+  echo " cluster-config/local-3node-auto.json, then scripts/demo.sh cluster-config/local-3node-auto.json)"
+fi
 
 echo
 admin status --config "$CONFIG" || true

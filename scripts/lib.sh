@@ -70,24 +70,31 @@ start_node() {
 # Writes the config of a throwaway three-node cluster named NAME on free ports, with its data
 # under run/NAME/, and prints the config's path. Any earlier one of that name is stopped and removed.
 throwaway_config() {
-  local name="$1" config="$ROOT/run/$1.json"
+  local name="$1" failover="${2:-}" config="$ROOT/run/$1.json"
   if [ -f "$config" ]; then
     "$ROOT/scripts/stop-cluster.sh" "$config" >/dev/null 2>&1 || true
   fi
   rm -rf "${ROOT:?}/run/$name"
   mkdir -p "$ROOT/run"
-  local ports=() port=7101
-  while [ ${#ports[@]} -lt 3 ]; do
+  local ports=() port=7101 want=3
+  [ -n "$failover" ] && want=6
+  while [ ${#ports[@]} -lt $want ]; do
     (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null || ports+=("$port")
     port=$((port + 1))
   done
+  local raft=("" "" "") top=""
+  if [ -n "$failover" ]; then
+    raft=(", \"consensusPort\": ${ports[3]}" ", \"consensusPort\": ${ports[4]}" ", \"consensusPort\": ${ports[5]}")
+    top="  \"failover\": \"$failover\","
+  fi
   cat >"$config" <<JSON
 {
   "cluster": "$name",
+$top
   "nodes": [
-    {"name": "A", "host": "127.0.0.1", "port": ${ports[0]}, "dataDir": "$name/A/data", "role": "master"},
-    {"name": "B", "host": "127.0.0.1", "port": ${ports[1]}, "dataDir": "$name/B/data", "role": "replica"},
-    {"name": "C", "host": "127.0.0.1", "port": ${ports[2]}, "dataDir": "$name/C/data", "role": "replica"}
+    {"name": "A", "host": "127.0.0.1", "port": ${ports[0]}${raft[0]}, "dataDir": "$name/A/data", "role": "master"},
+    {"name": "B", "host": "127.0.0.1", "port": ${ports[1]}${raft[1]}, "dataDir": "$name/B/data", "role": "replica"},
+    {"name": "C", "host": "127.0.0.1", "port": ${ports[2]}${raft[2]}, "dataDir": "$name/C/data", "role": "replica"}
   ]
 }
 JSON

@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
         description = "Benchmarks a running Corvid cluster through the Corvid client.")
 public final class Bench implements Callable<Integer> {
 
-    static final List<String> PHASES = List.of("insert", "cas", "cas-assured", "hot-cas", "replica-read", "lag", "failover");
+    static final List<String> PHASES = List.of("insert", "cas", "cas-assured", "hot-cas", "replica-read", "lag", "failover",
+            "promotion");
     static final int HOT_DOCUMENTS = 10;
     /** The assurance of the cas-assured phase: one replica has each save before it returns. */
     private static final WriteAssurance ONE_REPLICA = WriteAssurance.builder().numberOfReplicas(1).build();
@@ -67,6 +68,10 @@ public final class Bench implements Callable<Integer> {
             description = "Seconds of untimed inserts, cas and reads first, so the JIT has compiled the hot "
                     + "paths of the client and the nodes (default: ${DEFAULT-VALUE}; 0 skips).")
     int warmup;
+
+    @Option(names = "--promotion-drills", defaultValue = "20",
+            description = "Kills of the master in the promotion phase (default: ${DEFAULT-VALUE}).")
+    int promotionDrills;
 
     @Option(names = "--pid-dir", paramLabel = "DIR",
             description = "Where the nodes' <name>.pid files are: needed for the failover phase and the memory report.")
@@ -100,9 +105,9 @@ public final class Bench implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--threads, --docs and --duration must be at least 1, --warmup at least 0");
         }
-        if (phases.contains("failover") && (pidDir == null || restartCommand == null)) {
+        if ((phases.contains("failover") || phases.contains("promotion")) && (pidDir == null || restartCommand == null)) {
             throw new CommandLine.ParameterException(new CommandLine(this),
-                    "the failover phase needs --pid-dir and --restart-command (scripts/bench.sh passes them)");
+                    "the failover and promotion phases need --pid-dir and --restart-command (scripts/bench.sh passes them)");
         }
         pool = Executors.newFixedThreadPool(threads + 1);
         try (BenchCluster c = new BenchCluster(nodeSpecs.stream().map(BenchCluster.Node::parse).toList(), pidDir)) {
@@ -150,6 +155,9 @@ public final class Bench implements Callable<Integer> {
             FailoverDrill drill = new FailoverDrill(cluster, restartCommand);
             print(drill.run(this::randomDocument, loop -> onThreads(pool, Math.min(threads, FailoverDrill.READERS), loop)));
             masterPeakBeforeKill = drill.masterPeakBeforeKill();
+        }
+        if (phases.contains("promotion")) {
+            print(new PromotionDrill(cluster, restartCommand, promotionDrills, prefix).run());
         }
         printMemory();
     }

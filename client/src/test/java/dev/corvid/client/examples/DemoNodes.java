@@ -74,6 +74,24 @@ final class DemoNodes implements AutoCloseable {
         }
     }
 
+    /** The master of the newest epoch a node names. */
+    String currentMaster() {
+        return probe.currentMaster();
+    }
+
+    /** The newest epoch a node names. */
+    long epoch() {
+        return probe.nodes().stream().map(n -> probe.node(n).statsIfAnswering().map(NodeStats::getEpoch).orElse(0L))
+                .max(Long::compare).orElse(0L);
+    }
+
+    /** The node whose etag sequence {@code etag} is of (by its node tag); "?" when none answers with it. */
+    String masterOfEtag(Etag etag) {
+        String tag = etag.toString().substring(2, 8);
+        return probe.nodes().stream().filter(n -> probe.node(n).statsIfAnswering()
+                .map(s -> s.getNodeTag().equalsIgnoreCase(tag)).orElse(false)).findFirst().orElse("?");
+    }
+
     @Override
     public void close() {
         probe.close();

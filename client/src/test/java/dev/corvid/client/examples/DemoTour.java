@@ -62,6 +62,7 @@ public final class DemoTour {
                 case "master-down" -> tour.masterDown();
                 case "master-back" -> tour.masterBack();
                 case "conflict" -> tour.conflict();
+                case "promotion" -> tour.promotion();
                 default -> {
                     System.err.println("unknown chapter " + args[0]);
                     System.exit(2);
@@ -256,6 +257,20 @@ public final class DemoTour {
             Etag etag = session.advanced().getEtagFor(p);
             out.printf("  (saved with the conflict's etag, so the conflict ends on every node%s)%n",
                     nodes.awaitReplicated(etag) ? ", and the replicas applied it" : "");
+        }
+    }
+
+    private void promotion() throws InterruptedException {
+        String master = nodes.currentMaster();
+        out.printf("A Raft group of the nodes decides who is master; %s is master of epoch %d now.%n", master,
+                nodes.epoch());
+        out.println("scripts/promote-node.sh made another node master (a planned hand-over: the old master waited until");
+        out.println("it had caught up, stopped acknowledging, and handed over; writes paused only for that step).");
+        try (DocumentStore store = store(s -> { })) {
+            Etag etag = seedProduct(store, "Written after the promotion");
+            out.printf("  a store given the urls in config order saves %s: it goes to %s (etag %s), the new master;%n",
+                    PRODUCT, nodes.masterOfEtag(etag), etag);
+            out.println("  the old master refused it naming the new one, and the client sent it there (nothing was applied twice)");
         }
     }
 

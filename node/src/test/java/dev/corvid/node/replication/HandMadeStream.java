@@ -75,9 +75,11 @@ final class HandMadeStream implements AutoCloseable {
     /** HMAC-SHA256 over the length-prefixed fields, as replication.proto documents it. */
     static ByteString proof(String secret, ByteString challenge, ReplicationHandshake h) throws Exception {
         ByteArrayOutputStream signed = new ByteArrayOutputStream();
-        for (byte[] field : new byte[][]{"corvid-replication-v1".getBytes(StandardCharsets.UTF_8), challenge.toByteArray(),
+        long epoch = h.getEpoch() == 0 ? 1 : h.getEpoch(); // a handshake without an epoch is of epoch 1
+        for (byte[] field : new byte[][]{"corvid-replication-v2".getBytes(StandardCharsets.UTF_8), challenge.toByteArray(),
                 utf8(h.getCluster()), utf8(h.getMasterName()), utf8(h.getMasterNodeTag()), utf8(h.getReplicaName()),
-                h.getStreamId().toByteArray()}) {
+                h.getStreamId().toByteArray(), ByteBuffer.allocate(8).putLong(epoch).array(),
+                h.getTakeoverEtag().toByteArray(), h.getForkEtag().toByteArray()}) {
             signed.writeBytes(ByteBuffer.allocate(4).putInt(field.length).array());
             signed.writeBytes(field);
         }

@@ -1,0 +1,131 @@
+package dev.corvid.bench;
+
+import dev.corvid.client.DocumentSession;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@code promotion} phase, on a cluster with {@code "failover": "automatic"}: writers save
+ * through the client the whole time while the master is killed with {@code kill -9}, a number of
+ * times in a row, each time whichever node is master then; the killed node is started again and
+ * caught up before the next drill. Measures, per drill, how long writes were unavailable as the
+ * client saw it: from the last save acknowledged before the kill to the first acknowledged after
+ * it (by the new master, found by the client on its own). Reports the median and the maximum
+ * against the goal (p50 at most 2 s, max at most 5 s), and checks that every save the client saw
+ * acknowledged is on the master at the end (the killed masters' last writes come back when they rejoin).
+ */
+final class PromotionDrill {
+
+    static final int WRITERS = 4;
+    private static final long GOAL_P50_MS = 2_000;
+    private static final long GOAL_MAX_MS = 5_000;
+
+    private final BenchCluster cluster;
+    private final String restartCommand;
+    private final int drills;
+    private final String prefix;
+
+    PromotionDrill(BenchCluster cluster, String restartCommand, int drills, String prefix) {
+        this.cluster = cluster;
+        this.restartCommand = restartCommand;
+        this.drills = drills;
+        this.prefix = prefix;
+    }
+
+    String run() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong lastAck = new AtomicLong();
+        AtomicInteger ids = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        java.util.Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
+        List<Future<?>> loops = new ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            loops.add(writers.submit(() -> {
+                while (running.get()) {
+                    String id = prefix + "promotion/" + ids.getAndIncrement();
+                    try (DocumentSession session = cluster.store().openSession()) {
+                        session.store(Person.numbered(0), id);
+                        session.saveChanges();
+                        lastAck.set(System.nanoTime());
+                        acknowledged.add(id);
+                    } catch (RuntimeException e) {
+                        errors.incrementAndGet();
+                        sleepQuietly(10); // the master is gone: try again shortly, as an application would
+                    }
+                }
+            }));
+        }
+        List<Long> gaps = new ArrayList<>();
+        StringBuilder masters = new StringBuilder();
+        try {
+            for (int d = 0; d < drills; d++) {
+                TimeUnit.MILLISECONDS.sleep(500); // writes flowing normally first
+                String masterName = cluster.probe().currentMaster();
+                BenchCluster.Node master = cluster.nodes().stream().filter(n -> n.name().equals(masterName)).findFirst()
+                        .orElseThrow();
+                long before = lastAck.get();
+                long killed = System.nanoTime();
+                cluster.kill(master);
+                long deadline = killed + TimeUnit.SECONDS.toNanos(30);
+                while (lastAck.get() <= killed && System.nanoTime() < deadline) {
+                    TimeUnit.MILLISECONDS.sleep(5);
+                }
+                if (lastAck.get() <= killed) {
+                    return "promotion drills=" + d + " FAILED: no write acknowledged within 30 s of killing " + masterName;
+                }
+                gaps.add((lastAck.get() - before) / 1_000_000);
+                masters.append(masters.length() == 0 ? "" : ",").append(masterName);
+                cluster.restart(master, restartCommand);
+                cluster.probe().awaitReplicasCaughtUp(java.time.Duration.ofSeconds(60));
+            }
+        } finally {
+            running.set(false);
+            for (Future<?> f : loops) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            writers.shutdownNow();
+        }
+        long lost = lost(acknowledged);
+        List<Long> sorted = gaps.stream().sorted().toList();
+        long p50 = sorted.get(sorted.size() / 2);
+        long max = sorted.get(sorted.size() - 1);
+        boolean ok = p50 <= GOAL_P50_MS && max <= GOAL_MAX_MS && lost == 0;
+        return String.format(Locale.ROOT, "RESULT store=corvid phase=promotion drills=%d writes_unavailable_p50_ms=%d"
+                        + " writes_unavailable_max_ms=%d goal_p50_ms=%d goal_max_ms=%d killed=%s all_ms=%s failed_saves=%d"
+                        + " acknowledged=%d acknowledged_lost=%d%s",
+                gaps.size(), p50, max, GOAL_P50_MS, GOAL_MAX_MS, masters, gaps, errors.get(), acknowledged.size(), lost,
+                ok ? "" : " FAILED");
+    }
+
+    /** How many acknowledged saves the current master does not have, once every node has caught up. */
+    private long lost(java.util.Set<String> acknowledged) {
+        cluster.probe().awaitReplicasCaughtUp(java.time.Duration.ofSeconds(60));
+        List<String> all = new ArrayList<>(acknowledged);
+        long lost = 0;
+        for (int from = 0; from < all.size(); from += 256) {
+            List<String> page = all.subList(from, Math.min(all.size(), from + 256));
+            try (DocumentSession session = cluster.store().openSession(new dev.corvid.client.SessionOptions()
+                    .setForceReadFromMaster(true))) {
+                lost += session.load(Person.class, page).stream().filter(java.util.Objects::isNull).count();
+            }
+        }
+        return lost;
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
