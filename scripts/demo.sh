@@ -18,8 +18,11 @@ scripts/start-cluster.sh, tells in a few screens, with the Java client:
   5. that replica killed too, the master back (scripts/restart-node.sh) and writing the same document;
   6. the replica back: it hands its failover write back, the master keeps both versions as a
      conflict, ConflictException shows them, a DocumentConflictListener resolves it everywhere;
-  7. with a Raft-decided master (e.g. cluster-config/local-3node-auto.json): a planned promotion
-     (scripts/promote-node.sh) and the client's writes following the new master.
+  7. with "failover": "manual": a planned promotion (scripts/promote-node.sh) and the client's
+     writes following the new master.
+With "failover": "automatic" (cluster-config/local-3node-auto.json), chapters 4-6 are instead: the
+master killed and a replica promoted on its own, the client's save following it; the old master
+back as a replica; a planned promotion giving it its role back.
 The tour's code is client/src/test/java/dev/corvid/client/examples/DemoTour.java. The first run
 compiles the client's examples (Maven, quietly). Its documents are demo/...; safe to run again.
 USAGE
@@ -65,6 +68,26 @@ chapter "1. Optimistic concurrency" concurrency
 chapter "2. Reads spread over all servers" striping
 chapter "3. The replica-etag trap and forceReadFromMaster()" trap
 
+if grep -Eq '"failover"[[:space:]]*:[[:space:]]*"automatic"' "$CONFIG"; then
+  echo
+  echo "== 4. The master is killed: automatic failover =="
+  "$ROOT/scripts/kill-node.sh" "$MASTER" "$CONFIG"
+  chapter "4. ... and a replica takes over" auto-failover
+  echo
+  echo "== 5. The old master comes back, as a replica of the new one =="
+  "$ROOT/scripts/restart-node.sh" "$MASTER" "$CONFIG"
+  echo
+  echo "== 6. A planned promotion gives $MASTER its role back =="
+  "$ROOT/scripts/promote-node.sh" "$MASTER" "$CONFIG"
+  chapter "6. ... and the client follows" promotion
+  echo
+  admin status --config "$CONFIG" || true
+  echo
+  echo "Tour done. Try it yourself: scripts/kill-node.sh NODE $CONFIG, scripts/promote-node.sh NODE $CONFIG,"
+  echo "scripts/status.sh $CONFIG; the tour's code is client/src/test/java/dev/corvid/client/examples/DemoTour.java."
+  exit 0
+fi
+
 echo
 echo "== 4. The master goes down =="
 "$ROOT/scripts/kill-node.sh" "$MASTER" "$CONFIG"
@@ -81,15 +104,15 @@ echo "== 6. The replica comes back =="
 "$ROOT/scripts/restart-node.sh" "$REPLICA" "$CONFIG"
 chapter "6. ... its failover write meets the master's: a conflict, kept and resolved" conflict
 
-if grep -Eq '"failover"[[:space:]]*:[[:space:]]*"(manual|automatic)"' "$CONFIG"; then
+if grep -Eq '"failover"[[:space:]]*:[[:space:]]*"manual"' "$CONFIG"; then
   echo
   echo "== 7. Promotion =="
   "$ROOT/scripts/promote-node.sh" "$REPLICA" "$CONFIG"
   chapter "7. ... a planned hand-over, and the client follows" promotion
 else
   echo
-  echo "(The master of $(basename "$CONFIG") is static; for promotion, run: scripts/start-cluster.sh"
-  echo " cluster-config/local-3node-auto.json, then scripts/demo.sh cluster-config/local-3node-auto.json)"
+  echo "(The master of $(basename "$CONFIG") is static; for promotion and automatic failover, run:"
+  echo " scripts/start-cluster.sh cluster-config/local-3node-auto.json; scripts/demo.sh cluster-config/local-3node-auto.json)"
 fi
 
 echo

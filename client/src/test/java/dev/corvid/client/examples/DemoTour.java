@@ -63,6 +63,7 @@ public final class DemoTour {
                 case "master-back" -> tour.masterBack();
                 case "conflict" -> tour.conflict();
                 case "promotion" -> tour.promotion();
+                case "auto-failover" -> tour.autoFailover();
                 default -> {
                     System.err.println("unknown chapter " + args[0]);
                     System.exit(2);
@@ -271,6 +272,28 @@ public final class DemoTour {
             out.printf("  a store given the urls in config order saves %s: it goes to %s (etag %s), the new master;%n",
                     PRODUCT, nodes.masterOfEtag(etag), etag);
             out.println("  the old master refused it naming the new one, and the client sent it there (nothing was applied twice)");
+        }
+    }
+
+    private void autoFailover() throws InterruptedException {
+        out.println("The master was killed. Its lease (1 s) lapses, and the Raft group promotes the most up-to-date");
+        out.println("live replica in the next epoch; the client finds it on its own (a node names the newer epoch's master).");
+        long started = System.nanoTime();
+        try (DocumentStore store = store(s -> { })) {
+            long deadline = started + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < deadline) {
+                try {
+                    Etag etag = store.getDatabaseCommands().put(PRODUCT, null,
+                            store.getConventions().getObjectMapper().createObjectNode().put("name", "Written after the failover"),
+                            store.getConventions().getObjectMapper().createObjectNode().put("@collection", "Products"));
+                    out.printf("  a save retried by the application succeeded %d ms after the kill, on %s (epoch %d)%n",
+                            (System.nanoTime() - started) / 1_000_000, nodes.masterOfEtag(etag), nodes.epoch());
+                    return;
+                } catch (CorvidException e) {
+                    Thread.sleep(50); // an application's retry, not a test's wait
+                }
+            }
+            out.println("  UNEXPECTED: no save succeeded within 20 s");
         }
     }
 

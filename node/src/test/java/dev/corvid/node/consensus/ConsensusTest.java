@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.corvid.testing.MultiProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,15 +14,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three Ratis servers in this JVM on loopback: promotion, leases, fencing, failover, restart. Real
- * Raft on real ports and files takes about forty seconds here, so it runs with the multi-process
- * tests in {@code mvn verify}.
+ * Raft on real ports and files takes about forty seconds here; the same behaviour is covered end
+ * to end on real node processes by {@code PromotionTest} in every {@code mvn verify}, so this one
+ * runs with {@code mvn verify -Pdrills} (or {@code -Dtest=ConsensusTest}).
  */
-@MultiProcess
+@Tag("drill")
 class ConsensusTest {
 
     private static final Duration WAIT = Duration.ofSeconds(15);

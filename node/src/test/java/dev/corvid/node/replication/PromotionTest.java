@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Promotion on real node processes whose master a Raft group decides: planned (the master hands
  * over), forced after {@code kill -9} of the master (the old master's writes no other node had
- * come back when it returns), and automatic.
+ * come back when it returns), and automatic (twice in a row here; the benchmark's promotion phase does it 20 times).
  */
 @MultiProcess
 class PromotionTest {
@@ -130,7 +130,7 @@ class PromotionTest {
              ClusterClient c = new ClusterClient(cluster)) {
             String master = "A";
             long epoch = 1;
-            for (int round = 0; round < 3; round++) {
+            for (int round = 0; round < 2; round++) {
                 putMany(c, master, "round-" + round, 20);
                 c.awaitReplicasCaughtUp(DEADLINE);
                 long killed = System.nanoTime();
@@ -153,7 +153,7 @@ class PromotionTest {
                 }
                 master = next;
             }
-            assertTrue(epoch >= 4, "three promotions, epoch " + epoch);
+            assertTrue(epoch >= 3, "two promotions, epoch " + epoch);
             await("every node equals the master").atMost(DEADLINE).until(() -> consistent(cluster));
         }
     }
