@@ -38,10 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * DEADLINE_EXCEEDED and not run.
  *
  * <p>How the call is made to wait, without timing races: the node runs large Gets on its RPC pool
- * (one thread here, so in order) and starts each only while the stream holds less than
- * {@code serving.exchangeStreamHeldBytes} (16 MiB) of answers its reader has not taken. This
- * client takes none until the test says so, and asks for large answers first; the large Get behind
- * them waits until the client reads, which the test lets it do only once that Get's time is out.
+ * (one thread here, so in order). A Get of about 15 MiB holds the pool for many milliseconds; a
+ * large Get with 1 ms to live, read at once behind it, waits on the pool until its time is out.
  */
 class ExchangeDeadlineTest {
 
