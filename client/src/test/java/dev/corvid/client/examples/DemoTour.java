@@ -271,45 +271,54 @@ public final class DemoTour {
             Etag etag = seedProduct(store, "Written after the promotion");
             out.printf("  a store given the urls in config order saves %s: it goes to %s (etag %s), the new master;%n",
                     PRODUCT, nodes.masterOfEtag(etag), etag);
-            out.println("  the old master refused it naming the new one, and the client sent it there (nothing was applied twice)");
+            out.println("  (a node that is no longer master refuses a write naming the new one, and the client sends it there;");
+            out.println("  a refused write was not applied, so nothing is applied twice)");
         }
     }
 
-    private void autoFailover() throws InterruptedException {
+    private void autoFailover() {
         out.println("The master was killed. Its lease (1 s) lapses, and the Raft group promotes the most up-to-date");
         out.println("live replica in the next epoch; the client finds it on its own (a node names the newer epoch's master).");
         long started = System.nanoTime();
         try (DocumentStore store = store(s -> { })) {
-            long deadline = started + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-            while (System.nanoTime() < deadline) {
-                try {
-                    Etag etag = store.getDatabaseCommands().put(PRODUCT, null,
-                            store.getConventions().getObjectMapper().createObjectNode().put("name", "Written after the failover"),
-                            store.getConventions().getObjectMapper().createObjectNode().put("@collection", "Products"));
-                    out.printf("  a save retried by the application succeeded %d ms after the kill, on %s (epoch %d)%n",
-                            (System.nanoTime() - started) / 1_000_000, nodes.masterOfEtag(etag), nodes.epoch());
-                    return;
-                } catch (CorvidException e) {
-                    Thread.sleep(50); // an application's retry, not a test's wait
-                }
+            java.util.concurrent.atomic.AtomicReference<Etag> saved = new java.util.concurrent.atomic.AtomicReference<>();
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                        .pollInterval(java.time.Duration.ofMillis(50)).ignoreException(CorvidException.class)
+                        .until(() -> {
+                            saved.set(store.getDatabaseCommands().put(PRODUCT, null,
+                                    store.getConventions().getObjectMapper().createObjectNode().put("name", "Written after the failover"),
+                                    store.getConventions().getObjectMapper().createObjectNode().put("@collection", "Products")));
+                            return true;
+                        });
+                out.printf("  a save retried by the application succeeded %d ms after the kill, on %s (epoch %d)%n",
+                        (System.nanoTime() - started) / 1_000_000, nodes.masterOfEtag(saved.get()), nodes.epoch());
+                return;
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // told below
             }
             out.println("  UNEXPECTED: no save succeeded within 20 s");
         }
     }
 
     /** The conflict on {@link #PRODUCT}, once the replica's hand-back made it; null after 20 s without. */
-    private ConflictException awaitConflict(DocumentStore store) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            try (DocumentSession session = store.openSession(new SessionOptions().setForceReadFromMaster(true))) {
-                session.load(Product.class, PRODUCT);
-            } catch (ConflictException e) {
-                return e;
-            } catch (CorvidException e) {
-                // the master may still be starting
-            }
-            Thread.sleep(200); // a demo's poll, not a test's wait
+    private ConflictException awaitConflict(DocumentStore store) {
+        java.util.concurrent.atomic.AtomicReference<ConflictException> conflict = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).pollInterval(java.time.Duration.ofMillis(200))
+                    .until(() -> {
+                        try (DocumentSession session = store.openSession(new SessionOptions().setForceReadFromMaster(true))) {
+                            session.load(Product.class, PRODUCT);
+                        } catch (ConflictException e) {
+                            conflict.set(e);
+                        } catch (CorvidException e) {
+                            // the master may still be starting
+                        }
+                        return conflict.get() != null;
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            return null;
         }
-        return null;
+        return conflict.get();
     }
 }
