@@ -273,7 +273,7 @@ final class FailoverHandback implements AutoCloseable {
 
     /** Whether a change of this replica's feed is a failover write (marked in its metadata). */
     static boolean isFailoverWrite(Change c) {
-        return c.metadataJson() != null && indexOf(c.metadataJson().toByteArray(), MARK) >= 0;
+        return c.metadataJson() != null && MetadataKeys.holds(c.metadataJson().toByteArray(), MARK);
     }
 
     private static Etag base(Change c) {
@@ -283,19 +283,6 @@ final class FailoverHandback implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return null; // no usable base: the master treats the version as written on top of nothing it knows
         }
-    }
-
-    private static int indexOf(byte[] in, byte[] what) {
-        outer:
-        for (int i = 0; i + what.length <= in.length; i++) {
-            for (int j = 0; j < what.length; j++) {
-                if (in[i + j] != what[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     @Override

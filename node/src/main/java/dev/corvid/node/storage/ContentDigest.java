@@ -19,18 +19,6 @@ public record ContentDigest(String id, Etag etag, boolean deleted, String collec
 
     /** Whether stored metadata JSON says the document is in conflict; reads the bytes, parses nothing. */
     static boolean isConflict(byte[] metadata) {
-        if (metadata == null) {
-            return false;
-        }
-        outer:
-        for (int i = 0; i + CONFLICT_MARK.length <= metadata.length; i++) {
-            for (int j = 0; j < CONFLICT_MARK.length; j++) {
-                if (metadata[i + j] != CONFLICT_MARK[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
+        return MetadataKeys.holds(metadata, CONFLICT_MARK);
     }
 }

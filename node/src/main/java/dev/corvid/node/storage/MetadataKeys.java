@@ -40,9 +40,30 @@ public final class MetadataKeys {
      */
     public static final String CONFLICTS = "@conflicts";
 
-    /** Never stored from a client write. */
-    static final List<String> DERIVED = List.of("@etag", "@id", REPLICATION_SOURCE, SOURCE_ETAG, FAILOVER_WRITE,
+    /** Never stored from a client write; also what the master strips from a handed-back version. */
+    public static final List<String> DERIVED = List.of("@etag", "@id", REPLICATION_SOURCE, SOURCE_ETAG, FAILOVER_WRITE,
             FAILOVER_BASE, ORIGIN_NODE, ORIGIN_ETAG, CONFLICT, CONFLICTS);
+
+    /**
+     * Whether stored metadata JSON holds {@code mark} (e.g. {@code "@conflict":true}) byte for byte:
+     * a scan, no parse, for checks on every record of a feed or a digest. The node writes its
+     * metadata compactly, so its own marks always read this way.
+     */
+    public static boolean holds(byte[] metadata, byte[] mark) {
+        if (metadata == null) {
+            return false;
+        }
+        outer:
+        for (int i = 0; i + mark.length <= metadata.length; i++) {
+            for (int j = 0; j < mark.length; j++) {
+                if (metadata[i + j] != mark[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
 
     private MetadataKeys() {
     }

@@ -224,9 +224,7 @@ final class HandbackWrite extends Pending<List<HandbackOutcome>> {
 
     /** {@code metadata} without the node's bookkeeping (replication, failover and conflict keys). */
     private static ObjectNode cleaned(ObjectNode metadata) {
-        metadata.remove(List.of(MetadataKeys.REPLICATION_SOURCE, MetadataKeys.SOURCE_ETAG, MetadataKeys.FAILOVER_WRITE,
-                MetadataKeys.FAILOVER_BASE, MetadataKeys.CONFLICT, MetadataKeys.CONFLICTS, MetadataKeys.ORIGIN_NODE,
-                MetadataKeys.ORIGIN_ETAG));
+        metadata.remove(MetadataKeys.DERIVED);
         return metadata;
     }
 
