@@ -44,6 +44,10 @@ public final class ConsensusMastership implements Mastership, AutoCloseable {
     private volatile ClusterEpoch epoch;
     private volatile ClusterConfig view;
     private PeerPositions positions;
+    /** Since start, the group's leader confirmed the epoch ({@link #confirmLater}); only then may this node be master. */
+    private volatile boolean confirmed;
+    private boolean confirming; // guarded by this
+    private volatile boolean closed;
 
     private ConsensusMastership(ClusterConfig cluster, String self, Candidates candidates) {
         this.cluster = cluster;
@@ -79,6 +83,11 @@ public final class ConsensusMastership implements Mastership, AutoCloseable {
         started.set(m);
         m.consensus.start();
         m.changed(m.consensus.current());
+        synchronized (m) {
+            if (m.view.master().name().equals(self)) {
+                m.confirmLater(); // as when an epoch naming it came from the log
+            }
+        }
         log.info("node {}: {} (failover {})", self, m.epoch, cluster.failover().configName());
         return m;
     }
@@ -93,7 +102,55 @@ public final class ConsensusMastership implements Mastership, AutoCloseable {
         ClusterConfig nextView = cluster.withMaster(next.master());
         view = nextView;
         log.info("node {}: {} begins: master {}", self, next, next.master());
+        if (next.master().equals(self) && !confirmed) {
+            confirmLater(); // listeners hear of it once the group's leader says it is current
+            return;
+        }
         notifier.execute(() -> listeners.forEach(l -> l.accept(nextView)));
+    }
+
+    /**
+     * Reads the epoch from the group's leader (retrying until a leader answers) and then tells the
+     * listeners the current view. Until then this node does not take itself for the master: at
+     * start its Raft server replays old epochs from its log, and one of them may name it.
+     */
+    private void confirmLater() {
+        if (confirming) {
+            return;
+        }
+        confirming = true;
+        Thread t = new Thread(() -> {
+            while (!closed) {
+                try {
+                    ClusterEpoch current = consensus.currentLinearizable();
+                    synchronized (this) {
+                        confirmed = true;
+                        ClusterEpoch before = epoch;
+                        changed(current);
+                        if (epoch == before || epoch.epoch() == before.epoch() && epoch.master().equals(before.master())) {
+                            ClusterConfig now = view;
+                            notifier.execute(() -> listeners.forEach(l -> l.accept(now)));
+                        }
+                    }
+                    log.info("node {}: {} confirmed by the group's leader", self, epoch);
+                    return;
+                } catch (RuntimeException e) {
+                    log.debug("node {}: the group's leader could not confirm the epoch yet: {}", self, e.toString());
+                    java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100));
+                }
+            }
+        }, "corvid-epoch-confirmation");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Whether this node is the master: the current epoch names it and, since the node started, the
+     * group's leader has confirmed that epoch is current (a replayed one is not enough).
+     */
+    @Override
+    public boolean isMaster() {
+        return confirmed && view.master().name().equals(self);
     }
 
     @Override
@@ -147,6 +204,7 @@ public final class ConsensusMastership implements Mastership, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         consensus.close();
         notifier.shutdown();
         if (positions != null) {

@@ -142,9 +142,9 @@ final class FailoverHandback implements AutoCloseable {
      * What this node holds of the previous master beyond the fork point, handed to the new master
      * based on its takeover etag, so none of those acknowledged writes is dropped when this node
      * re-syncs from the new master: the previous master's own writes after the fork when this node
-     * was it, or, on a replica that had applied further than the new master, the versions it has
-     * from the previous master after the fork. (Deletes among the latter leave no metadata to tell
-     * where they came from, and are not handed back.)
+     * was it, or, on a replica that had applied further than the new master, the versions and
+     * tombstones it has from the previous master after the fork (each keeps its source etag). A
+     * tombstone replicated before tombstones kept their source carries none, and is not handed back.
      */
     private void rejoin(Takeover t) {
         Etag fork = t.fork();
@@ -160,7 +160,7 @@ final class FailoverHandback implements AutoCloseable {
             Etag from = Etag.EMPTY;
             List<Change> page;
             while (!(page = storage.changesAfter(from, SCAN_PAGE)).isEmpty()) {
-                List<Change> beyond = page.stream().filter(c -> !c.deleted() && sourceAfter(c, fork)).toList();
+                List<Change> beyond = page.stream().filter(c -> sourceAfter(c, fork)).toList();
                 if (!beyond.isEmpty()) {
                     send(beyond, t.takeoverEtag(), counts);
                 }
@@ -186,16 +186,8 @@ final class FailoverHandback implements AutoCloseable {
     }
 
     private static boolean sourceAfter(Change c, Etag fork) {
-        try {
-            String text = JsonRules.MAPPER.readTree(c.metadataJson().newInput()).path(MetadataKeys.SOURCE_ETAG).asText("");
-            if (text.isEmpty()) {
-                return false;
-            }
-            Etag source = Etag.parse(text);
-            return source.nodeTag() == fork.nodeTag() && source.compareTo(fork) > 0;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        Etag source = c.sourceEtag();
+        return source != null && source.nodeTag() == fork.nodeTag() && source.compareTo(fork) > 0;
     }
 
     private void handBackAll() {

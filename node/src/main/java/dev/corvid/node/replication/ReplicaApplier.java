@@ -342,12 +342,24 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
          *                                     sequence after what the stream delivered, or the batch is empty
          */
         public CompletableFuture<Etag> apply(List<Change> changes) {
+            return apply(changes, null);
+        }
+
+        /**
+         * Applies a batch that brings this replica to {@code through} in the master's feed (null:
+         * to its last change). The master leaves out of a catch-up the versions this replica holds
+         * from the previous master already ({@link #appliedSources}); a batch may then be empty.
+         *
+         * @throws RejectedChangeException also when {@code through} is of another node tag than the
+         *                                 master's, or not after the stream's last change
+         */
+        public CompletableFuture<Etag> apply(List<Change> changes, Etag through) {
             requireAccepted("a batch");
             if (!answered) {
                 throw reject(new ReplicationRefusedException("replication refused by '" + self.name() + "': a batch before"
                         + " the replica answered the handshake"));
             }
-            if (changes.isEmpty()) {
+            if (changes.isEmpty() && through == null) {
                 throw reject(new RejectedChangeException("an empty batch"));
             }
             Etag previous = lastInStream;
@@ -365,9 +377,38 @@ public final class ReplicaApplier implements ReplicationStatus, AutoCloseable {
                 }
                 previous = e;
             }
+            if (through != null) {
+                boolean fits = through.nodeTag() == handshake.masterNodeTag()
+                        && (changes.isEmpty() ? through.compareTo(previous) > 0 : through.compareTo(previous) >= 0);
+                if (!fits) {
+                    throw reject(new RejectedChangeException("a batch that brings this replica to master etag " + through
+                            + ", which is not of master '" + handshake.masterName() + "' after " + previous
+                            + "; nothing of the batch was applied"));
+                }
+                previous = through;
+            }
             lastInStream = previous;
             liveness.heard();
-            return storage.applyReplicatedAsync(handshake.masterName(), changes);
+            return storage.applyReplicatedAsync(handshake.masterName(), changes, through);
+        }
+
+        /**
+         * What this replica has applied of every source but the stream's master, its own feed
+         * included (its last etag: a former master holds all of its own feed), for the answer to
+         * the handshake: the new master resumes it from where their data matches.
+         */
+        public List<Etag> appliedSources() {
+            List<Etag> applied = new java.util.ArrayList<>();
+            for (NodeConfig n : cluster.nodes()) {
+                if (n.name().equals(handshake.masterName())) {
+                    continue;
+                }
+                Etag e = n.name().equals(self.name()) ? storage.lastEtag() : storage.lastAppliedFrom(n.name());
+                if (e != null && !e.isEmpty()) {
+                    applied.add(e);
+                }
+            }
+            return applied;
         }
 
         /** The master is alive and has nothing to send. */

@@ -20,6 +20,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -261,14 +262,27 @@ final class ReplicaSender implements AutoCloseable {
             }
             recovered();
             confirm(sent);
-            log.info("replicating to {} at {} after master etag {}", replica.name(), replica.address(), sent);
+            CatchUp catchUp = CatchUp.of(takeover, storage, s.appliedSources);
+            if (catchUp != null && !catchUp.covers(sent)) {
+                catchUp = null;
+            }
+            log.info("replicating to {} at {} after master etag {}{}", replica.name(), replica.address(), sent,
+                    catchUp == null ? "" : ", leaving out what it holds from before the takeover (" + takeover + ")");
             long lastMessage = System.nanoTime();
             while (running) {
                 s.throwIfEnded();
                 List<Change> changes = s.hasRoom() ? storage.changesAfter(sent, maxBatchChanges) : List.of();
                 long now = System.nanoTime();
                 if (!changes.isEmpty()) {
-                    sent = send(s, changes);
+                    if (catchUp != null && catchUp.covers(sent)) {
+                        sent = sendCatchUp(s, changes, catchUp);
+                        if (!catchUp.covers(sent)) {
+                            log.info("replica {} caught up to the takeover at master etag {}: {}", replica.name(), sent, catchUp);
+                            catchUp = null;
+                        }
+                    } else {
+                        sent = send(s, changes, null);
+                    }
                     lastMessage = now;
                 } else if (now - lastMessage >= heartbeatNanos) {
                     // The replica counts its master reachable only while the stream carries something.
@@ -327,11 +341,35 @@ final class ReplicaSender implements AutoCloseable {
         return s != null && s.ended == null && s.id.equals(streamId) && s.confirmedToReplica.compareAndSet(false, true);
     }
 
-    /** Sends one batch from the front of {@code changes} and returns the master etag of its last change. */
-    private Etag send(Stream s, List<Change> changes) {
+    /**
+     * Sends the changes of the takeover's region at the front of {@code changes} that the replica
+     * does not hold ({@link CatchUp}), and says how far that brings it; returns that position.
+     */
+    private Etag sendCatchUp(Stream s, List<Change> changes, CatchUp catchUp) {
+        List<Change> region = new ArrayList<>(changes.size());
+        for (Change c : changes) {
+            if (!catchUp.inRegion(c)) {
+                break;
+            }
+            region.add(c);
+        }
+        if (region.isEmpty()) {
+            return send(s, changes, null);
+        }
+        List<Change> missing = region.stream().filter(c -> !catchUp.replicaHolds(c)).toList();
+        return send(s, missing, region.get(region.size() - 1).etag());
+    }
+
+    /**
+     * Sends one batch from the front of {@code changes} and returns the master etag it brings the
+     * replica to: its last change's, or {@code through} when the batch holds all of {@code changes}
+     * and {@code through} is set (the master left out versions up to it; then {@code changes} may be empty).
+     */
+    private Etag send(Stream s, List<Change> changes, Etag through) {
         ChangeBatch.Builder batch = ChangeBatch.newBuilder();
         long bytes = 0;
         Etag last = null;
+        int included = 0;
         for (Change c : changes) {
             long size = c.deleted() ? 0 : c.metadataJson().size() + c.bodyJson().size();
             if (last != null && bytes + size > maxBatchBytes) {
@@ -345,6 +383,11 @@ final class ReplicaSender implements AutoCloseable {
             }
             bytes += size;
             last = c.etag();
+            included++;
+        }
+        if (through != null && included == changes.size()) {
+            batch.setThrough(WireEtag.bytes(through));
+            last = through;
         }
         s.sent(bytes);
         s.requests.onNext(ReplicationMessage.newBuilder().setBatch(batch).build());
@@ -409,6 +452,8 @@ final class ReplicaSender implements AutoCloseable {
         /** The replica's challenge, when it sent one. */
         private volatile byte[] challenge;
         private volatile Etag answer;
+        /** The answer's applied sources: what the replica holds of other masters' feeds. */
+        private volatile List<Etag> appliedSources = List.of();
         private volatile boolean answered;
         /** Answers to the handshake so far (challenge, then last applied etag). */
         private volatile int answers;
@@ -440,6 +485,20 @@ final class ReplicaSender implements AutoCloseable {
                 return;
             }
             if (!answered) {
+                List<Etag> applied = new ArrayList<>(ack.getAppliedSourcesCount());
+                try {
+                    for (ByteString e : ack.getAppliedSourcesList()) {
+                        Etag source = WireEtag.etag(e);
+                        if (source != null && !source.isEmpty()) {
+                            applied.add(source);
+                        }
+                    }
+                } catch (BadRequestException e) {
+                    ended = e;
+                    wake();
+                    return;
+                }
+                appliedSources = List.copyOf(applied);
                 answer = etag;
                 answered = true;
                 answers++;

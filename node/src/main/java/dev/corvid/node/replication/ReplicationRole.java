@@ -63,7 +63,8 @@ public final class ReplicationRole implements ReplicationStatus, OpenedStreams, 
         if (closed) {
             return;
         }
-        boolean master = view.master().name().equals(self);
+        // Not a view's word alone: a node just started may replay an old epoch that names it.
+        boolean master = view.master().name().equals(self) && mastership.isMaster();
         inbound.masterChanged(view);
         if (master && pushing == null) {
             Takeover takeover = takeover();
@@ -75,7 +76,7 @@ public final class ReplicationRole implements ReplicationStatus, OpenedStreams, 
             pushing.close();
             pushing = null;
         }
-        if (!master) {
+        if (!view.master().name().equals(self)) {
             previousMaster = view.master().name();
         }
     }

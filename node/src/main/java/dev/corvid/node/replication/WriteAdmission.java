@@ -95,8 +95,12 @@ public final class WriteAdmission {
         }
     }
 
-    private NotMasterException notMaster() {
+    private RuntimeException notMaster() {
         NodeConfig master = mastership.master();
+        if (master.name().equals(self.name())) { // its last known epoch names it, not confirmed yet
+            return new StorageUnavailableException("node '" + self.name() + "' is confirming with the cluster that it"
+                    + " is still the master of epoch " + mastership.epoch() + " (it has just started); try again in a moment");
+        }
         return new NotMasterException(self.name(), master.name(), master.address());
     }
 }

@@ -74,6 +74,12 @@ final class Messages {
                 new Takeover(epoch, WireEtag.etag(h.getTakeoverEtag()), WireEtag.etag(h.getForkEtag())));
     }
 
+    /** The feed position a batch brings the replica to when the master says it (else null). */
+    static Etag through(ChangeBatch batch) {
+        Etag through = WireEtag.etag(batch.getThrough());
+        return through == null || through.isEmpty() ? null : through;
+    }
+
     static List<Change> changes(ChangeBatch batch) {
         List<Change> changes = new ArrayList<>(batch.getChangesCount());
         for (ReplicatedChange c : batch.getChangesList()) {

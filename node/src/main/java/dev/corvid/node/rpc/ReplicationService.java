@@ -9,6 +9,7 @@ import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.HandbackOutcome;
 import dev.corvid.node.storage.HandedBack;
+import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.ConfirmStreamRequest;
 import dev.corvid.proto.ConfirmStreamResponse;
 import dev.corvid.proto.HandBackRequest;
@@ -141,14 +142,14 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
                     if (challenge.isPresent()) {
                         send(ReplicationAck.newBuilder().setChallenge(ByteString.copyFrom(challenge.get())).build());
                     } else {
-                        session.confirmWithMaster().thenCompose(session::handBackThenAnswer).whenComplete(this::ackOrFail);
+                        session.confirmWithMaster().thenCompose(session::handBackThenAnswer).whenComplete(this::answerOrFail);
                     }
                     readMore();
                     return;
                 }
                 switch (message.getKindCase()) {
                     case PROOF -> session.handBackThenAnswer(session.prove(message.getProof().getHmac().toByteArray()))
-                            .whenComplete(this::ackOrFail);
+                            .whenComplete(this::answerOrFail);
                     case BATCH -> apply(message);
                     case HEARTBEAT -> session.heartbeat();
                     default -> throw new BadRequestException("only the first message of a replication stream is a handshake");
@@ -166,7 +167,7 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
                 pendingBatches++;
                 pendingBytes += bytes;
             }
-            session.apply(Messages.changes(message.getBatch())).whenComplete((last, error) -> {
+            session.apply(Messages.changes(message.getBatch()), Messages.through(message.getBatch())).whenComplete((last, error) -> {
                 synchronized (out) {
                     pendingBatches--;
                     pendingBytes -= bytes;
@@ -182,6 +183,17 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
             } else {
                 ack(last);
             }
+        }
+
+        /** The answer to the handshake: the last etag applied from the master, and from every other source. */
+        private void answerOrFail(Etag last, Throwable error) {
+            if (error != null) {
+                ackOrFail(last, error);
+                return;
+            }
+            ReplicationAck.Builder answer = ReplicationAck.newBuilder().setLastAppliedEtag(Messages.reported(last));
+            session.appliedSources().forEach(e -> answer.addAppliedSources(WireEtag.bytes(e)));
+            send(answer.build());
         }
 
         private void ack(Etag last) {

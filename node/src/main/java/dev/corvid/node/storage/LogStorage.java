@@ -255,8 +255,8 @@ public final class LogStorage implements Storage {
     }
 
     @Override
-    public CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes) {
-        return writer.applyReplicatedAsync(source, changes);
+    public CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes, Etag through) {
+        return writer.applyReplicatedAsync(source, changes, through);
     }
 
     @Override

@@ -86,7 +86,26 @@ public interface Storage extends AutoCloseable {
      * @throws IllegalArgumentException    at once, for an empty or out-of-order batch
      * @throws StorageUnavailableException at once, when storage is closing or has failed
      */
-    java.util.concurrent.CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes);
+    default java.util.concurrent.CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes) {
+        return applyReplicatedAsync(source, changes, null);
+    }
+
+    /**
+     * {@link #applyReplicatedAsync(String, List)}, recording {@code through} (not before the last
+     * change) as the source's last applied etag: the master left out the versions in between
+     * because this node already holds them. With {@code through} the batch may be empty.
+     */
+    java.util.concurrent.CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes, Etag through);
+
+    /**
+     * The progress name under which a node records where it began to follow the source of node tag
+     * {@code nodeTag}: the change counter of its own last etag before it applied that source's first
+     * batch (recorded with that batch), so every version it still holds at or below it was there
+     * before it followed that source.
+     */
+    static String joinedProgress(int nodeTag) {
+        return "@joined-" + Etag.nodeTagText(nodeTag);
+    }
 
     /** The last master etag applied from {@code source} (a master's node name), or null when none was. */
     Etag lastAppliedFrom(String source);

@@ -22,6 +22,7 @@ import dev.corvid.node.storage.Etag;
 import dev.corvid.node.testing.TestCluster;
 import dev.corvid.node.testing.TextEtags;
 import dev.corvid.node.wire.WireEtag;
+import dev.corvid.proto.ChangeBatch;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.HandBackRequest;
@@ -33,6 +34,7 @@ import dev.corvid.proto.ReplicaStatus;
 import dev.corvid.proto.ReplicationAck;
 import dev.corvid.proto.ReplicationGrpc;
 import dev.corvid.proto.ReplicationHandshake;
+import dev.corvid.proto.ReplicationMessage;
 import dev.corvid.proto.StatsRequest;
 import dev.corvid.testing.MultiProcess;
 import io.grpc.ManagedChannel;
@@ -149,9 +151,28 @@ class ForgedReplicationTest {
                 assertStatus(Status.Code.INVALID_ARGUMENT, "nothing of the batch was applied", s.awaitEnd());
             }
         }
-        assertNothingForgedOnB("forged/tag", "forged/old", "forged/ok", "forged/back");
+        // A position ("through": the master left changes out) its feed cannot hold: another node's,
+        // not after what the replica has, or before the batch's own change.
+        long next = Etag.parse(applied).change() + 1;
+        ReplicationMessage[] impossiblePositions = {
+                through(ChangeBatch.newBuilder(), etag(foreignTag, 1, next + 5)),
+                through(ChangeBatch.newBuilder(), applied),
+                through(batch("forged/ahead", shifted(applied, 3)).getBatch().toBuilder(), shifted(applied, 2)),
+        };
+        for (ReplicationMessage m : impossiblePositions) {
+            try (HandMadeStream s = new HandMadeStream(client.channel("B"))) {
+                assertEquals(applied, WireEtag.text(s.proveAs(master, cluster.secret()).getLastAppliedEtag()));
+                s.send(m);
+                assertStatus(Status.Code.INVALID_ARGUMENT, "nothing of the batch was applied", s.awaitEnd());
+            }
+        }
+        assertNothingForgedOnB("forged/tag", "forged/old", "forged/ok", "forged/back", "forged/ahead");
         assertEquals(applied, WireEtag.text(client.stats("B").getLastAppliedMasterEtag()));
         assertRealReplicationGoesOn();
+    }
+
+    private static ReplicationMessage through(ChangeBatch.Builder batch, String etag) {
+        return ReplicationMessage.newBuilder().setBatch(batch.setThrough(TextEtags.wire(etag))).build();
     }
 
     @Test

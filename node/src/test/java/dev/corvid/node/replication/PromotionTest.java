@@ -78,19 +78,41 @@ class PromotionTest {
         return r.consistent();
     }
 
+    /** Documents written before the first promotion: a replica re-sent them all would stamp as many again. */
+    private static final int BEFORE = 200;
+
+    /**
+     * {@code node} stamped {@code expected} changes since {@code before}: what it lacked, not all it
+     * has again. Up to two more: a write retried after its node refused to acknowledge it may reach
+     * a replica twice. (A paused node may still have got a batch sent before the pause: its kernel
+     * buffered it; hence a range where that decides.)
+     */
+    private static void assertResumed(ClusterClient c, String node, long before, int expected) {
+        assertResumed(c, node, before, expected, expected);
+    }
+
+    private static void assertResumed(ClusterClient c, String node, long before, int least, int most) {
+        long stamped = c.changesStamped(node) - before;
+        assertTrue(stamped >= least && stamped <= most + 2, node + " stamped " + stamped + " changes, expected " + least
+                + (most == least ? "" : " to " + most) + ": only what it lacked of the new master's feed (a full re-sync"
+                + " applies " + BEFORE + " more)");
+    }
+
     @Test
     void plannedPromotion_handsOver_thenForcedPromotionAfterKill9_andTheOldMastersExtraWritesComeBack() throws Exception {
         try (TestCluster cluster = TestCluster.startWithFailover(dir.resolve("manual"), 3, "manual");
              ClusterClient c = new ClusterClient(cluster)) {
-            putMany(c, "A", "before", 50);
+            putMany(c, "A", "before", BEFORE);
             c.awaitReplicasCaughtUp(DEADLINE);
+            long stampedByA = c.changesStamped("A");
+            long stampedByC = c.changesStamped("C");
 
             // Planned, asked of a replica: A hands over to B; everything A acknowledged is on B.
             PromoteResponse planned = promote(c, "C", "B", false);
             assertTrue(planned.getPromoted(), planned.toString());
             assertEquals(2, planned.getEpoch());
             awaitMaster(c, cluster, "B", 2, List.of("A", "B", "C"));
-            for (int i = 0; i < 50; i++) {
+            for (int i = 0; i < BEFORE; i += 7) {
                 assertTrue(c.get("B", List.of("before/" + i)).get(0).getFound(), "before/" + i + " on B");
             }
             StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
@@ -98,6 +120,11 @@ class PromotionTest {
             assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode(), refused.getStatus().toString());
             awaitWritable(c, "B", "after-planned");
             await("A and C follow B").atMost(DEADLINE).until(() -> consistent(cluster));
+            // They resumed where their data matched B's: neither got the documents it had again.
+            assertResumed(c, "A", stampedByA, 1);
+            assertResumed(c, "C", stampedByC, 1);
+            long stampedByB = c.changesStamped("B");
+            stampedByC = c.changesStamped("C");
 
             // B takes writes only it has (A and C are paused), then is killed: a forced promotion
             // of A, and B's extra writes come back when it returns as a replica.
@@ -121,6 +148,10 @@ class PromotionTest {
             }
             await("every node equals the master").atMost(DEADLINE).until(() -> consistent(cluster));
             assertFalse(ClusterClient.metadata(c.get("A", List.of("only-on-b/3")).get(0)).has("@conflict"));
+            // C got B's ten (from B, or from A after B handed them back) and A's write; B got A's
+            // write, and A's versions of its own ten when A did not have them before B died.
+            assertResumed(c, "C", stampedByC, 11, 11);
+            assertResumed(c, "B", stampedByB + 10, 1, 11);
         }
     }
 

@@ -299,6 +299,52 @@ class ReplicatedWriteTest {
     }
 
     @Test
+    void applyReplicated_tombstone_keepsWhereItCameFrom() {
+        masterPut("people/1", "{}");
+        try (LogStorage replica = openReplica()) {
+            apply(replica, master.changesAfter(Etag.EMPTY, 10));
+            Etag deleted = master.write(WriteBatch.builder().delete("people/1", null).build()).get(0).etag();
+            apply(replica, master.changesAfter(replica.lastAppliedFrom("A"), 10));
+            Change tombstone = replica.changesAfter(Etag.EMPTY, 10).get(0);
+            assertTrue(tombstone.deleted());
+            String metadata = tombstone.metadataJson().toStringUtf8();
+            assertTrue(metadata.contains("\"@replication-source\":\"A\"") && metadata.contains("\"@source-etag\":\"" + deleted + "\""),
+                    metadata);
+        }
+    }
+
+    @Test
+    void applyReplicated_through_movesTheProgressPastLeftOutChanges_withOrWithoutChanges() {
+        masterPut("a", "{}");
+        masterPut("b", "{}");
+        Etag last = masterPut("c", "{}");
+        List<Change> feed = master.changesAfter(Etag.EMPTY, 10);
+        try (LogStorage replica = openReplica()) {
+            assertEquals(feed.get(1).etag(), replica.applyReplicatedAsync("A", List.of(feed.get(0)), feed.get(1).etag()).join());
+            assertEquals(1, replica.documentCount(), "b was left out: the replica holds it (the master says)");
+            assertEquals(last, replica.applyReplicatedAsync("A", List.of(), last).join());
+            assertEquals(last, replica.lastAppliedFrom("A"));
+            assertEquals(1, replica.documentCount());
+            assertThrows(IllegalArgumentException.class,
+                    () -> replica.applyReplicatedAsync("A", List.of(feed.get(2)), feed.get(1).etag()), "through before the last change");
+        }
+    }
+
+    @Test
+    void applyReplicated_firstBatchOfASource_recordsWhereThisNodeBeganToFollowIt() {
+        Etag first = masterPut("people/1", "{}");
+        try (LogStorage replica = openReplica()) {
+            replica.write(WriteBatch.builder().put("own/1", null, "{}", null).put("own/2", null, "{}", null).build());
+            apply(replica, master.changesAfter(Etag.EMPTY, 10));
+            String joined = Storage.joinedProgress(first.nodeTag());
+            assertEquals(2, replica.lastAppliedFrom(joined).change(), "its own two changes came before");
+            masterPut("people/2", "{}");
+            apply(replica, master.changesAfter(first, 10));
+            assertEquals(2, replica.lastAppliedFrom(joined).change(), "recorded once, at the first batch");
+        }
+    }
+
+    @Test
     void crashImage_replaysChangesAndProgressTogether() throws IOException {
         for (int i = 0; i < 30; i++) {
             masterPut("people/" + i, "{\"i\":" + i + "}");

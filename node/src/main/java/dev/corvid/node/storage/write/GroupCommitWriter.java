@@ -175,8 +175,8 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     /** See {@link Storage#applyReplicatedAsync}. */
-    public CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes) {
-        return submitAsync(new ReplicatedWrite(source, changes));
+    public CompletableFuture<Etag> applyReplicatedAsync(String source, List<Change> changes, Etag through) {
+        return submitAsync(new ReplicatedWrite(source, changes, through));
     }
 
     /** See {@link dev.corvid.node.storage.Storage#recordProgressAsync}. */

@@ -94,6 +94,11 @@ final class GroupView {
         batchSources.put(source, lastApplied);
     }
 
+    /** The change counter of the last etag issued, by the batch being prepared too. */
+    long issuedChange() {
+        return lastChange;
+    }
+
     /** The change counter of the last etag the kept batches issued. */
     long lastChange() {
         return keptChange;

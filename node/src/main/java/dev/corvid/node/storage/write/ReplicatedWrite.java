@@ -41,17 +41,23 @@ final class ReplicatedWrite extends Pending<Etag> {
 
     private final String source;
     private final List<Prepared> changes;
+    /** The master etag the batch brings the source's progress to (its last change's, or later). */
+    private final Etag through;
     private Etag lastApplied;
 
+
     /**
-     * @throws IllegalArgumentException when the batch is empty, out of order or from several masters
+     * @param through the master etag the source's progress moves to; null for the last change's.
+     *                When set the batch may be empty: the master left out versions this node holds.
+     * @throws IllegalArgumentException when the batch is empty without {@code through}, out of order,
+     *                                  from several masters, or {@code through} is before its last change
      * @throws BadRequestException      when a put's metadata is not a JSON object (as sent by the master)
      */
-    ReplicatedWrite(String source, List<Change> changes) {
+    ReplicatedWrite(String source, List<Change> changes, Etag through) {
         if (source == null || source.isBlank()) {
             throw new IllegalArgumentException("a replicated batch needs its source's node name");
         }
-        if (changes.isEmpty()) {
+        if (changes.isEmpty() && (through == null || through.isEmpty())) {
             throw new IllegalArgumentException("a replicated batch needs at least one change");
         }
         this.source = source;
@@ -67,7 +73,24 @@ final class ReplicatedWrite extends Pending<Etag> {
                         + " after " + previous);
             }
             previous = c.etag();
-            this.changes.add(c.deleted() ? new Prepared(c.id(), c.etag(), true, null, null, null) : prepare(c));
+            this.changes.add(c.deleted() ? tombstone(c) : prepare(c));
+        }
+        if (through != null && previous != null
+                && (through.nodeTag() != previous.nodeTag() || through.compareTo(previous) < 0)) {
+            throw new IllegalArgumentException("a replicated batch's position " + through + " is before its last change "
+                    + previous);
+        }
+        this.through = through != null ? through : previous;
+    }
+
+    private Prepared tombstone(Change c) {
+        ObjectNode metadata = JsonRules.MAPPER.createObjectNode()
+                .put(MetadataKeys.REPLICATION_SOURCE, source)
+                .put(MetadataKeys.SOURCE_ETAG, c.etag().toString());
+        try {
+            return new Prepared(c.id(), c.etag(), true, null, JsonRules.MAPPER.writeValueAsBytes(metadata), null);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a parsed JSON tree", e);
         }
     }
 
@@ -105,7 +128,13 @@ final class ReplicatedWrite extends Pending<Etag> {
     @Override
     List<LogEntry> prepare(GroupView view) {
         Etag last = view.sourceProgress(source);
-        List<LogEntry> entries = new ArrayList<>(changes.size() + 1);
+        List<LogEntry> entries = new ArrayList<>(changes.size() + 2);
+        if (last == null || last.nodeTag() != through.nodeTag()) {
+            String joined = dev.corvid.node.storage.Storage.joinedProgress(through.nodeTag());
+            Etag before = Etag.fromLongs(0, view.issuedChange());
+            entries.add(new LogEntry.SourceProgress(joined, before));
+            view.setSourceProgress(joined, before);
+        }
         for (Prepared c : changes) {
             if (!isNew(c.sourceEtag(), last)) {
                 continue;
@@ -117,10 +146,10 @@ final class ReplicatedWrite extends Pending<Etag> {
             } else if (view.current(c.id()) != null) {
                 Etag etag = view.nextEtag();
                 view.set(c.id(), null);
-                entries.add(new LogEntry.Delete(c.id(), etag));
+                entries.add(new LogEntry.Delete(c.id(), etag, c.metadata()));
             }
         }
-        Etag batchLast = changes.get(changes.size() - 1).sourceEtag();
+        Etag batchLast = through;
         if (isNew(batchLast, last)) {
             entries.add(new LogEntry.SourceProgress(source, batchLast));
             view.setSourceProgress(source, batchLast);
