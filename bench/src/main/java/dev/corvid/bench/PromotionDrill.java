@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * through the client the whole time while the master is killed with {@code kill -9}, a number of
  * times in a row, each time whichever node is master then; the killed node is started again and
  * caught up before the next drill. Measures, per drill, how long writes were unavailable as the
- * client saw it: from the last save acknowledged before the kill to the first acknowledged after
- * it (by the new master, found by the client on its own). Each save waits for one replica (write
- * assurance), as in the issue's history test. Reports the median and the maximum
+ * client saw it: from the last save acknowledged before the kill to the first acknowledged of those
+ * started after it (by the new master, found by the client on its own). Each save waits for one replica (write
+ * assurance), as in the history test. Reports the median and the maximum
  * against the goal (p50 at most 2 s, max at most 5 s), and checks that every save the client saw
  * acknowledged is on the master at the end (the killed masters' last writes come back when they rejoin).
  */
@@ -46,11 +46,13 @@ final class PromotionDrill {
     String run() throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong lastAck = new AtomicLong();
+        // When the latest save acknowledged so far was started: one started after the kill went to
+        // the new master (a save the old master acknowledged just before dying may arrive after it).
+        AtomicLong lastAckedStart = new AtomicLong();
         AtomicInteger errors = new AtomicInteger();
         AtomicInteger acknowledgedSaves = new AtomicInteger();
-        // Each writer overwrites its own ids in turn, with a growing counter, so the data stays small
-        // (a node joining a new master re-syncs its whole feed) and "acknowledged" is checkable: the
-        // master's counter of an id must end at least at the last one acknowledged for it.
+        // Each writer overwrites its own ids in turn, with a growing counter, so "acknowledged" is
+        // checkable: the master's counter of an id must end at least at the last one acknowledged for it.
         java.util.Map<String, Long> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
         List<Future<?>> loops = new ArrayList<>();
@@ -61,6 +63,7 @@ final class PromotionDrill {
                 while (running.get()) {
                     seq++;
                     String id = prefix + "promotion/" + writer + "/" + (seq % IDS_PER_WRITER);
+                    long started = System.nanoTime();
                     Person p = Person.numbered(writer);
                     p.setCounter(seq);
                     try (DocumentSession session = cluster.store().openSession()) {
@@ -71,6 +74,7 @@ final class PromotionDrill {
                         session.store(p, id);
                         session.saveChanges();
                         lastAck.set(System.nanoTime());
+                        lastAckedStart.accumulateAndGet(started, Math::max);
                         acknowledged.put(id, seq);
                         acknowledgedSaves.incrementAndGet();
                     } catch (RuntimeException e) {
@@ -92,10 +96,10 @@ final class PromotionDrill {
                 long killed = System.nanoTime();
                 cluster.kill(master);
                 long deadline = killed + TimeUnit.SECONDS.toNanos(30);
-                while (lastAck.get() <= killed && System.nanoTime() < deadline) {
+                while (lastAckedStart.get() <= killed && System.nanoTime() < deadline) {
                     TimeUnit.MILLISECONDS.sleep(5);
                 }
-                if (lastAck.get() <= killed) {
+                if (lastAckedStart.get() <= killed) {
                     return "promotion drills=" + d + " FAILED: no write acknowledged within 30 s of killing " + masterName;
                 }
                 gaps.add((lastAck.get() - before) / 1_000_000);

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Promotion on real node processes whose master a Raft group decides: planned (the master hands
  * over), forced after {@code kill -9} of the master (the old master's writes no other node had
- * come back when it returns), and automatic (twice in a row here; the benchmark's promotion phase does it 20 times).
+ * come back when it returns), each replica resuming where its data matches the new master's, and
+ * fencing of a master paused past its lease. Automatic promotion after {@code kill -9}, again and
+ * again under client writes, is the client's {@code MasterKillHistoryTest}.
  */
 @MultiProcess
 class PromotionTest {
@@ -152,40 +154,6 @@ class PromotionTest {
             // write, and A's versions of its own ten when A did not have them before B died.
             assertResumed(c, "C", stampedByC, 11, 11);
             assertResumed(c, "B", stampedByB + 10, 1, 11);
-        }
-    }
-
-    @Test
-    void automaticFailover_afterKill9OfTheMaster_promotesALiveReplica_again_andAgain() throws Exception {
-        try (TestCluster cluster = TestCluster.startWithFailover(dir.resolve("auto"), 3, "automatic");
-             ClusterClient c = new ClusterClient(cluster)) {
-            String master = "A";
-            long epoch = 1;
-            for (int round = 0; round < 2; round++) {
-                putMany(c, master, "round-" + round, 20);
-                c.awaitReplicasCaughtUp(DEADLINE);
-                long killed = System.nanoTime();
-                cluster.kill(master);
-                String dead = master;
-                List<String> live = cluster.nodes().stream().filter(n -> !n.equals(dead)).toList();
-                String next = await("a new master").atMost(DEADLINE).pollInterval(Duration.ofMillis(20))
-                        .ignoreException(StatusRuntimeException.class)
-                        .until(() -> c.topology(live.get(0)).getMaster().getName(), m -> !m.equals(dead));
-                awaitWritable(c, next, "written-after-round-" + round);
-                System.out.printf("automatic failover round %d: %s killed -> %s takes writes after %d ms%n", round, dead, next,
-                        (System.nanoTime() - killed) / 1_000_000);
-                epoch = c.topology(next).getEpoch();
-                cluster.restart(dead);
-                awaitMaster(c, cluster, next, epoch, List.of(dead));
-                for (int i = 0; i < 20; i += 19) {
-                    String id = "round-" + round + "/" + i;
-                    await(id + " on every node").atMost(DEADLINE).until(() ->
-                            cluster.nodes().stream().allMatch(n -> c.get(n, List.of(id)).get(0).getFound()));
-                }
-                master = next;
-            }
-            assertTrue(epoch >= 3, "two promotions, epoch " + epoch);
-            await("every node equals the master").atMost(DEADLINE).until(() -> consistent(cluster));
         }
     }
 
