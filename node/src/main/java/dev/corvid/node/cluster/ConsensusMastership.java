@@ -6,7 +6,6 @@ import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.consensus.Candidates;
 import dev.corvid.node.consensus.ClusterEpoch;
 import dev.corvid.node.consensus.Consensus;
-import dev.corvid.node.consensus.ConsensusSettings;
 import dev.corvid.node.consensus.PromotionResult;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -59,7 +58,7 @@ public final class ConsensusMastership implements Mastership, AutoCloseable {
         this.consensus = new Consensus(cluster.name(), self, peers, directory(cluster.node(self)), cluster.master().name(),
                 cluster.failover() == FailoverMode.AUTOMATIC ? dev.corvid.node.consensus.FailoverMode.AUTOMATIC
                         : dev.corvid.node.consensus.FailoverMode.MANUAL,
-                ConsensusSettings.DEFAULT, candidates);
+                cluster.consensus(), candidates);
         consensus.addListener(this::changed);
         ClusterEpoch first = consensus.current();
         this.epoch = first;

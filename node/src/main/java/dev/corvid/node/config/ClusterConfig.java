@@ -32,12 +32,13 @@ import java.util.Set;
  *   "storage": {"logSegmentBytes": 16777216},
  *   "replication": {"heartbeatMillis": 1000, "masterTimeoutMillis": 3000},
  *   "serving": {"readerStallMillis": 30000},
+ *   "consensus": {"leaseMillis": 1000},
  *   "secret": "at least 16 characters, shared by the nodes of this cluster"
  * }
  * </pre>
  * Exactly one node is the master; names, addresses and data directories are unique; relative data
  * directories resolve against the folder of the config file. {@code limits}, {@code storage},
- * {@code replication}, {@code serving} and each of their fields are optional: together they are
+ * {@code replication}, {@code serving}, {@code consensus} and each of their fields are optional: together they are
  * the node's {@link NodeSettings}, where every setting and its default is listed.
  *
  * <p>{@code secret} is what a replica checks before it takes a replication stream: the master
@@ -147,6 +148,11 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
     /** Replication timing and batches: {@code settings().replication()}. */
     public ReplicationSettings replication() {
         return settings.replication();
+    }
+
+    /** The master's lease and the Raft group's timing: {@code settings().consensus()}. */
+    public dev.corvid.node.consensus.ConsensusSettings consensus() {
+        return settings.consensus();
     }
 
     /** What one client may hold of a node, shared by all nodes: {@code settings().serving()}. */

@@ -1,5 +1,7 @@
 package dev.corvid.node.config;
 
+import dev.corvid.node.consensus.ConsensusSettings;
+
 /**
  * Every setting of a node, in one typed, validated value: the reference for what can be tuned,
  * under which name, with which default and unit. The cluster config sets any of them by section
@@ -12,7 +14,9 @@ package dev.corvid.node.config;
  *   <li>{@code replication} ({@link ReplicationSettings}): heartbeat, master timeout, handshake
  *       and reconnect timing, batch sizes;</li>
  *   <li>{@code serving} ({@link ServingLimits}): threads, queues, streams and the bytes a client may
- *       make a node hold.</li>
+ *       make a node hold;</li>
+ *   <li>{@code consensus} ({@link ConsensusSettings}): the master's lease and the Raft group's
+ *       timing, with a Raft-decided master ({@code "failover": "manual"} or {@code "automatic"}).</li>
  * </ul>
  * What the node's clients must agree on ({@code limits.maxDocumentBytes}, {@code limits.maxRequestBytes},
  * {@code serving.maxExchangeRequestBytes}, {@code serving.maxExchangeAnswerBytes},
@@ -32,16 +36,17 @@ package dev.corvid.node.config;
  * @param serving     what one client may hold of a node; null means {@link ServingLimits#DEFAULT}
  * @param failover    who decides which node is master, the top-level {@code "failover"}; null
  *                    means {@link FailoverMode#STATIC}
+ * @param consensus   the lease and Raft timing; null means {@link ConsensusSettings#DEFAULT}
  */
 public record NodeSettings(Limits limits, StorageSettings storage, ReplicationSettings replication,
-                           ServingLimits serving, FailoverMode failover) {
+                           ServingLimits serving, FailoverMode failover, ConsensusSettings consensus) {
 
     public static final NodeSettings DEFAULT = new NodeSettings(Limits.DEFAULT, StorageSettings.DEFAULT,
             ReplicationSettings.DEFAULT, ServingLimits.DEFAULT);
 
     /** These settings with a static master. */
     public NodeSettings(Limits limits, StorageSettings storage, ReplicationSettings replication, ServingLimits serving) {
-        this(limits, storage, replication, serving, FailoverMode.STATIC);
+        this(limits, storage, replication, serving, FailoverMode.STATIC, ConsensusSettings.DEFAULT);
     }
 
     public NodeSettings {
@@ -50,6 +55,7 @@ public record NodeSettings(Limits limits, StorageSettings storage, ReplicationSe
         replication = replication != null ? replication : ReplicationSettings.DEFAULT;
         serving = serving != null ? serving : ServingLimits.DEFAULT;
         failover = failover != null ? failover : FailoverMode.STATIC;
+        consensus = consensus != null ? consensus : ConsensusSettings.DEFAULT;
     }
 
     /**

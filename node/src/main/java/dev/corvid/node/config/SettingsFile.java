@@ -1,6 +1,7 @@
 package dev.corvid.node.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.corvid.node.consensus.ConsensusSettings;
 import dev.corvid.node.storage.ConflictPolicy;
 import java.time.Duration;
 
@@ -21,6 +22,8 @@ class SettingsFile {
     ServingModel serving;
     @JsonProperty
     String failover;
+    @JsonProperty
+    ConsensusModel consensus;
 
     /** The settings the file gives, defaults for what it does not. */
     NodeSettings toSettings() {
@@ -29,7 +32,8 @@ class SettingsFile {
                 storage == null ? StorageSettings.DEFAULT : storage.toSettings(),
                 replication == null ? ReplicationSettings.DEFAULT : replication.toSettings(),
                 serving == null ? ServingLimits.DEFAULT : serving.toLimits(),
-                failover == null ? FailoverMode.STATIC : FailoverMode.fromConfig(failover));
+                failover == null ? FailoverMode.STATIC : FailoverMode.fromConfig(failover),
+                consensus == null ? ConsensusSettings.DEFAULT : consensus.toSettings());
     }
 
     private static <T> T or(T value, T otherwise) {
@@ -38,6 +42,31 @@ class SettingsFile {
 
     private static Duration millisOr(Long millis, Duration otherwise) {
         return millis != null ? Duration.ofMillis(millis) : otherwise;
+    }
+
+    static final class ConsensusModel {
+        @JsonProperty
+        Long leaseMillis;
+        @JsonProperty
+        Long electionTimeoutMinMillis;
+        @JsonProperty
+        Long electionTimeoutMaxMillis;
+        @JsonProperty
+        Long requestTimeoutMillis;
+        @JsonProperty
+        Long snapshotEntries;
+
+        ConsensusSettings toSettings() {
+            ConsensusSettings d = ConsensusSettings.DEFAULT;
+            try {
+                return new ConsensusSettings(millisOr(leaseMillis, d.lease()),
+                        millisOr(electionTimeoutMinMillis, d.electionTimeoutMin()),
+                        millisOr(electionTimeoutMaxMillis, d.electionTimeoutMax()),
+                        millisOr(requestTimeoutMillis, d.requestTimeout()), or(snapshotEntries, d.snapshotEntries()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+        }
     }
 
     static final class LimitsModel {

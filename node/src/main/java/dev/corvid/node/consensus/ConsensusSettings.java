@@ -15,6 +15,12 @@ import org.apache.ratis.util.TimeDuration;
 
 /**
  * Every setting of the consensus group, and the one place that turns them into Ratis properties.
+ * The cluster config sets them in its optional {@code "consensus"} object (each field optional):
+ * <pre>
+ *   "consensus": {"leaseMillis": 1000, "electionTimeoutMinMillis": 300, "electionTimeoutMaxMillis": 600,
+ *                 "requestTimeoutMillis": 5000, "snapshotEntries": 4096}
+ * </pre>
+ * Every node of a cluster must have the same: a master and the Raft leader judge one lease.
  * Ratis keys not named here keep Ratis's defaults (gRPC transport, pre-vote on, install snapshot on).
  *
  * <p>Derived, not set: the master renews its lease every {@link #renewInterval()}; the Raft
@@ -29,21 +35,24 @@ import org.apache.ratis.util.TimeDuration;
  * @param lease              how long a successful renewal lets the master acknowledge writes,
  *                           counted from when it sent the renewal; also how long renewals must stop
  *                           before the automatic failover promotes, and how long a new master whose
- *                           predecessor was not fenced waits. Default {@link #DEFAULT_LEASE}
- *                           (1,000 ms), at least 100 ms
+ *                           predecessor was not fenced waits: a longer lease rides out longer pauses
+ *                           without a failover, and makes each failover as much longer.
+ *                           {@code leaseMillis}, default {@link #DEFAULT_LEASE} (1,000 ms), at least 100 ms
  * @param electionTimeoutMin a follower that hears no leader for a random time between the two
- *                           election timeouts starts an election. Default
- *                           {@link #DEFAULT_ELECTION_TIMEOUT_MIN} (300 ms), at least 50 ms
- * @param electionTimeoutMax default {@link #DEFAULT_ELECTION_TIMEOUT_MAX} (600 ms), more than the
+ *                           election timeouts starts an election. {@code electionTimeoutMinMillis},
+ *                           default {@link #DEFAULT_ELECTION_TIMEOUT_MIN} (300 ms), at least 50 ms
+ * @param electionTimeoutMax {@code electionTimeoutMaxMillis}, default
+ *                           {@link #DEFAULT_ELECTION_TIMEOUT_MAX} (600 ms), more than the
  *                           minimum and less than the lease (a leader must be elected well within a
  *                           lease for the failover to fit its time)
  * @param requestTimeout     how long a command (promote, release) or a linearizable read may take,
  *                           retries across peers and elections included, before it fails with
- *                           {@link ConsensusException}. Default {@link #DEFAULT_REQUEST_TIMEOUT}
- *                           (5,000 ms), at least the lease
+ *                           {@link ConsensusException}. {@code requestTimeoutMillis}, default
+ *                           {@link #DEFAULT_REQUEST_TIMEOUT} (5,000 ms), at least the lease
  * @param snapshotEntries    a snapshot is taken, and the log before it purged, once this many
  *                           entries were applied since the last one (renewals come at 4 a second).
- *                           Default {@value #DEFAULT_SNAPSHOT_ENTRIES} entries, at least 16
+ *                           {@code snapshotEntries}, default {@value #DEFAULT_SNAPSHOT_ENTRIES}
+ *                           entries, at least 16
  */
 public record ConsensusSettings(Duration lease, Duration electionTimeoutMin, Duration electionTimeoutMax,
                                 Duration requestTimeout, long snapshotEntries) {
@@ -66,17 +75,18 @@ public record ConsensusSettings(Duration lease, Duration electionTimeoutMin, Dur
     /** Pause between a client's retries (another peer, or the same one after an election). */
     static final Duration RETRY_SLEEP = Duration.ofMillis(50);
 
+    /** @throws IllegalArgumentException naming the setting's config key, when one is out of its range */
     public ConsensusSettings {
-        atLeast("lease", lease, Duration.ofMillis(100));
-        atLeast("electionTimeoutMin", electionTimeoutMin, Duration.ofMillis(50));
-        atLeast("electionTimeoutMax", electionTimeoutMax, electionTimeoutMin.plusMillis(1));
+        atLeast("consensus.leaseMillis", lease, Duration.ofMillis(100));
+        atLeast("consensus.electionTimeoutMinMillis", electionTimeoutMin, Duration.ofMillis(50));
+        atLeast("consensus.electionTimeoutMaxMillis", electionTimeoutMax, electionTimeoutMin.plusMillis(1));
         if (electionTimeoutMax.compareTo(lease) >= 0) {
-            throw new IllegalArgumentException("electionTimeoutMax (" + electionTimeoutMax.toMillis()
-                    + " ms) must be less than the lease (" + lease.toMillis() + " ms)");
+            throw new IllegalArgumentException("consensus.electionTimeoutMaxMillis (" + electionTimeoutMax.toMillis()
+                    + ") must be less than consensus.leaseMillis (" + lease.toMillis() + ")");
         }
-        atLeast("requestTimeout", requestTimeout, lease);
+        atLeast("consensus.requestTimeoutMillis", requestTimeout, lease);
         if (snapshotEntries < 16) {
-            throw new IllegalArgumentException("snapshotEntries must be at least 16, was " + snapshotEntries);
+            throw new IllegalArgumentException("consensus.snapshotEntries must be at least 16, was " + snapshotEntries);
         }
     }
 
@@ -138,8 +148,7 @@ public record ConsensusSettings(Duration lease, Duration electionTimeoutMin, Dur
     private static void atLeast(String name, Duration value, Duration min) {
         Objects.requireNonNull(value, name);
         if (value.compareTo(min) < 0) {
-            throw new IllegalArgumentException(name + " must be at least " + min.toMillis() + " ms, was "
-                    + value.toMillis() + " ms");
+            throw new IllegalArgumentException(name + " must be at least " + min.toMillis() + ", was " + value.toMillis());
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.corvid.node.consensus.ConsensusSettings;
 import dev.corvid.node.storage.ConflictPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,6 +117,22 @@ class ClusterConfigTest {
         assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"heartbeatMillis\": 1}}",
                 "replication.heartbeatMillis must be at least 10");
         assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"heartbeat\": 1}}", "malformed");
+    }
+
+    @Test
+    void consensusSettings_areOptionalFieldByField_andValidatedWithTheirNames() {
+        assertEquals(ConsensusSettings.DEFAULT, parse("{\"nodes\": [" + NODES + "]}").consensus());
+        assertEquals(Duration.ofMillis(1000), ConsensusSettings.DEFAULT.lease());
+        ClusterConfig config = parse("{\"nodes\": [" + NODES + "], \"consensus\": {\"leaseMillis\": 2000,"
+                + " \"snapshotEntries\": 64}}");
+        assertEquals(Duration.ofMillis(2000), config.consensus().lease());
+        assertEquals(64, config.consensus().snapshotEntries());
+        assertEquals(ConsensusSettings.DEFAULT.electionTimeoutMax(), config.consensus().electionTimeoutMax());
+        assertFailure("{\"nodes\": [" + NODES + "], \"consensus\": {\"leaseMillis\": 50}}",
+                "consensus.leaseMillis must be at least 100, was 50");
+        assertFailure("{\"nodes\": [" + NODES + "], \"consensus\": {\"leaseMillis\": 500}}",
+                "consensus.electionTimeoutMaxMillis (600) must be less than consensus.leaseMillis (500)");
+        assertFailure("{\"nodes\": [" + NODES + "], \"consensus\": {\"lease\": 500}}", "malformed");
     }
 
     @Test

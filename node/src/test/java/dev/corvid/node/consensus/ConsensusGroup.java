@@ -90,8 +90,25 @@ final class ConsensusGroup implements AutoCloseable {
         return running.keySet();
     }
 
-    /** Asks the Raft group to make {@code name} its leader (not the master): the worst case for a failover. */
+    /**
+     * Asks the Raft group to make {@code name} its leader (not the master): the worst case for a
+     * failover. Asked again when another transfer got in first (a master that leads hands the
+     * leadership away on its own, to whichever node it picks).
+     */
     void makeRaftLeader(String name) throws IOException {
+        IOException last = null;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            try {
+                transferLeadership(name);
+                return;
+            } catch (IOException e) { // TransferLeadershipException among them
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private void transferLeadership(String name) throws IOException {
         RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(UUID.nameUUIDFromBytes(
                 CLUSTER.getBytes(StandardCharsets.UTF_8))), peers.entrySet().stream()
                 .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(e.getValue()).build()).toList());
