@@ -11,6 +11,13 @@ import dev.corvid.client.routing.Topology;
 import dev.corvid.client.routing.TopologyCache;
 import dev.corvid.client.routing.TopologySource;
 import dev.corvid.client.transport.ChannelFactory;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 import dev.corvid.client.transport.Connections;
 import dev.corvid.proto.ReserveIdsRequest;
 import dev.corvid.proto.ReserveIdsResponse;
@@ -50,6 +57,9 @@ public final class DocumentStore implements AutoCloseable {
     private volatile TopologySource topologySource = MasterTopologySource.INSTANCE;
     /** Null: Netty channels with the conventions' connect timeout. Tests inject in-process ones. */
     private volatile ChannelFactory channelFactory;
+    private volatile KeyStore certificate;
+    private volatile char[] certificatePassword = new char[0];
+    private volatile KeyStore trustStore;
 
     /**
      * A store for the cluster whose nodes are at {@code urls}, the master first. A url is
@@ -160,7 +170,8 @@ public final class DocumentStore implements AutoCloseable {
             cache.save(topology); // a later client given only the master's url still knows these replicas
         }
         NodeSelector selector = new NodeSelector(topology, conventions.failoverPolicy());
-        ChannelFactory channels = channelFactory != null ? channelFactory : ChannelFactory.netty(conventions.getConnectTimeout());
+        ChannelFactory channels = channelFactory != null ? channelFactory
+                : ChannelFactory.netty(conventions.getConnectTimeout(), credentials());
         Connections connections = conventions.getTransportMode().connect(channels);
         RequestExecutor executor = new RequestExecutor(selector, conventions.getRequestTimeout(), connections);
         Duration probeTimeout = min(conventions.getConnectTimeout(), conventions.getRequestTimeout());
@@ -172,6 +183,58 @@ public final class DocumentStore implements AutoCloseable {
         ConflictResolver conflicts = new ConflictResolver(() -> listeners.get().conflict());
         return new Runtime(connections, executor, monitor, ids, new DatabaseCommands(storeRequests, conventions.getObjectMapper(),
                 conventions.getWriteAssurance(), conflicts));
+    }
+
+    /**
+     * The client certificate (a key store holding its private key and chain, as ravendb-jvm-client
+     * takes it) this store presents to a TLS cluster. Before {@link #initialize()} only; with
+     * {@link #setTrustStore} the store speaks TLS to every node, without both it speaks plaintext.
+     *
+     * @param certificate e.g. a PKCS#12 file loaded with {@code KeyStore.getInstance("PKCS12")}
+     */
+    public DocumentStore setCertificate(KeyStore certificate) {
+        checkNotInitialized();
+        this.certificate = Objects.requireNonNull(certificate, "certificate");
+        return this;
+    }
+
+    /** The password of the private key in {@link #setCertificate}'s key store; empty by default. */
+    public DocumentStore setCertificatePrivateKeyPassword(char[] password) {
+        checkNotInitialized();
+        this.certificatePassword = Objects.requireNonNull(password, "password").clone();
+        return this;
+    }
+
+    /** The CA certificates this store trusts the nodes' certificates by (the cluster's {@code ca.pem}, or a trust store). */
+    public DocumentStore setTrustStore(KeyStore trustStore) {
+        checkNotInitialized();
+        this.trustStore = Objects.requireNonNull(trustStore, "trustStore");
+        return this;
+    }
+
+    /** Plaintext, or TLS with the certificate and trust store set. */
+    private ChannelCredentials credentials() {
+        if (certificate == null && trustStore == null) {
+            return InsecureChannelCredentials.create();
+        }
+        if (trustStore == null) {
+            throw new IllegalStateException("a client certificate is set but no trust store: call setTrustStore with the"
+                    + " cluster's CA certificate too");
+        }
+        try {
+            TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trustStore);
+            tls.trustManager(trust.getTrustManagers());
+            if (certificate != null) {
+                KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                keys.init(certificate, certificatePassword);
+                tls.keyManager(keys.getKeyManagers());
+            }
+            return tls.build();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot use the client certificate or trust store: " + e.getMessage(), e);
+        }
     }
 
     private static Duration min(Duration a, Duration b) {

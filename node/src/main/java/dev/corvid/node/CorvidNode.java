@@ -13,6 +13,9 @@ import dev.corvid.node.storage.Storage;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.ChannelCredentials;
+import dev.corvid.node.security.ClientCertificates;
+import dev.corvid.node.security.Tls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -70,15 +73,20 @@ public final class CorvidNode implements AutoCloseable {
             Mastership mastership = consensus != null ? consensus : Mastership.fixed(cluster, nodeName);
             // Used without a secret (loopback only) to ask the master whether it opened a stream, and
             // to hand failover writes back to it.
+            ChannelCredentials asNode = Tls.asNode(cluster.tls(), nodeName);
             ReplicaApplier inbound = new ReplicaApplier(storage, cluster, self, mastership,
-                    address -> NettyChannelBuilder.forTarget(address).usePlaintext().build());
-            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()))
+                    address -> NettyChannelBuilder.forTarget(address, asNode).build());
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()),
+                            Tls.server(cluster.tls(), nodeName))
                     // The master's replication channels ping idle streams to notice a replica that vanished.
                     .permitKeepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
                     .permitKeepAliveWithoutCalls(true)
                     // HTTP/2 MAX_CONCURRENT_STREAMS: a client waits for a call to end before it opens more.
                     .maxConcurrentCallsPerConnection(cluster.serving().maxCallsPerConnection());
-            ReplicationRole role = new ReplicationRole(storage, mastership, inbound, CorvidNode::replicationChannel);
+            if (cluster.tls().enabled()) {
+                builder.intercept(new ClientCertificates(nodeName));
+            }
+            ReplicationRole role = new ReplicationRole(storage, mastership, inbound, replica -> replicationChannel(replica, asNode));
             replication = role;
             NodeServer server = new NodeServer(builder, storage, cluster, self, role, inbound, role, role, mastership).start();
             role.start();
@@ -98,9 +106,8 @@ public final class CorvidNode implements AutoCloseable {
         }
     }
 
-    private static ManagedChannel replicationChannel(NodeConfig replica) {
-        return NettyChannelBuilder.forTarget(replica.address())
-                .usePlaintext()
+    private static ManagedChannel replicationChannel(NodeConfig replica, ChannelCredentials credentials) {
+        return NettyChannelBuilder.forTarget(replica.address(), credentials)
                 .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
                 .keepAliveTimeout(5, TimeUnit.SECONDS)
                 .build();

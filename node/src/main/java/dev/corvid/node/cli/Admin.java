@@ -20,12 +20,12 @@ import picocli.CommandLine.Option;
 
 /**
  * The scripts' helper: reads a cluster config and asks running nodes how they are.
- * {@code corvid-admin nodes|wait-healthy|status|check-consistency|repair-log|promote --config cluster-config/local-3node.json}.
+ * {@code corvid-admin nodes|wait-healthy|status|check-consistency|repair-log|promote|certs --config cluster-config/local-3node.json}.
  */
 @Command(name = "corvid-admin", mixinStandardHelpOptions = true,
         description = "Inspects a Corvid cluster described by a cluster config.",
         subcommands = {Admin.Nodes.class, Admin.WaitHealthy.class, StatusTable.class, CheckConsistency.class,
-                RepairLog.class, Promote.class})
+                RepairLog.class, Promote.class, Certs.class})
 public final class Admin {
 
     public static void main(String[] args) {
@@ -74,7 +74,7 @@ public final class Admin {
             List<NodeConfig> nodes = only.isEmpty() ? cluster.nodes() : only.stream().map(cluster::node).toList();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
             for (NodeConfig node : nodes) {
-                ManagedChannel channel = channel(node.address());
+                ManagedChannel channel = channel(cluster, node.address());
                 try {
                     while (!healthy(channel)) {
                         if (System.nanoTime() > deadline) {
@@ -102,7 +102,8 @@ public final class Admin {
         }
     }
 
-    static ManagedChannel channel(String address) {
-        return NettyChannelBuilder.forTarget(address).usePlaintext().build();
+    /** A channel to a node of {@code cluster}; on a TLS cluster the tools act as its {@code admin} client. */
+    static ManagedChannel channel(ClusterConfig cluster, String address) {
+        return NettyChannelBuilder.forTarget(address, dev.corvid.node.security.Tls.asClient(cluster.tls(), "admin")).build();
     }
 }

@@ -59,11 +59,11 @@ public final class ConsistencyCheck {
     public static ConsistencyReport run(ClusterConfig config, Duration catchUp) throws InterruptedException {
         ClusterConfig cluster = CurrentMaster.view(config);
         ConsistencyCheck check = new ConsistencyCheck(cluster.master(), catchUp);
-        ManagedChannel masterChannel = Admin.channel(cluster.master().address());
+        ManagedChannel masterChannel = Admin.channel(cluster, cluster.master().address());
         try {
             List<ConsistencyReport.Replica> replicas = new ArrayList<>();
             for (NodeConfig replica : cluster.replicas()) {
-                ManagedChannel channel = Admin.channel(replica.address());
+                ManagedChannel channel = Admin.channel(cluster, replica.address());
                 try {
                     replicas.add(check.checkReplica(masterChannel, replica, channel));
                 } finally {

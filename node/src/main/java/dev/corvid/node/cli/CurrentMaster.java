@@ -34,7 +34,7 @@ final class CurrentMaster {
         long best = 0;
         String master = null;
         for (NodeConfig n : cluster.nodes()) {
-            ManagedChannel channel = Admin.channel(n.address());
+            ManagedChannel channel = Admin.channel(cluster, n.address());
             try {
                 ClusterTopology t = DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
                         .topology(TopologyRequest.getDefaultInstance());

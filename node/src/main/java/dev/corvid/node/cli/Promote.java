@@ -43,7 +43,7 @@ final class Promote extends Admin.ConfigCommand {
         cluster.nodes().stream().filter(n -> !n.name().equals(node)).forEach(order::add);
         List<String> failures = new ArrayList<>();
         for (NodeConfig via : order) {
-            ManagedChannel channel = Admin.channel(via.address());
+            ManagedChannel channel = Admin.channel(cluster, via.address());
             try {
                 PromoteResponse r = ClusterGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                         .promote(PromoteRequest.newBuilder().setNode(node).setForce(force).setEvenIfBehind(evenIfBehind).build());

@@ -36,7 +36,7 @@ final class StatusTable extends Admin.ConfigCommand {
         CurrentMaster.Current current = CurrentMaster.current(cluster());
         ClusterConfig cluster = current.view();
         Map<String, Optional<NodeStats>> stats = new LinkedHashMap<>();
-        cluster.nodes().forEach(n -> stats.put(n.name(), stats(n)));
+        cluster.nodes().forEach(n -> stats.put(n.name(), stats(cluster, n)));
         Optional<NodeStats> master = stats.get(cluster.master().name());
         PrintStream out = System.out;
         if (cluster.failover().usesConsensus()) {
@@ -100,8 +100,8 @@ final class StatusTable extends Admin.ConfigCommand {
         return r.hasConnected() && !r.getConnected() ? text + ", disconnected" : text;
     }
 
-    private static Optional<NodeStats> stats(NodeConfig node) {
-        ManagedChannel channel = Admin.channel(node.address());
+    private static Optional<NodeStats> stats(ClusterConfig cluster, NodeConfig node) {
+        ManagedChannel channel = Admin.channel(cluster, node.address());
         try {
             return Optional.of(DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
                     .stats(StatsRequest.getDefaultInstance()));

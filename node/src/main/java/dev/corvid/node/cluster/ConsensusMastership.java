@@ -76,7 +76,7 @@ public final class ConsensusMastership implements Mastership, AutoCloseable {
      */
     public static ConsensusMastership start(ClusterConfig cluster, String self) {
         java.util.concurrent.atomic.AtomicReference<ConsensusMastership> started = new java.util.concurrent.atomic.AtomicReference<>();
-        PeerPositions positions = new PeerPositions(cluster, () -> started.get() == null ? 1L : started.get().epoch());
+        PeerPositions positions = new PeerPositions(cluster, self, () -> started.get() == null ? 1L : started.get().epoch());
         ConsensusMastership m = new ConsensusMastership(cluster, self, positions);
         m.positions = positions;
         started.set(m);

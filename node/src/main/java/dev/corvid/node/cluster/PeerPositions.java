@@ -32,11 +32,13 @@ final class PeerPositions implements Candidates, AutoCloseable {
     private final Supplier<Long> epoch;
     private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
 
-    PeerPositions(ClusterConfig cluster, Supplier<Long> epoch) {
+    /** @param self the node asking, whose certificate its calls present on a TLS cluster */
+    PeerPositions(ClusterConfig cluster, String self, Supplier<Long> epoch) {
         this.cluster = cluster;
         this.epoch = epoch;
+        io.grpc.ChannelCredentials credentials = dev.corvid.node.security.Tls.asNode(cluster.tls(), self);
         for (NodeConfig n : cluster.nodes()) {
-            channels.put(n.name(), NettyChannelBuilder.forTarget(n.address()).usePlaintext().build());
+            channels.put(n.name(), NettyChannelBuilder.forTarget(n.address(), credentials).build());
         }
     }
 

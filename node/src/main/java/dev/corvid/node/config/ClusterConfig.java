@@ -150,6 +150,11 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         return settings.replication();
     }
 
+    /** Where the cluster's certificates are; {@link TlsSettings#NONE} for plaintext: {@code settings().tls()}. */
+    public TlsSettings tls() {
+        return settings.tls();
+    }
+
     /** The master's lease and the Raft group's timing: {@code settings().consensus()}. */
     public dev.corvid.node.consensus.ConsensusSettings consensus() {
         return settings.consensus();
@@ -210,8 +215,15 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         }
         try {
             List<NodeConfig> nodes = model.nodes.stream().map(n -> n.toConfig(base)).toList();
-            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, model.secret,
-                    model.toSettings());
+            NodeSettings settings = model.toSettings();
+            if (model.tls != null) {
+                if (model.tls.certificates == null || model.tls.certificates.isBlank()) {
+                    throw new ConfigException("\"tls\" needs \"certificates\": the folder corvid-admin certs writes"
+                            + " (scripts/make-certs.sh)");
+                }
+                settings = settings.withTls(new TlsSettings(base.resolve(model.tls.certificates).normalize()));
+            }
+            return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, model.secret, settings);
         } catch (ConfigException e) {
             throw new ConfigException("cluster config " + source + ": " + e.getMessage(), e);
         }
@@ -289,6 +301,13 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         List<NodeModel> nodes;
         @JsonProperty
         String secret;
+        @JsonProperty
+        TlsModel tls;
+    }
+
+    private static final class TlsModel {
+        @JsonProperty
+        String certificates;
     }
 
     private static final class NodeModel {

@@ -37,16 +37,23 @@ import dev.corvid.node.consensus.ConsensusSettings;
  * @param failover    who decides which node is master, the top-level {@code "failover"}; null
  *                    means {@link FailoverMode#STATIC}
  * @param consensus   the lease and Raft timing; null means {@link ConsensusSettings#DEFAULT}
+ * @param tls         where the cluster's certificates are ({@code "tls"}); null means
+ *                    {@link TlsSettings#NONE} (plaintext)
  */
 public record NodeSettings(Limits limits, StorageSettings storage, ReplicationSettings replication,
-                           ServingLimits serving, FailoverMode failover, ConsensusSettings consensus) {
+                           ServingLimits serving, FailoverMode failover, ConsensusSettings consensus, TlsSettings tls) {
 
     public static final NodeSettings DEFAULT = new NodeSettings(Limits.DEFAULT, StorageSettings.DEFAULT,
             ReplicationSettings.DEFAULT, ServingLimits.DEFAULT);
 
     /** These settings with a static master. */
     public NodeSettings(Limits limits, StorageSettings storage, ReplicationSettings replication, ServingLimits serving) {
-        this(limits, storage, replication, serving, FailoverMode.STATIC, ConsensusSettings.DEFAULT);
+        this(limits, storage, replication, serving, FailoverMode.STATIC, ConsensusSettings.DEFAULT, TlsSettings.NONE);
+    }
+
+    /** These settings with the cluster's certificates in {@code tls}. */
+    public NodeSettings withTls(TlsSettings tls) {
+        return new NodeSettings(limits, storage, replication, serving, failover, consensus, tls);
     }
 
     public NodeSettings {
@@ -56,6 +63,7 @@ public record NodeSettings(Limits limits, StorageSettings storage, ReplicationSe
         serving = serving != null ? serving : ServingLimits.DEFAULT;
         failover = failover != null ? failover : FailoverMode.STATIC;
         consensus = consensus != null ? consensus : ConsensusSettings.DEFAULT;
+        tls = tls != null ? tls : TlsSettings.NONE;
     }
 
     /**

@@ -33,7 +33,7 @@ class SettingsFile {
                 replication == null ? ReplicationSettings.DEFAULT : replication.toSettings(),
                 serving == null ? ServingLimits.DEFAULT : serving.toLimits(),
                 failover == null ? FailoverMode.STATIC : FailoverMode.fromConfig(failover),
-                consensus == null ? ConsensusSettings.DEFAULT : consensus.toSettings());
+                consensus == null ? ConsensusSettings.DEFAULT : consensus.toSettings(), TlsSettings.NONE);
     }
 
     private static <T> T or(T value, T otherwise) {

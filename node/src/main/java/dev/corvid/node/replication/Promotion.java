@@ -69,7 +69,8 @@ public final class Promotion {
             return handOver(raft, node);
         }
         NodeConfig master = mastership.master();
-        ManagedChannel channel = NettyChannelBuilder.forTarget(master.address()).usePlaintext().build();
+        ManagedChannel channel = NettyChannelBuilder.forTarget(master.address(),
+                dev.corvid.node.security.Tls.asNode(cluster.tls(), mastership.self())).build();
         try {
             return ClusterGrpc.newBlockingStub(channel).withDeadlineAfter(FORWARD_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                     .promote(request);

@@ -248,7 +248,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** Waits until the node's health service answers SERVING. */
     public void awaitHealthy(String node) {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(address(node)).usePlaintext().build();
+        ManagedChannel channel = NettyChannelBuilder.forTarget(address(node), probeCredentials()).build();
         try {
             await("node " + node + " healthy (log: " + log(node) + ")")
                     .atMost(START_DEADLINE)
@@ -269,6 +269,19 @@ public final class TestCluster implements AutoCloseable {
                     });
         } finally {
             channel.shutdownNow();
+        }
+    }
+
+    /** Plaintext, or on a TLS cluster the cluster's CA and no client certificate (the health check needs none). */
+    private io.grpc.ChannelCredentials probeCredentials() {
+        dev.corvid.node.config.TlsSettings tls = dev.corvid.node.config.ClusterConfig.load(config).tls();
+        if (!tls.enabled()) {
+            return io.grpc.InsecureChannelCredentials.create();
+        }
+        try {
+            return io.grpc.TlsChannelCredentials.newBuilder().trustManager(tls.ca().toFile()).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,0 +1,157 @@
+package dev.corvid.client;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.corvid.client.examples.Person;
+import dev.corvid.node.cli.ConsistencyCheck;
+import dev.corvid.node.cli.ConsistencyReport;
+import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.security.CertificateFiles;
+import dev.corvid.node.security.LocalCertificates;
+import dev.corvid.node.testing.TestCluster;
+import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.GetRequest;
+import dev.corvid.testing.MultiProcess;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A three-node cluster with {@code "tls"} (certificates from {@link LocalCertificates}, as {@code
+ * scripts/make-certs.sh} makes them), on real node processes: replication and the consistency check
+ * (acting as the {@code admin} client) work over TLS, a store with a client certificate reads and
+ * writes, and every other caller is refused with the node up and the data unchanged: a plaintext
+ * client (the connection fails), a TLS client without a certificate or with one of another CA
+ * ({@code UNAUTHENTICATED}: the handshake verified none), and an expired certificate (the handshake
+ * ends with the TLS alert {@code certificate_expired}), the health check still answering.
+ */
+@MultiProcess
+class TlsClusterTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTlsCluster_replicatesAndServesACertifiedClient_andRefusesEveryOtherCaller() throws Exception {
+        Path certs = dir.resolve("certs");
+        ClusterConfig shape = ClusterConfig.parse("{\"cluster\": \"" + TestCluster.NAME + "\", \"nodes\": ["
+                + "{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"a\", \"role\": \"master\"},"
+                + "{\"name\": \"B\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"b\", \"role\": \"replica\"},"
+                + "{\"name\": \"C\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"c\", \"role\": \"replica\"}]}",
+                dir, "shape");
+        CertificateFiles files = LocalCertificates.create(shape, certs, LocalCertificates.DEFAULT_VALIDITY);
+
+        try (TestCluster cluster = TestCluster.start(dir.resolve("cluster"), 3,
+                "\"tls\": {\"certificates\": \"" + certs.toAbsolutePath() + "\"}");
+             DocumentStore store = certified(new DocumentStore(cluster.address("A"), cluster.address("B"), cluster.address("C")),
+                     files);
+             DocumentStore onB = certified(new DocumentStore(cluster.address("B")), files)) {
+            store.getConventions().setTopologyCacheDirectory(dir.resolve("topology"));
+            store.initialize();
+            onB.getConventions().setTopologyCacheDirectory(dir.resolve("topology-b"));
+            onB.initialize();
+            try (DocumentSession session = store.openSession()) {
+                session.store(new Person("Ada"), "people/ada");
+                session.saveChanges();
+            }
+            await("people/ada replicated to B over TLS").atMost(DEADLINE).ignoreExceptions().until(() -> {
+                try (DocumentSession session = onB.openSession()) {
+                    return session.load(Person.class, "people/ada") != null;
+                }
+            });
+            ConsistencyReport report = ConsistencyCheck.run(ClusterConfig.load(cluster.config()), Duration.ofSeconds(10));
+            assertTrue(report.consistent(), report.summary());
+
+            String a = cluster.address("A");
+            // Plaintext at a TLS port: the connection fails, nothing is served.
+            assertEquals(Status.Code.UNAVAILABLE, getFails(a, InsecureChannelCredentials.create()).getCode());
+            // TLS, the cluster's CA trusted, no client certificate: refused, but the probe answers.
+            ChannelCredentials anonymous = TlsChannelCredentials.newBuilder().trustManager(files.ca().certificate().toFile()).build();
+            Status unauthenticated = getFails(a, anonymous);
+            assertEquals(Status.Code.UNAUTHENTICATED, unauthenticated.getCode(), unauthenticated.toString());
+            assertTrue(unauthenticated.getDescription().contains("client certificate"), unauthenticated.toString());
+            assertEquals(HealthCheckResponse.ServingStatus.SERVING, health(a, anonymous));
+            // A certificate of another CA: the handshake does not verify it, so it counts as none.
+            LocalCertificates.createCa(dir.resolve("other-ca"), "Not the cluster's CA");
+            CertificateFiles.ClientFiles stranger = LocalCertificates.client(dir.resolve("other-ca"), "stranger",
+                    Instant.now().minusSeconds(3600), Instant.now().plusSeconds(3600));
+            Status strangerStatus = getFails(a, withClient(files, stranger));
+            assertEquals(Status.Code.UNAUTHENTICATED, strangerStatus.getCode(), strangerStatus.toString());
+            // An expired one of the cluster's CA: the node ends the handshake with the TLS alert that says so.
+            CertificateFiles.ClientFiles expired = LocalCertificates.client(certs, "expired",
+                    Instant.now().minusSeconds(7200), Instant.now().minusSeconds(3600));
+            Status expiredStatus = getFails(a, withClient(files, expired));
+            assertEquals(Status.Code.UNAVAILABLE, expiredStatus.getCode(), expiredStatus.toString());
+            assertTrue(String.valueOf(expiredStatus.getCause()).contains("CERTIFICATE_EXPIRED"), expiredStatus.toString());
+
+            // The node is up and holds what it held.
+            assertEquals(HealthCheckResponse.ServingStatus.SERVING, health(a, anonymous));
+            try (DocumentSession session = store.openSession(new SessionOptions().setForceReadFromMaster(true))) {
+                assertEquals("Ada", session.load(Person.class, "people/ada").getName());
+            }
+        }
+    }
+
+    /** The store with the cluster's read-write client certificate and its CA. */
+    private static DocumentStore certified(DocumentStore store, CertificateFiles files) throws Exception {
+        return store.setCertificate(load(files.clients().get("readwrite").keyStore()))
+                .setCertificatePrivateKeyPassword(LocalCertificates.STORE_PASSWORD.toCharArray())
+                .setTrustStore(load(files.trustStore()));
+    }
+
+    private static KeyStore load(Path p12) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(p12)) {
+            store.load(in, LocalCertificates.STORE_PASSWORD.toCharArray());
+        }
+        return store;
+    }
+
+    private static ChannelCredentials withClient(CertificateFiles files, CertificateFiles.ClientFiles client) throws Exception {
+        return TlsChannelCredentials.newBuilder().keyManager(client.certificate().toFile(), client.key().toFile())
+                .trustManager(files.ca().certificate().toFile()).build();
+    }
+
+    /** The status a Get on {@code address} with {@code credentials} fails with (it must fail). */
+    private static Status getFails(String address, ChannelCredentials credentials) {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(address, credentials).build();
+        try {
+            return assertThrows(StatusRuntimeException.class, () -> DocumentsGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS).get(GetRequest.newBuilder().addIds("people/ada").build()))
+                    .getStatus();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static HealthCheckResponse.ServingStatus health(String address, ChannelCredentials credentials) {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(address, credentials).build();
+        try {
+            return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+}
