@@ -55,12 +55,7 @@ class TlsClusterTest {
     @Test
     void aTlsCluster_replicatesAndServesACertifiedClient_andRefusesEveryOtherCaller() throws Exception {
         Path certs = dir.resolve("certs");
-        ClusterConfig shape = ClusterConfig.parse("{\"cluster\": \"" + TestCluster.NAME + "\", \"nodes\": ["
-                + "{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"a\", \"role\": \"master\"},"
-                + "{\"name\": \"B\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"b\", \"role\": \"replica\"},"
-                + "{\"name\": \"C\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"c\", \"role\": \"replica\"}]}",
-                dir, "shape");
-        CertificateFiles files = LocalCertificates.create(shape, certs, LocalCertificates.DEFAULT_VALIDITY);
+        CertificateFiles files = LocalCertificates.create(shape(), certs, LocalCertificates.DEFAULT_VALIDITY);
 
         try (TestCluster cluster = TestCluster.start(dir.resolve("cluster"), 3,
                 "\"tls\": {\"certificates\": \"" + certs.toAbsolutePath() + "\"}");
@@ -111,6 +106,52 @@ class TlsClusterTest {
                 assertEquals("Ada", session.load(Person.class, "people/ada").getName());
             }
         }
+    }
+
+    @Test
+    void aTlsClusterWithAutomaticFailover_electsANewMasterOverMutualTls_andTheStoreWritesThere() throws Exception {
+        Path certs = dir.resolve("certs");
+        CertificateFiles files = LocalCertificates.create(shape(), certs, LocalCertificates.DEFAULT_VALIDITY);
+        try (TestCluster cluster = TestCluster.startWithFailover(dir.resolve("cluster"), 3, "automatic",
+                "\"tls\": {\"certificates\": \"" + certs.toAbsolutePath() + "\"}");
+             DocumentStore store = certified(new DocumentStore(cluster.address("A"), cluster.address("B"), cluster.address("C")),
+                     files)) {
+            store.getConventions().setTopologyCacheDirectory(dir.resolve("topology"));
+            store.initialize();
+            save(store, "people/before");
+            // The Raft port speaks TLS too: a plaintext call there fails to connect (a plaintext
+            // server would answer UNIMPLEMENTED).
+            String raft = "127.0.0.1:" + ClusterConfig.load(cluster.config()).node("B").consensusPort();
+            StatusRuntimeException plaintext = assertThrows(StatusRuntimeException.class,
+                    () -> health(raft, InsecureChannelCredentials.create()));
+            assertEquals(Status.Code.UNAVAILABLE, plaintext.getStatus().getCode(), plaintext.getStatus().toString());
+            cluster.kill("A");
+            await("a save on the new master, elected by the Raft group over mutual TLS").atMost(DEADLINE)
+                    .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+                        save(store, "people/after");
+                        return true;
+                    });
+            try (DocumentSession session = store.openSession(new SessionOptions().setForceReadFromMaster(true))) {
+                assertEquals("people/before", session.load(Person.class, "people/before").getName());
+            }
+        }
+    }
+
+    private static void save(DocumentStore store, String id) {
+        try (DocumentSession session = store.openSession()) {
+            session.advanced().waitForReplicationAfterSaveChanges(o -> o.numberOfReplicas(1));
+            session.store(new Person(id), id);
+            session.saveChanges();
+        }
+    }
+
+    /** The cluster's node names and hosts, as the certificates need them (ports and data do not matter). */
+    private ClusterConfig shape() {
+        return ClusterConfig.parse("{\"cluster\": \"" + TestCluster.NAME + "\", \"nodes\": ["
+                + "{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"a\", \"role\": \"master\"},"
+                + "{\"name\": \"B\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"b\", \"role\": \"replica\"},"
+                + "{\"name\": \"C\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"c\", \"role\": \"replica\"}]}",
+                dir, "shape");
     }
 
     /** The store with the cluster's read-write client certificate and its CA. */

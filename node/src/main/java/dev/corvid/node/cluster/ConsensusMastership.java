@@ -3,9 +3,11 @@ package dev.corvid.node.cluster;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.FailoverMode;
 import dev.corvid.node.config.NodeConfig;
+import dev.corvid.node.config.TlsSettings;
 import dev.corvid.node.consensus.Candidates;
 import dev.corvid.node.consensus.ClusterEpoch;
 import dev.corvid.node.consensus.Consensus;
+import dev.corvid.node.consensus.ConsensusTls;
 import dev.corvid.node.consensus.PromotionResult;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -58,11 +60,15 @@ public final class ConsensusMastership implements Mastership, AutoCloseable {
         this.consensus = new Consensus(cluster.name(), self, peers, directory(cluster.node(self)), cluster.master().name(),
                 cluster.failover() == FailoverMode.AUTOMATIC ? dev.corvid.node.consensus.FailoverMode.AUTOMATIC
                         : dev.corvid.node.consensus.FailoverMode.MANUAL,
-                cluster.consensus(), candidates);
+                cluster.consensus(), candidates, tls(cluster.tls(), self));
         consensus.addListener(this::changed);
         ClusterEpoch first = consensus.current();
         this.epoch = first;
         this.view = cluster.withMaster(first.master());
+    }
+
+    private static ConsensusTls tls(TlsSettings tls, String self) {
+        return tls.enabled() ? new ConsensusTls(tls.nodeCertificate(self), tls.nodeKey(self), tls.ca()) : null;
     }
 
     /** Where a node's Raft log and snapshots live: beside its data directory. */

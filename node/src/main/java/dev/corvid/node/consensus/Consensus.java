@@ -62,6 +62,8 @@ public final class Consensus implements AutoCloseable {
     private volatile RaftServer server;
     private volatile RaftServer.Division division;
     private volatile RaftCalls calls;
+    /** The Ratis parameters of the server and its clients: TLS, when the cluster has it. */
+    private final org.apache.ratis.conf.Parameters parameters;
 
     /**
      * @param clusterName     names the Raft group (its id is {@code UUID.nameUUIDFromBytes} of the UTF-8 name)
@@ -77,6 +79,14 @@ public final class Consensus implements AutoCloseable {
      */
     public Consensus(String clusterName, String self, Map<String, InetSocketAddress> peers, Path storageDir,
                      String bootstrapMaster, FailoverMode mode, ConsensusSettings settings, Candidates candidates) {
+        this(clusterName, self, peers, storageDir, bootstrapMaster, mode, settings, candidates, null);
+    }
+
+    /** @param tls mutual TLS for the group's traffic; null for plaintext */
+    public Consensus(String clusterName, String self, Map<String, InetSocketAddress> peers, Path storageDir,
+                     String bootstrapMaster, FailoverMode mode, ConsensusSettings settings, Candidates candidates,
+                     ConsensusTls tls) {
+        this.parameters = ConsensusTls.parameters(tls);
         this.self = Objects.requireNonNull(self, "self");
         this.storageDir = Objects.requireNonNull(storageDir, "storageDir");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -119,6 +129,7 @@ public final class Consensus implements AutoCloseable {
                     .setStateMachine(stateMachine)
                     .setProperties(settings.serverProperties(storageDir.toFile(), membership.addresses().get(self)))
                     .setOption(RaftStorage.StartupOption.RECOVER)
+                    .setParameters(parameters)
                     .build();
             server.start();
             division = server.getDivision(membership.group().getGroupId());
@@ -126,7 +137,7 @@ public final class Consensus implements AutoCloseable {
             close();
             throw new UncheckedIOException("consensus of " + self + " could not start in " + storageDir, e);
         }
-        calls = new RaftCalls(membership.group(), settings);
+        calls = new RaftCalls(membership.group(), settings, parameters);
         renewer.start(settings.renewInterval());
         if (monitor != null) {
             long tick = settings.monitorInterval().toMillis();

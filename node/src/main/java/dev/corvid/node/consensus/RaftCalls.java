@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
 import org.apache.ratis.protocol.Message;
@@ -32,11 +33,12 @@ final class RaftCalls implements AutoCloseable {
     private final Duration requestTimeout;
     private final Duration renewTimeout;
 
-    RaftCalls(RaftGroup group, ConsensusSettings settings) {
+    /** @param parameters the Ratis parameters of the clients (TLS, see {@link ConsensusTls}) */
+    RaftCalls(RaftGroup group, ConsensusSettings settings, Parameters parameters) {
         this.requestTimeout = settings.requestTimeout();
         this.renewTimeout = settings.lease().dividedBy(2);
-        this.commands = client(group, settings.lease(), requestTimeout);
-        this.renewals = client(group, renewTimeout, renewTimeout);
+        this.commands = client(group, settings.lease(), requestTimeout, parameters);
+        this.renewals = client(group, renewTimeout, renewTimeout, parameters);
     }
 
     /** Sends a command through the log and returns what the state machine made of it. */
@@ -113,7 +115,7 @@ final class RaftCalls implements AutoCloseable {
         }
     }
 
-    private static RaftClient client(RaftGroup group, Duration attemptTimeout, Duration totalTimeout) {
+    private static RaftClient client(RaftGroup group, Duration attemptTimeout, Duration totalTimeout, Parameters parameters) {
         RetryPolicy retry = RetryPolicies.retryForeverWithSleep(ConsensusSettings.ratis(ConsensusSettings.RETRY_SLEEP));
         RetryPolicy policy = RequestTypeDependentRetryPolicy.newBuilder()
                 .setRetryPolicy(TypeCase.WRITE, retry)
@@ -125,6 +127,7 @@ final class RaftCalls implements AutoCloseable {
                 .setRaftGroup(group)
                 .setProperties(ConsensusSettings.clientProperties(attemptTimeout))
                 .setRetryPolicy(policy)
+                .setParameters(parameters)
                 .build();
     }
 

@@ -71,7 +71,13 @@ public final class TestCluster implements AutoCloseable {
      * {@code automatic}) and a consensus port per node, A the master of epoch 1.
      */
     public static TestCluster startWithFailover(Path dir, int size, String failover) {
-        return start(dir, size, "\"failover\": \"" + failover + "\"", failover);
+        return startWithFailover(dir, size, failover, "");
+    }
+
+    /** {@link #startWithFailover(Path, int, String)} with more top-level fields, as {@link #start(Path, int, String)} takes them. */
+    public static TestCluster startWithFailover(Path dir, int size, String failover, String extraConfig) {
+        return start(dir, size, "\"failover\": \"" + failover + "\"" + (extraConfig.isBlank() ? "" : ",\n" + extraConfig),
+                failover);
     }
 
     private static TestCluster start(Path dir, int size, String extraConfig, String failover) {
