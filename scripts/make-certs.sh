@@ -9,8 +9,8 @@ case "${1:-}" in
 Usage: scripts/make-certs.sh [CONFIG] [--force] [--days N] [--out DIR]
 
 Creates a local CA and, signed by it, what a TLS cluster of CONFIG (default:
-cluster-config/local-3node.json) needs, in DIR (default: run/<config name>-certs, e.g.
-run/local-3node-certs):
+cluster-config/local-3node.json) needs, in DIR (default: the config's "tls" folder, else
+run/<config name>-certs, e.g. run/local-3node-certs):
   ca.pem, ca-key.pem                 the CA ("Corvid CA <cluster name>")
   nodes/NAME.pem, NAME-key.pem       per node: its host, localhost and 127.0.0.1 as names,
                                      for serving and for connecting to the other nodes

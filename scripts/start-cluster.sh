@@ -11,6 +11,8 @@ Usage: scripts/start-cluster.sh [CONFIG]
 Starts every node of CONFIG (default: cluster-config/local-3node.json) in the background,
 waits until all report healthy, and prints their status. Builds Corvid first when it is not
 built yet (Maven, quietly, tests skipped). Each node's pid and log go to run/<config name>/.
+A config with "tls" (cluster-config/local-3node-secure.json) gets its certificates on the
+first start (scripts/make-certs.sh).
 Safe to run twice: nodes already running are left alone.
 USAGE
     exit 0 ;;
@@ -20,6 +22,8 @@ ensure_built
 CONFIG="$(resolve_config "${1:-}")"
 RUN="$(run_dir "$CONFIG")"
 mkdir -p "$RUN"
+# A config with "tls": its certificates are made on the first start (scripts/make-certs.sh).
+admin certs --config "$CONFIG" --if-tls
 
 while IFS=$'\t' read -r name address role _; do
   pid="$(node_pid "$RUN" "$name")"

@@ -30,9 +30,14 @@ import picocli.CommandLine.Spec;
                 + LocalCertificates.STORE_PASSWORD + "\"."})
 final class Certs extends Admin.ConfigCommand {
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where to write (default: run/<config name>-certs"
-            + " beside the config's folder, e.g. run/local-3node-certs for cluster-config/local-3node.json).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write (default: the config's"
+            + " \"tls\": {\"certificates\"} folder, else run/<config name>-certs beside the config's folder, e.g."
+            + " run/local-3node-certs for cluster-config/local-3node.json).")
     Path out;
+
+    @Option(names = "--if-tls", description = "Only for a config with \"tls\" (start-cluster.sh uses it): otherwise"
+            + " do nothing.")
+    boolean ifTls;
 
     @Option(names = "--days", paramLabel = "N", defaultValue = "825",
             description = "Days the certificates are valid, counted from an hour ago for clocks behind"
@@ -51,7 +56,11 @@ final class Certs extends Admin.ConfigCommand {
             throw new ParameterException(spec.commandLine(), "--days must be at least 1, is " + days);
         }
         ClusterConfig cluster = cluster();
-        Path directory = (out != null ? out : defaultDirectory(config)).toAbsolutePath().normalize();
+        if (ifTls && !cluster.tls().enabled()) {
+            return 0;
+        }
+        Path directory = (out != null ? out : cluster.tls().enabled() ? cluster.tls().certificates()
+                : defaultDirectory(config)).toAbsolutePath().normalize();
         PrintStream stdout = System.out;
         if (CertificateFiles.of(cluster, directory).exist() && !force) {
             stdout.println("certificates exist in " + directory + " (ca.pem); --force creates them anew");

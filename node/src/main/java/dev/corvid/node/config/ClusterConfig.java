@@ -93,6 +93,16 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         if (settings == null) {
             settings = NodeSettings.DEFAULT;
         }
+        if (!settings.tls().enabled()) { // safe by default: plaintext and anonymous clients on loopback only
+            for (NodeConfig n : nodes) {
+                if (!isLoopback(n.host())) {
+                    throw new ConfigException("node '" + n.name() + "' has \"host\": \"" + n.host() + "\", which is not a"
+                            + " loopback address, so clients and nodes would reach it in plaintext without certificates: set"
+                            + " \"tls\": {\"certificates\": \"<folder>\"} at the top level of the cluster config (scripts/make-certs.sh"
+                            + " CONFIG creates the folder), and every listener then speaks TLS and asks for client certificates");
+                }
+            }
+        }
         if (settings.failover().usesConsensus()) {
             for (NodeConfig n : nodes) {
                 if (n.consensusPort() == 0) {

@@ -51,6 +51,11 @@ class ClusterConfigTest {
         assertEquals(3, config.nodes().size());
         assertEquals(2, config.replicas().size());
         config.nodes().forEach(n -> assertEquals("127.0.0.1", n.host()));
+        assertFalse(config.tls().enabled());
+        ClusterConfig secure = ClusterConfig.load(Path.of("..", "cluster-config", "local-3node-secure.json"));
+        assertTrue(secure.tls().enabled());
+        assertEquals(Path.of("..", "run", "local-3node-secure-certs").toAbsolutePath().normalize(),
+                secure.tls().certificates().toAbsolutePath().normalize());
     }
 
     @Test
@@ -86,23 +91,29 @@ class ClusterConfigTest {
     }
 
     @Test
-    void nonLoopbackHost_withoutSecret_isRefusedNamingTheFieldToSet() {
+    void nonLoopbackHost_withoutSecretOrTls_isRefusedNamingTheFieldsToSet() {
         for (String host : List.of("10.0.0.2", "0.0.0.0", "db-b.example.com", "::", "192.168.1.7")) {
             String json = "{\"nodes\": [" + NODES.replace("\"host\": \"127.0.0.1\", \"port\": 7002", "\"host\": \"" + host
                     + "\", \"port\": 7002") + "]}";
             String message = assertThrows(ConfigException.class, () -> parse(json)).getMessage();
             assertTrue(message.contains("node 'B' has \"host\": \"" + host + "\", which is not a loopback address")
                     && message.contains("set \"secret\""), message);
-            ClusterConfig withSecret = parse(json.replace("{\"nodes\"", "{\"secret\": \"0123456789abcdef0123\", \"nodes\""));
-            assertEquals(host, withSecret.node("B").host());
+            String withSecret = json.replace("{\"nodes\"", "{\"secret\": \"0123456789abcdef0123\", \"nodes\"");
+            String noTls = assertThrows(ConfigException.class, () -> parse(withSecret)).getMessage();
+            assertTrue(noTls.contains("node 'B' has \"host\": \"" + host + "\"") && noTls.contains("set \"tls\""), noTls);
+            ClusterConfig secure = parse(withSecret.replace("{\"secret\"", "{\"tls\": {\"certificates\": \"certs\"}, \"secret\""));
+            assertEquals(host, secure.node("B").host());
+            assertEquals(dir.resolve("certs"), secure.tls().certificates());
         }
         for (String host : List.of("localhost", "127.0.0.2", "::1", "[::1]")) {
             ClusterConfig loopback = parse("{\"nodes\": [" + NODES.replace("\"host\": \"127.0.0.1\", \"port\": 7002",
                     "\"host\": \"" + host + "\", \"port\": 7002") + "]}");
             assertEquals(null, loopback.secret(), host);
         }
-        // A lone node replicates nothing: no secret needed wherever it listens.
-        assertEquals(null, ClusterConfig.standalone("0.0.0.0", 7001, dir, Limits.DEFAULT).secret());
+        // A lone node replicates nothing, but serves clients: off loopback it needs TLS too.
+        String lone = assertThrows(ConfigException.class, () -> ClusterConfig.standalone("0.0.0.0", 7001, dir, Limits.DEFAULT))
+                .getMessage();
+        assertTrue(lone.contains("set \"tls\""), lone);
     }
 
     @Test
