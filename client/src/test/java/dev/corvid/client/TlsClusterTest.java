@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.corvid.client.examples.Person;
 import dev.corvid.node.cli.ConsistencyCheck;
 import dev.corvid.node.cli.ConsistencyReport;
@@ -12,7 +13,15 @@ import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.security.CertificateFiles;
 import dev.corvid.node.security.LocalCertificates;
 import dev.corvid.node.testing.TestCluster;
+import dev.corvid.proto.ClusterGrpc;
+import dev.corvid.proto.ConfirmStreamRequest;
+import dev.corvid.proto.DigestRequest;
 import dev.corvid.proto.DocumentsGrpc;
+import dev.corvid.proto.HandBackRequest;
+import dev.corvid.proto.PromoteRequest;
+import dev.corvid.proto.PutCommand;
+import dev.corvid.proto.PutRequest;
+import dev.corvid.proto.ReplicationGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.testing.MultiProcess;
 import io.grpc.ChannelCredentials;
@@ -39,7 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A three-node cluster with {@code "tls"} (certificates from {@link LocalCertificates}, as {@code
  * scripts/make-certs.sh} makes them), on real node processes: replication and the consistency check
  * (acting as the {@code admin} client) work over TLS, a store with a client certificate reads and
- * writes, and every other caller is refused with the node up and the data unchanged: a plaintext
+ * writes, each role may do what it covers and is refused the rest ({@code PERMISSION_DENIED} naming
+ * the call and the role: a read-only store's save, a read-write Digest or Promote, a client's or
+ * another node's replication call), and every other caller is refused with the node up and the
+ * data unchanged: a plaintext
  * client (the connection fails), a TLS client without a certificate or with one of another CA
  * ({@code UNAUTHENTICATED}: the handshake verified none), and an expired certificate (the handshake
  * ends with the TLS alert {@code certificate_expired}), the health check still answering.
@@ -99,6 +111,46 @@ class TlsClusterTest {
             Status expiredStatus = getFails(a, withClient(files, expired));
             assertEquals(Status.Code.UNAVAILABLE, expiredStatus.getCode(), expiredStatus.toString());
             assertTrue(String.valueOf(expiredStatus.getCause()).contains("CERTIFICATE_EXPIRED"), expiredStatus.toString());
+
+            // Roles: each certificate may do what its role covers, and is told what it lacks.
+            ChannelCredentials read = withClient(files, files.clients().get("read"));
+            ChannelCredentials readwrite = withClient(files, files.clients().get("readwrite"));
+            ChannelCredentials admin = withClient(files, files.clients().get("admin"));
+            assertEquals(Boolean.TRUE, call(a, read, c -> DocumentsGrpc.newBlockingStub(c)
+                    .get(GetRequest.newBuilder().addIds("people/ada").build()).getResults(0).getFound()));
+            assertRefused(a, read, "corvid.v1.Documents/Put needs role readwrite", c -> DocumentsGrpc.newBlockingStub(c)
+                    .put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId("people/eve")
+                            .setBodyJson(ByteString.copyFromUtf8("{}"))).build()));
+            assertRefused(a, readwrite, "corvid.v1.Documents/Digest needs role admin", c -> DocumentsGrpc.newBlockingStub(c)
+                    .digest(DigestRequest.getDefaultInstance()).hasNext());
+            assertRefused(a, readwrite, "corvid.v1.Cluster/Promote needs role admin", c -> ClusterGrpc.newBlockingStub(c)
+                    .promote(PromoteRequest.newBuilder().setNode("B").build()));
+            assertEquals(Boolean.TRUE, call(a, admin, c -> DocumentsGrpc.newBlockingStub(c).digest(DigestRequest.getDefaultInstance())
+                    .hasNext()));
+            // A read-only store loads, and its saveChanges (an Exchange write) is refused with the role named.
+            try (DocumentStore reader = new DocumentStore(cluster.address("A"))) {
+                reader.setCertificate(load(files.clients().get("read").keyStore()))
+                        .setCertificatePrivateKeyPassword(LocalCertificates.STORE_PASSWORD.toCharArray())
+                        .setTrustStore(load(files.trustStore()));
+                reader.getConventions().setTopologyCacheDirectory(dir.resolve("topology-reader"));
+                reader.initialize();
+                try (DocumentSession session = reader.openSession()) {
+                    assertEquals("Ada", session.load(Person.class, "people/ada").getName());
+                    session.store(new Person("Eve"), "people/eve");
+                    RuntimeException refused = assertThrows(RuntimeException.class, session::saveChanges);
+                    assertTrue(String.valueOf(refused.getMessage()).contains("needs role readwrite"), refused.toString());
+                }
+            }
+            // Replication is for nodes, and a node speaks only for itself: a client certificate, and
+            // node B's certificate claiming to be master A, are both refused by replica C.
+            String c3 = cluster.address("C");
+            assertRefused(c3, readwrite, "corvid.v1.Replication/HandBack needs role node", ch -> ReplicationGrpc.newBlockingStub(ch)
+                    .handBack(HandBackRequest.newBuilder().setCluster(TestCluster.NAME).setReplicaName("C").build()));
+            ChannelCredentials nodeB = TlsChannelCredentials.newBuilder()
+                    .keyManager(files.nodes().get("B").certificate().toFile(), files.nodes().get("B").key().toFile())
+                    .trustManager(files.ca().certificate().toFile()).build();
+            assertRefused(c3, nodeB, "presents the certificate of 'B'", ch -> ReplicationGrpc.newBlockingStub(ch)
+                    .confirmStream(ConfirmStreamRequest.newBuilder().setReplicaName("A").build()));
 
             // The node is up and holds what it held.
             assertEquals(HealthCheckResponse.ServingStatus.SERVING, health(a, anonymous));
@@ -172,6 +224,24 @@ class TlsClusterTest {
     private static ChannelCredentials withClient(CertificateFiles files, CertificateFiles.ClientFiles client) throws Exception {
         return TlsChannelCredentials.newBuilder().keyManager(client.certificate().toFile(), client.key().toFile())
                 .trustManager(files.ca().certificate().toFile()).build();
+    }
+
+    private static <T> T call(String address, ChannelCredentials credentials, java.util.function.Function<ManagedChannel, T> rpc) {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(address, credentials).build();
+        try {
+            return rpc.apply(channel);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /** The call is refused PERMISSION_DENIED with {@code why} in its description. */
+    private static void assertRefused(String address, ChannelCredentials credentials, String why,
+                                      java.util.function.Function<ManagedChannel, ?> rpc) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call(address, credentials,
+                c -> rpc.apply(c)));
+        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(String.valueOf(e.getStatus().getDescription()).contains(why), e.getStatus().toString());
     }
 
     /** The status a Get on {@code address} with {@code credentials} fails with (it must fail). */

@@ -14,7 +14,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.ChannelCredentials;
-import dev.corvid.node.security.ClientCertificates;
+import dev.corvid.node.security.Authorization;
 import dev.corvid.node.security.Tls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,7 +84,7 @@ public final class CorvidNode implements AutoCloseable {
                     // HTTP/2 MAX_CONCURRENT_STREAMS: a client waits for a call to end before it opens more.
                     .maxConcurrentCallsPerConnection(cluster.serving().maxCallsPerConnection());
             if (cluster.tls().enabled()) {
-                builder.intercept(new ClientCertificates(nodeName));
+                builder.intercept(new Authorization(nodeName, Authorization.roles(cluster)));
             }
             ReplicationRole role = new ReplicationRole(storage, mastership, inbound, replica -> replicationChannel(replica, asNode));
             replication = role;

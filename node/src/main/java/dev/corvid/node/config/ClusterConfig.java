@@ -231,7 +231,7 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
                     throw new ConfigException("\"tls\" needs \"certificates\": the folder corvid-admin certs writes"
                             + " (scripts/make-certs.sh)");
                 }
-                settings = settings.withTls(new TlsSettings(base.resolve(model.tls.certificates).normalize()));
+                settings = settings.withTls(new TlsSettings(base.resolve(model.tls.certificates).normalize(), model.tls.roles));
             }
             return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, model.secret, settings);
         } catch (ConfigException e) {
@@ -318,6 +318,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
     private static final class TlsModel {
         @JsonProperty
         String certificates;
+        @JsonProperty
+        Map<String, String> roles;
     }
 
     private static final class NodeModel {

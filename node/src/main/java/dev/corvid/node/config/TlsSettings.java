@@ -1,6 +1,8 @@
 package dev.corvid.node.config;
 
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Where a cluster's certificates are, from the cluster config's optional {@code "tls"} object:
@@ -12,14 +14,34 @@ import java.nio.file.Path;
  * {@code nodes/<name>.pem} and {@code nodes/<name>-key.pem}, each node's certificate and PKCS#8
  * key; {@code clients/<name>.pem} and {@code clients/<name>-key.pem} for the command-line tools
  * (they act as {@code admin}). With it every gRPC listener of a node speaks TLS only, and every
- * call but the health check needs a client certificate signed by the CA.
+ * call but the health check needs a client certificate signed by the CA, whose common name has a
+ * role: {@code "roles": {"<common name>": "read" | "readwrite" | "admin"}} (default: the three
+ * clients the tool makes, each with its namesake role). Every node of the config has the role
+ * {@code node}, whatever {@code roles} says.
  *
  * @param certificates the folder; null for none (plaintext, allowed on loopback only)
+ * @param roles        each client certificate common name's role
  */
-public record TlsSettings(Path certificates) {
+public record TlsSettings(Path certificates, Map<String, String> roles) {
+
+    /** The roles a client certificate may have in {@code roles}. */
+    public static final Set<String> ROLE_NAMES = Set.of("read", "readwrite", "admin");
+    /** The roles when the config names none: the clients {@code corvid-admin certs} makes. */
+    public static final Map<String, String> DEFAULT_ROLES = Map.of("admin", "admin", "readwrite", "readwrite", "read", "read");
 
     /** No TLS: plaintext. */
     public static final TlsSettings NONE = new TlsSettings(null);
+
+    public TlsSettings {
+        roles = Map.copyOf(roles == null ? DEFAULT_ROLES : roles);
+        roles.forEach((name, role) -> Require.that(ROLE_NAMES.contains(role), "tls.roles: '" + name + "' has role '" + role
+                + "'; use read, readwrite or admin"));
+    }
+
+    /** The folder with the default roles. */
+    public TlsSettings(Path certificates) {
+        this(certificates, DEFAULT_ROLES);
+    }
 
     public boolean enabled() {
         return certificates != null;

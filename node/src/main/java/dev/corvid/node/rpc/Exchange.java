@@ -1,11 +1,14 @@
 package dev.corvid.node.rpc;
 
 import dev.corvid.node.config.ServingLimits;
+import dev.corvid.node.security.Identity;
+import dev.corvid.node.security.Role;
 import dev.corvid.proto.ExchangeRequest;
 import dev.corvid.proto.ExchangeResponse;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResponse;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
@@ -190,6 +193,14 @@ final class Exchange implements StreamObserver<ExchangeRequest> {
     }
 
     private void dispatch(long id, ExchangeRequest request) {
+        if (request.hasBatch() || request.hasBatchMany()) {
+            try {
+                Identity.require(Role.READWRITE, "a write on an Exchange stream");
+            } catch (StatusRuntimeException refused) {
+                answer(id, (b, ignored) -> b).onError(refused);
+                return;
+            }
+        }
         switch (request.getCallCase()) {
             case GET -> DocumentService.reply(answer(id, ExchangeResponse.Builder::setGet),
                     () -> documents.getAnswer(request.getGet()));

@@ -4,10 +4,13 @@ import com.google.protobuf.ByteString;
 import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.replication.HandbackReceiver;
 import dev.corvid.node.replication.OpenedStreams;
+import dev.corvid.node.replication.Handshake;
 import dev.corvid.node.replication.ReplicaApplier;
+import dev.corvid.node.replication.ReplicationRefusedException;
 import dev.corvid.node.storage.BadRequestException;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.HandbackOutcome;
+import dev.corvid.node.security.Identity;
 import dev.corvid.node.storage.HandedBack;
 import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.ConfirmStreamRequest;
@@ -67,6 +70,7 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
     public void handBack(HandBackRequest request, StreamObserver<HandBackResponse> out) {
         CompletableFuture<List<HandbackOutcome>> done;
         try {
+            requireCertificateOf(request.getReplicaName(), "a hand-back from replica");
             List<HandedBack> versions = Messages.handedBack(request);
             byte[] signed = request.toBuilder().clearCluster().clearReplicaName().clearProof().build().toByteArray();
             done = handbacks.receive(request.getCluster(), request.getReplicaName(), versions, signed,
@@ -87,9 +91,29 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
 
     @Override
     public void confirmStream(ConfirmStreamRequest request, StreamObserver<ConfirmStreamResponse> out) {
+        try {
+            requireCertificateOf(request.getReplicaName(), "a stream confirmation for replica");
+        } catch (ReplicationRefusedException e) {
+            out.onError(Errors.toStatus(e));
+            return;
+        }
         out.onNext(ConfirmStreamResponse.newBuilder()
                 .setOpened(opened.confirm(request.getReplicaName(), request.getStreamId())).build());
         out.onCompleted();
+    }
+
+    /**
+     * On a TLS node: a node may speak only for itself. The certificate's common name (its
+     * {@link Identity}) must be the node the message names; nothing to check without TLS.
+     *
+     * @throws ReplicationRefusedException (PERMISSION_DENIED) when it is another node's
+     */
+    private static void requireCertificateOf(String claimed, String what) {
+        Identity id = Identity.current();
+        if (id != null && !id.name().equals(claimed)) {
+            throw new ReplicationRefusedException("replication refused: " + what + " '" + claimed + "' presents the"
+                    + " certificate of '" + id.name() + "'; a node speaks only for itself");
+        }
     }
 
     /**
@@ -137,7 +161,9 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
                     if (!message.hasHandshake()) {
                         throw new BadRequestException("a replication stream must start with a handshake");
                     }
-                    session = applier.open(Messages.handshake(message.getHandshake()), peer, this::fail);
+                    Handshake handshake = Messages.handshake(message.getHandshake());
+                    requireCertificateOf(handshake.masterName(), "a replication stream from master");
+                    session = applier.open(handshake, peer, this::fail);
                     Optional<byte[]> challenge = session.challenge();
                     if (challenge.isPresent()) {
                         send(ReplicationAck.newBuilder().setChallenge(ByteString.copyFrom(challenge.get())).build());

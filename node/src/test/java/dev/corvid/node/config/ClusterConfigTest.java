@@ -104,7 +104,13 @@ class ClusterConfigTest {
             ClusterConfig secure = parse(withSecret.replace("{\"secret\"", "{\"tls\": {\"certificates\": \"certs\"}, \"secret\""));
             assertEquals(host, secure.node("B").host());
             assertEquals(dir.resolve("certs"), secure.tls().certificates());
+            assertEquals(TlsSettings.DEFAULT_ROLES, secure.tls().roles());
         }
+        String roles = "{\"tls\": {\"certificates\": \"certs\", \"roles\": {\"app\": \"readwrite\", \"ops\": \"admin\"}},"
+                + " \"nodes\": [" + NODES + "]}";
+        assertEquals(java.util.Map.of("app", "readwrite", "ops", "admin"), parse(roles).tls().roles());
+        assertFailure(roles.replace("\"admin\"}", "\"root\"}"), "tls.roles: 'ops' has role 'root'; use read, readwrite or admin");
+        assertFailure("{\"tls\": {}, \"nodes\": [" + NODES + "]}", "\"tls\" needs \"certificates\"");
         for (String host : List.of("localhost", "127.0.0.2", "::1", "[::1]")) {
             ClusterConfig loopback = parse("{\"nodes\": [" + NODES.replace("\"host\": \"127.0.0.1\", \"port\": 7002",
                     "\"host\": \"" + host + "\", \"port\": 7002") + "]}");
