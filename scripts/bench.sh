@@ -12,7 +12,9 @@ Runs the benchmark through the Corvid client against a local three-node cluster:
     running afterwards; the failover phase kills and restarts its master);
   - otherwise, or with --fresh, a throwaway three-node cluster on free ports, data under
     run/bench-cluster/, stopped and removed at the end;
-  - with --config CONFIG, the cluster of CONFIG (started first if it is not running).
+  - with --config CONFIG, the cluster of CONFIG (started first if it is not running); for a
+    config with "tls" (cluster-config/local-3node-secure.json) the client presents the
+    readwrite client certificate of its certificates folder.
 Builds Corvid first when it is not built yet.
 
 Benchmark options (defaults in brackets):
@@ -100,9 +102,12 @@ fi
 "$ROOT/scripts/start-cluster.sh" "$CONFIG" >/dev/null || die "the cluster did not start; logs are in $(run_dir "$CONFIG")"
 
 read -r -a node_args <<<"$(node_args_of "$CONFIG")"
+tls_args=()
+tls_folder="$(admin tls-folder --config "$CONFIG")"
+[ -n "$tls_folder" ] && tls_args=(--tls "$tls_folder")
 
 # shellcheck disable=SC2086
 "$JAVA" $BENCH_JAVA_OPTS -jar "$BENCH_JAR" "${node_args[@]}" \
-  --pid-dir "$(run_dir "$CONFIG")" \
+  --pid-dir "$(run_dir "$CONFIG")" "${tls_args[@]}" \
   --restart-command "'$ROOT/scripts/restart-node.sh' {node} '$CONFIG'" \
   "${args[@]}"

@@ -73,6 +73,11 @@ public final class Bench implements Callable<Integer> {
             description = "Kills of the master in the promotion phase (default: ${DEFAULT-VALUE}).")
     int promotionDrills;
 
+    @Option(names = "--tls", paramLabel = "DIR",
+            description = "A TLS cluster's certificates folder (scripts/make-certs.sh): the client presents"
+                    + " clients/readwrite.p12 and trusts ca.pem (scripts/bench.sh passes it for a config with \"tls\").")
+    Path tls;
+
     @Option(names = "--pid-dir", paramLabel = "DIR",
             description = "Where the nodes' <name>.pid files are: needed for the failover phase and the memory report.")
     Path pidDir;
@@ -110,7 +115,7 @@ public final class Bench implements Callable<Integer> {
                     "the failover and promotion phases need --pid-dir and --restart-command (scripts/bench.sh passes them)");
         }
         pool = Executors.newFixedThreadPool(threads + 1);
-        try (BenchCluster c = new BenchCluster(nodeSpecs.stream().map(BenchCluster.Node::parse).toList(), pidDir)) {
+        try (BenchCluster c = new BenchCluster(nodeSpecs.stream().map(BenchCluster.Node::parse).toList(), pidDir, tls)) {
             cluster = c;
             if (phases.contains("failover") && c.pid(c.master()).isEmpty()) {
                 System.err.println("corvid-bench: the failover phase kills the master, but no live pid of "

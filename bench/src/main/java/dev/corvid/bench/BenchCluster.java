@@ -42,6 +42,8 @@ final class BenchCluster implements AutoCloseable {
     private final DocumentStore store;
     private final List<DocumentStore> replicaStores = new ArrayList<>();
     private final ClusterProbe probe;
+    /** The certificates folder of a TLS cluster; null for plaintext. */
+    private final Path tls;
 
     /**
      * @param nodes  the master first, then the replicas
@@ -49,6 +51,15 @@ final class BenchCluster implements AutoCloseable {
      *               the failover drill are not available)
      */
     BenchCluster(List<Node> nodes, Path pidDir) throws IOException {
+        this(nodes, pidDir, null);
+    }
+
+    /**
+     * @param tls a TLS cluster's certificates folder, as {@code scripts/make-certs.sh} writes it (the
+     *            stores present {@code clients/readwrite.p12}, the probe {@code clients/admin.pem});
+     *            null for plaintext
+     */
+    BenchCluster(List<Node> nodes, Path pidDir, Path tls) throws IOException {
         if (nodes.size() < 2) {
             throw new IllegalArgumentException("the benchmark needs a master and at least one replica");
         }
@@ -57,16 +68,48 @@ final class BenchCluster implements AutoCloseable {
         this.topologyCache = Files.createTempDirectory("corvid-bench-topology");
         Map<String, String> addresses = new LinkedHashMap<>();
         nodes.forEach(n -> addresses.put(n.name(), n.address()));
-        probe = new ClusterProbe(addresses);
-        store = new DocumentStore(nodes.stream().map(Node::address).toArray(String[]::new));
+        probe = new ClusterProbe(addresses, dev.corvid.testing.NodeProbe.DEFAULT_CALL_DEADLINE, probeCredentials(tls));
+        this.tls = tls;
+        store = certified(new DocumentStore(nodes.stream().map(Node::address).toArray(String[]::new)));
         store.getConventions().setTopologyCacheDirectory(topologyCache);
         store.initialize();
         for (Node replica : replicas()) {
             // A store given only a replica's url reads from that replica and nowhere else.
-            DocumentStore s = new DocumentStore(replica.address());
+            DocumentStore s = certified(new DocumentStore(replica.address()));
             s.getConventions().setTopologyCacheDirectory(topologyCache);
             s.getConventions().setFailoverBehavior(FailoverBehavior.FAIL_IMMEDIATELY);
             replicaStores.add(s.initialize());
+        }
+    }
+
+    private static final char[] STORE_PASSWORD = "changeit".toCharArray(); // make-certs.sh's, for local clusters
+
+    private static io.grpc.ChannelCredentials probeCredentials(Path tls) throws IOException {
+        if (tls == null) {
+            return io.grpc.InsecureChannelCredentials.create();
+        }
+        return io.grpc.TlsChannelCredentials.newBuilder()
+                .keyManager(tls.resolve("clients/admin.pem").toFile(), tls.resolve("clients/admin-key.pem").toFile())
+                .trustManager(tls.resolve("ca.pem").toFile()).build();
+    }
+
+    /** {@code store} with the read-write client certificate and the cluster's CA, on a TLS cluster. */
+    private DocumentStore certified(DocumentStore store) throws IOException {
+        if (tls == null) {
+            return store;
+        }
+        return store.setCertificate(keyStore(tls.resolve("clients/readwrite.p12")))
+                .setCertificatePrivateKeyPassword(STORE_PASSWORD)
+                .setTrustStore(keyStore(tls.resolve("truststore.p12")));
+    }
+
+    private static java.security.KeyStore keyStore(Path p12) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(p12)) {
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(in, STORE_PASSWORD);
+            return store;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot read " + p12 + ": " + e.getMessage(), e);
         }
     }
 

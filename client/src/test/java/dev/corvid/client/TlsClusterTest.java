@@ -170,7 +170,11 @@ class TlsClusterTest {
                      files)) {
             store.getConventions().setTopologyCacheDirectory(dir.resolve("topology"));
             store.initialize();
-            save(store, "people/before");
+            // Retried as an application would: a master just started may not hold its lease yet.
+            await("a save on master A").atMost(DEADLINE).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+                save(store, "people/before");
+                return true;
+            });
             // The Raft port speaks TLS too: a plaintext call there fails to connect (a plaintext
             // server would answer UNIMPLEMENTED).
             String raft = "127.0.0.1:" + ClusterConfig.load(cluster.config()).node("B").consensusPort();

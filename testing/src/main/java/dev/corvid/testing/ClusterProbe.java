@@ -45,10 +45,15 @@ public final class ClusterProbe implements AutoCloseable {
 
     /** Like {@link #ClusterProbe(Map)}, every call failing {@code DEADLINE_EXCEEDED} after {@code callDeadline}. */
     public ClusterProbe(Map<String, String> addresses, Duration callDeadline) {
+        this(addresses, callDeadline, io.grpc.InsecureChannelCredentials.create());
+    }
+
+    /** Like {@link #ClusterProbe(Map, Duration)}, every call made with {@code credentials} (e.g. TLS). */
+    public ClusterProbe(Map<String, String> addresses, Duration callDeadline, io.grpc.ChannelCredentials credentials) {
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("a cluster has at least a master: no node given");
         }
-        addresses.forEach((name, address) -> nodes.put(name, new NodeProbe(name, address, callDeadline)));
+        addresses.forEach((name, address) -> nodes.put(name, new NodeProbe(name, address, callDeadline, credentials)));
     }
 
     /** Every node's name, the master first. */

@@ -12,6 +12,8 @@ import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.StatsRequest;
 import dev.corvid.proto.TopologyRequest;
 import io.grpc.ConnectivityState;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -52,13 +54,18 @@ public final class NodeProbe implements AutoCloseable {
 
     /** A probe whose every call fails {@code DEADLINE_EXCEEDED} after {@code callDeadline}. */
     public NodeProbe(String name, String address, Duration callDeadline) {
+        this(name, address, callDeadline, InsecureChannelCredentials.create());
+    }
+
+    /** {@link #NodeProbe(String, String, Duration)} with {@code credentials} (e.g. TLS with a client certificate). */
+    public NodeProbe(String name, String address, Duration callDeadline, ChannelCredentials credentials) {
         if (callDeadline.isNegative() || callDeadline.isZero()) {
             throw new IllegalArgumentException("the call deadline must be positive, got " + callDeadline);
         }
         this.name = name;
         this.address = address;
         this.callDeadline = callDeadline;
-        this.channel = NettyChannelBuilder.forTarget(address).usePlaintext().maxInboundMessageSize(MAX_INBOUND_BYTES).build();
+        this.channel = NettyChannelBuilder.forTarget(address, credentials).maxInboundMessageSize(MAX_INBOUND_BYTES).build();
     }
 
     /** The node's name in the cluster config, e.g. {@code "A"}. */

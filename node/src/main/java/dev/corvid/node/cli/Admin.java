@@ -20,11 +20,11 @@ import picocli.CommandLine.Option;
 
 /**
  * The scripts' helper: reads a cluster config and asks running nodes how they are.
- * {@code corvid-admin nodes|wait-healthy|status|check-consistency|repair-log|promote|certs --config cluster-config/local-3node.json}.
+ * {@code corvid-admin nodes|wait-healthy|status|check-consistency|repair-log|promote|certs|tls-folder --config cluster-config/local-3node.json}.
  */
 @Command(name = "corvid-admin", mixinStandardHelpOptions = true,
         description = "Inspects a Corvid cluster described by a cluster config.",
-        subcommands = {Admin.Nodes.class, Admin.WaitHealthy.class, StatusTable.class, CheckConsistency.class,
+        subcommands = {Admin.Nodes.class, Admin.TlsFolder.class, Admin.WaitHealthy.class, StatusTable.class, CheckConsistency.class,
                 RepairLog.class, Promote.class, Certs.class})
 public final class Admin {
 
@@ -44,6 +44,19 @@ public final class Admin {
 
         ClusterConfig cluster() {
             return ClusterConfig.load(config);
+        }
+    }
+
+    /** The certificates folder of a config with {@code "tls"}; nothing for a plaintext one (for the scripts). */
+    @Command(name = "tls-folder", description = "Prints the config's \"tls\" certificates folder; nothing without \"tls\".")
+    static final class TlsFolder extends ConfigCommand {
+        @Override
+        public Integer call() {
+            ClusterConfig cluster = cluster();
+            if (cluster.tls().enabled()) {
+                System.out.println(cluster.tls().certificates());
+            }
+            return 0;
         }
     }
 

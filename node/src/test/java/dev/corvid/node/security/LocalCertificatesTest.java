@@ -73,6 +73,7 @@ class LocalCertificatesTest {
         Files.createDirectories(config.getParent());
         Files.writeString(config, """
                 {"cluster": "test-secure", "secret": "0123456789abcdef0123",
+                 "tls": {"certificates": "../run/test-secure-certs"},
                  "nodes": [
                    {"name": "A", "host": "10.1.2.3", "port": 7001, "dataDir": "../run/A", "role": "master"},
                    {"name": "B", "host": "db-b.example", "port": 7002, "dataDir": "../run/B", "role": "replica"},
@@ -162,7 +163,7 @@ class LocalCertificatesTest {
 
     @Test
     void certsCommand_withoutForce_changesNothing_withForce_createsAnew() throws IOException {
-        Path out = dir.resolve("run/test-secure-certs"); // the default: beside the config's folder
+        Path out = dir.resolve("run/test-secure-certs"); // the default: the config's "tls" folder
         CommandLine admin = new CommandLine(new Admin());
         assertEquals(0, admin.execute("certs", "--config", config.toString()));
         Map<Path, String> first = contents(out);
