@@ -53,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * another node's replication call), and every other caller is refused with the node up and the
  * data unchanged: a plaintext
  * client (the connection fails), a TLS client without a certificate or with one of another CA
- * ({@code UNAUTHENTICATED}: the handshake verified none), and an expired certificate (the handshake
+ * ({@code UNAUTHENTICATED}: the handshake verified none), a certificate the config revokes by its
+ * serial ({@code UNAUTHENTICATED}), and an expired certificate (the handshake
  * ends with the TLS alert {@code certificate_expired}), the health check still answering.
  */
 @MultiProcess
@@ -68,9 +69,15 @@ class TlsClusterTest {
     void aTlsCluster_replicatesAndServesACertifiedClient_andRefusesEveryOtherCaller() throws Exception {
         Path certs = dir.resolve("certs");
         CertificateFiles files = LocalCertificates.create(shape(), certs, LocalCertificates.DEFAULT_VALIDITY);
+        // A read-write certificate of the cluster's CA, revoked by the config.
+        CertificateFiles.ClientFiles revoked = LocalCertificates.client(certs, "revoked", Instant.now().minusSeconds(3600),
+                Instant.now().plusSeconds(3600));
+        String revokedSerial = serial(revoked.certificate());
 
         try (TestCluster cluster = TestCluster.start(dir.resolve("cluster"), 3,
-                "\"tls\": {\"certificates\": \"" + certs.toAbsolutePath() + "\"}");
+                "\"tls\": {\"certificates\": \"" + certs.toAbsolutePath() + "\", \"roles\": {\"admin\": \"admin\","
+                        + " \"readwrite\": \"readwrite\", \"read\": \"read\", \"revoked\": \"readwrite\"},"
+                        + " \"deniedSerials\": [\"" + revokedSerial.toUpperCase(java.util.Locale.ROOT) + "\"]}");
              DocumentStore store = certified(new DocumentStore(cluster.address("A"), cluster.address("B"), cluster.address("C")),
                      files);
              DocumentStore onB = certified(new DocumentStore(cluster.address("B")), files)) {
@@ -105,6 +112,10 @@ class TlsClusterTest {
                     Instant.now().minusSeconds(3600), Instant.now().plusSeconds(3600));
             Status strangerStatus = getFails(a, withClient(files, stranger));
             assertEquals(Status.Code.UNAUTHENTICATED, strangerStatus.getCode(), strangerStatus.toString());
+            // A certificate the config revokes by its serial, although its name has a role.
+            Status revokedStatus = getFails(a, withClient(files, revoked));
+            assertEquals(Status.Code.UNAUTHENTICATED, revokedStatus.getCode(), revokedStatus.toString());
+            assertTrue(revokedStatus.getDescription().contains("is revoked"), revokedStatus.toString());
             // An expired one of the cluster's CA: the node ends the handshake with the TLS alert that says so.
             CertificateFiles.ClientFiles expired = LocalCertificates.client(certs, "expired",
                     Instant.now().minusSeconds(7200), Instant.now().minusSeconds(3600));
@@ -208,6 +219,14 @@ class TlsClusterTest {
                 + "{\"name\": \"B\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"b\", \"role\": \"replica\"},"
                 + "{\"name\": \"C\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"c\", \"role\": \"replica\"}]}",
                 dir, "shape");
+    }
+
+    /** The serial number of the PEM certificate {@code pem}, hexadecimal. */
+    private static String serial(Path pem) throws Exception {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return ((java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in)).getSerialNumber().toString(16);
+        }
     }
 
     /** The store with the cluster's read-write client certificate and its CA. */

@@ -84,7 +84,7 @@ public final class CorvidNode implements AutoCloseable {
                     // HTTP/2 MAX_CONCURRENT_STREAMS: a client waits for a call to end before it opens more.
                     .maxConcurrentCallsPerConnection(cluster.serving().maxCallsPerConnection());
             if (cluster.tls().enabled()) {
-                builder.intercept(new Authorization(nodeName, Authorization.roles(cluster)));
+                builder.intercept(Authorization.of(cluster, nodeName));
             }
             ReplicationRole role = new ReplicationRole(storage, mastership, inbound, replica -> replicationChannel(replica, asNode));
             replication = role;

@@ -231,7 +231,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
                     throw new ConfigException("\"tls\" needs \"certificates\": the folder corvid-admin certs writes"
                             + " (scripts/make-certs.sh)");
                 }
-                settings = settings.withTls(new TlsSettings(base.resolve(model.tls.certificates).normalize(), model.tls.roles));
+                settings = settings.withTls(new TlsSettings(base.resolve(model.tls.certificates).normalize(), model.tls.roles,
+                        model.tls.deniedSerials == null ? null : Set.copyOf(model.tls.deniedSerials)));
             }
             return new ClusterConfig(model.cluster == null ? "corvid" : model.cluster, nodes, model.secret, settings);
         } catch (ConfigException e) {
@@ -320,6 +321,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         String certificates;
         @JsonProperty
         Map<String, String> roles;
+        @JsonProperty
+        List<String> deniedSerials;
     }
 
     private static final class NodeModel {

@@ -17,12 +17,16 @@ import java.util.Set;
  * call but the health check needs a client certificate signed by the CA, whose common name has a
  * role: {@code "roles": {"<common name>": "read" | "readwrite" | "admin"}} (default: the three
  * clients the tool makes, each with its namesake role). Every node of the config has the role
- * {@code node}, whatever {@code roles} says.
+ * {@code node}, whatever {@code roles} says. {@code "deniedSerials": ["3f2a…", …]} revokes
+ * certificates by serial number (hexadecimal, as {@code openssl x509 -serial} prints it; case and
+ * colons do not matter): they are refused although the CA signed them.
  *
- * @param certificates the folder; null for none (plaintext, allowed on loopback only)
- * @param roles        each client certificate common name's role
+ * @param certificates  the folder; null for none (plaintext, allowed on loopback only)
+ * @param roles         each client certificate common name's role
+ * @param deniedSerials the serial numbers of revoked certificates, as lower-case hexadecimal without
+ *                      leading zeros
  */
-public record TlsSettings(Path certificates, Map<String, String> roles) {
+public record TlsSettings(Path certificates, Map<String, String> roles, Set<String> deniedSerials) {
 
     /** The roles a client certificate may have in {@code roles}. */
     public static final Set<String> ROLE_NAMES = Set.of("read", "readwrite", "admin");
@@ -33,6 +37,8 @@ public record TlsSettings(Path certificates, Map<String, String> roles) {
     public static final TlsSettings NONE = new TlsSettings(null);
 
     public TlsSettings {
+        deniedSerials = deniedSerials == null ? Set.of() : deniedSerials.stream().map(TlsSettings::serial)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         roles = Map.copyOf(roles == null ? DEFAULT_ROLES : roles);
         roles.forEach((name, role) -> Require.that(ROLE_NAMES.contains(role), "tls.roles: '" + name + "' has role '" + role
                 + "'; use read, readwrite or admin"));
@@ -40,7 +46,22 @@ public record TlsSettings(Path certificates, Map<String, String> roles) {
 
     /** The folder with the default roles. */
     public TlsSettings(Path certificates) {
-        this(certificates, DEFAULT_ROLES);
+        this(certificates, DEFAULT_ROLES, Set.of());
+    }
+
+    /**
+     * A serial number as {@link #deniedSerials} keeps it: lower-case hexadecimal, no colons, no
+     * leading zeros.
+     *
+     * @throws ConfigException when it is not hexadecimal
+     */
+    public static String serial(String hex) {
+        String digits = hex == null ? "" : hex.replace(":", "").trim();
+        try {
+            return new java.math.BigInteger(digits, 16).toString(16);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("tls.deniedSerials: '" + hex + "' is not a hexadecimal serial number");
+        }
     }
 
     public boolean enabled() {

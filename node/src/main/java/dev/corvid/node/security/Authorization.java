@@ -1,6 +1,7 @@
 package dev.corvid.node.security;
 
 import dev.corvid.node.config.ClusterConfig;
+import dev.corvid.node.config.TlsSettings;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -62,15 +63,23 @@ public final class Authorization implements ServerInterceptor {
 
     private final String node;
     private final Map<String, Role> roles;
+    private final Set<String> deniedSerials;
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
 
     /**
      * @param node  this node's name, for messages
      * @param roles each certificate common name's role (the nodes of the config have {@link Role#NODE})
+     * @param deniedSerials revoked certificates' serial numbers, as {@link TlsSettings#serial} writes them
      */
-    public Authorization(String node, Map<String, Role> roles) {
+    public Authorization(String node, Map<String, Role> roles, Set<String> deniedSerials) {
         this.node = node;
         this.roles = Map.copyOf(roles);
+        this.deniedSerials = Set.copyOf(deniedSerials);
+    }
+
+    /** The authorization of {@code cluster}'s node {@code node}: its roles and revoked serials. */
+    public static Authorization of(ClusterConfig cluster, String node) {
+        return new Authorization(node, roles(cluster), cluster.tls().deniedSerials());
     }
 
     /** The roles of {@code cluster}'s certificates: its {@code tls.roles}, and {@link Role#NODE} for each of its nodes. */
@@ -87,7 +96,13 @@ public final class Authorization implements ServerInterceptor {
         if (call.getMethodDescriptor().getServiceName().equals(HealthGrpc.SERVICE_NAME)) {
             return next.startCall(call, headers);
         }
-        String name = commonName(call);
+        X509Certificate leaf = verifiedLeaf(call);
+        String name = leaf == null ? null : commonName(leaf);
+        if (leaf != null && deniedSerials.contains(leaf.getSerialNumber().toString(16))) {
+            return refuse(call, Status.UNAUTHENTICATED, "serial:" + leaf.getSerialNumber().toString(16), "certificate CN="
+                    + name + " (serial " + leaf.getSerialNumber().toString(16) + ") is revoked by the cluster config's"
+                    + " \"tls\": {\"deniedSerials\"}; node '" + node + "' refuses " + method);
+        }
         if (name == null) {
             return refuse(call, Status.UNAUTHENTICATED, "host:" + host(call), "node '" + node + "' takes " + method
                     + " only with a client certificate signed by the cluster's CA (DocumentStore.setCertificate, or the"
@@ -118,24 +133,30 @@ public final class Authorization implements ServerInterceptor {
         };
     }
 
-    /** The common name of the verified client certificate; null without one. */
-    private static String commonName(ServerCall<?, ?> call) {
+    /** The client certificate the handshake verified; null without one. */
+    private static X509Certificate verifiedLeaf(ServerCall<?, ?> call) {
         SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
         if (session == null) {
             return null;
         }
         try {
             Certificate[] chain = session.getPeerCertificates();
-            if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
-                return null;
-            }
+            return chain != null && chain.length > 0 && chain[0] instanceof X509Certificate leaf ? leaf : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    /** The certificate's common name; null when its subject has none. */
+    private static String commonName(X509Certificate leaf) {
+        try {
             for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
                 if (rdn.getType().equalsIgnoreCase("CN")) {
                     return String.valueOf(rdn.getValue());
                 }
             }
             return null;
-        } catch (SSLPeerUnverifiedException | InvalidNameException e) {
+        } catch (InvalidNameException e) {
             return null;
         }
     }

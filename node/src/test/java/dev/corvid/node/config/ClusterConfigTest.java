@@ -111,6 +111,10 @@ class ClusterConfigTest {
         assertEquals(java.util.Map.of("app", "readwrite", "ops", "admin"), parse(roles).tls().roles());
         assertFailure(roles.replace("\"admin\"}", "\"root\"}"), "tls.roles: 'ops' has role 'root'; use read, readwrite or admin");
         assertFailure("{\"tls\": {}, \"nodes\": [" + NODES + "]}", "\"tls\" needs \"certificates\"");
+        assertEquals(java.util.Set.of("3f2a", "ff"), parse("{\"tls\": {\"certificates\": \"certs\", \"deniedSerials\":"
+                + " [\"00:3F:2A\", \"ff\"]}, \"nodes\": [" + NODES + "]}").tls().deniedSerials());
+        assertFailure("{\"tls\": {\"certificates\": \"certs\", \"deniedSerials\": [\"xyz\"]}, \"nodes\": [" + NODES + "]}",
+                "tls.deniedSerials: 'xyz' is not a hexadecimal serial number");
         for (String host : List.of("localhost", "127.0.0.2", "::1", "[::1]")) {
             ClusterConfig loopback = parse("{\"nodes\": [" + NODES.replace("\"host\": \"127.0.0.1\", \"port\": 7002",
                     "\"host\": \"" + host + "\", \"port\": 7002") + "]}");
