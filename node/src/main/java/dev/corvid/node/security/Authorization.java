@@ -83,7 +83,7 @@ public final class Authorization implements ServerInterceptor {
     }
 
     /** The roles of {@code cluster}'s certificates: its {@code tls.roles}, and {@link Role#NODE} for each of its nodes. */
-    public static Map<String, Role> roles(ClusterConfig cluster) {
+    private static Map<String, Role> roles(ClusterConfig cluster) {
         Map<String, Role> roles = new java.util.HashMap<>();
         cluster.tls().roles().forEach((name, role) -> roles.put(name, Role.fromConfig(role)));
         cluster.nodes().forEach(n -> roles.put(n.name(), Role.NODE));
@@ -98,9 +98,10 @@ public final class Authorization implements ServerInterceptor {
         }
         X509Certificate leaf = verifiedLeaf(call);
         String name = leaf == null ? null : commonName(leaf);
-        if (leaf != null && deniedSerials.contains(leaf.getSerialNumber().toString(16))) {
-            return refuse(call, Status.UNAUTHENTICATED, "serial:" + leaf.getSerialNumber().toString(16), "certificate CN="
-                    + name + " (serial " + leaf.getSerialNumber().toString(16) + ") is revoked by the cluster config's"
+        String serial = leaf == null ? null : leaf.getSerialNumber().toString(16);
+        if (serial != null && deniedSerials.contains(serial)) {
+            return refuse(call, Status.UNAUTHENTICATED, "serial:" + serial, "certificate CN="
+                    + name + " (serial " + serial + ") is revoked by the cluster config's"
                     + " \"tls\": {\"deniedSerials\"}; node '" + node + "' refuses " + method);
         }
         if (name == null) {

@@ -25,7 +25,7 @@ public final class Tls {
     /**
      * What node {@code node} listens with. A client certificate is asked for, not demanded by the
      * handshake: the health service stays open to probes, and every other call is refused
-     * {@code UNAUTHENTICATED} without one ({@link ClientCertificates}).
+     * {@code UNAUTHENTICATED} without one ({@link Authorization}).
      */
     public static ServerCredentials server(TlsSettings tls, String node) {
         if (!tls.enabled()) {
