@@ -57,10 +57,14 @@ while IFS=$'\t' read -r name address role _; do
   else NODES+=("$name=$address"); [ -n "$REPLICA" ] || REPLICA="$name"; fi
 done < <(nodes_of "$CONFIG")
 
+# A TLS cluster: the tour acts as its readwrite client, its probes as admin.
+TLS_FOLDER="$(admin tls-folder --config "$CONFIG")"
+
 chapter() {
   echo
   echo "== $1 =="
-  "$JAVA" -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn dev.corvid.client.examples.DemoTour \
+  "$JAVA" -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dcorvid.demo.tls="$TLS_FOLDER" \
+      dev.corvid.client.examples.DemoTour \
       "$2" "$RUN/demo-topology" "${NODES[@]}"
 }
 

@@ -11,21 +11,24 @@ import dev.corvid.client.routing.Topology;
 import dev.corvid.client.routing.TopologyCache;
 import dev.corvid.client.routing.TopologySource;
 import dev.corvid.client.transport.ChannelFactory;
-import io.grpc.ChannelCredentials;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.TlsChannelCredentials;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.TrustManagerFactory;
 import dev.corvid.client.transport.Connections;
 import dev.corvid.proto.ReserveIdsRequest;
 import dev.corvid.proto.ReserveIdsResponse;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The entry point of the client: holds the conventions, the listeners and the connections to the
@@ -60,6 +63,10 @@ public final class DocumentStore implements AutoCloseable {
     private volatile KeyStore certificate;
     private volatile char[] certificatePassword = new char[0];
     private volatile KeyStore trustStore;
+    /** The certificate chain and key PEM files, when given as files; null otherwise. */
+    private volatile List<Path> certificatePem;
+    private volatile Path trustPem;
+    private volatile ChannelCredentials channelCredentials;
 
     /**
      * A store for the cluster whose nodes are at {@code urls}, the master first. A url is
@@ -187,52 +194,106 @@ public final class DocumentStore implements AutoCloseable {
 
     /**
      * The client certificate (a key store holding its private key and chain, as ravendb-jvm-client
-     * takes it) this store presents to a TLS cluster. Before {@link #initialize()} only; with
-     * {@link #setTrustStore} the store speaks TLS to every node, without both it speaks plaintext.
+     * takes it) this store presents to a TLS cluster. Before {@link #initialize()} only; with a
+     * trust store ({@link #setTrustStore}) the store speaks TLS to every node; without either it
+     * speaks plaintext.
      *
      * @param certificate e.g. a PKCS#12 file loaded with {@code KeyStore.getInstance("PKCS12")}
      */
     public DocumentStore setCertificate(KeyStore certificate) {
         checkNotInitialized();
         this.certificate = Objects.requireNonNull(certificate, "certificate");
+        this.certificatePem = null;
         return this;
     }
 
-    /** The password of the private key in {@link #setCertificate}'s key store; empty by default. */
+    /**
+     * {@link #setCertificate(KeyStore)} from PEM files: the certificate chain (leaf first) and its
+     * unencrypted PKCS#8 private key ({@code BEGIN PRIVATE KEY}), like a cluster's
+     * {@code clients/readwrite.pem} and {@code clients/readwrite-key.pem}.
+     */
+    public DocumentStore setCertificate(Path certificateChainPem, Path privateKeyPem) {
+        checkNotInitialized();
+        this.certificatePem = List.of(readable(certificateChainPem), readable(privateKeyPem));
+        this.certificate = null;
+        return this;
+    }
+
+    /** The password of the private key in {@link #setCertificate(KeyStore)}'s key store; empty by default. */
     public DocumentStore setCertificatePrivateKeyPassword(char[] password) {
         checkNotInitialized();
         this.certificatePassword = Objects.requireNonNull(password, "password").clone();
         return this;
     }
 
-    /** The CA certificates this store trusts the nodes' certificates by (the cluster's {@code ca.pem}, or a trust store). */
+    /** The CA certificates this store trusts the nodes' certificates by (a key store holding the cluster's CA). */
     public DocumentStore setTrustStore(KeyStore trustStore) {
         checkNotInitialized();
         this.trustStore = Objects.requireNonNull(trustStore, "trustStore");
+        this.trustPem = null;
         return this;
     }
 
-    /** Plaintext, or TLS with the certificate and trust store set. */
+    /** {@link #setTrustStore(KeyStore)} from a PEM file of CA certificates, like a cluster's {@code ca.pem}. */
+    public DocumentStore setTrustStore(Path caCertificatesPem) {
+        checkNotInitialized();
+        this.trustPem = readable(caCertificatesPem);
+        this.trustStore = null;
+        return this;
+    }
+
+    /**
+     * The gRPC credentials of every channel to the nodes, for what the certificate setters do not
+     * cover (another TLS provider, a key manager that rotates certificates, call credentials added
+     * with {@link io.grpc.CompositeChannelCredentials}). Replaces {@link #setCertificate} and
+     * {@link #setTrustStore}. Before {@link #initialize()} only.
+     */
+    public DocumentStore setChannelCredentials(ChannelCredentials credentials) {
+        checkNotInitialized();
+        this.channelCredentials = Objects.requireNonNull(credentials, "credentials");
+        return this;
+    }
+
+    private static Path readable(Path file) {
+        Objects.requireNonNull(file, "file");
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException("PEM file " + file + " does not exist or cannot be read");
+        }
+        return file;
+    }
+
+    /** The application's credentials; else plaintext, or TLS with the certificate and trust store set. */
     private ChannelCredentials credentials() {
-        if (certificate == null && trustStore == null) {
+        if (channelCredentials != null) {
+            return channelCredentials;
+        }
+        boolean hasCertificate = certificate != null || certificatePem != null;
+        boolean hasTrust = trustStore != null || trustPem != null;
+        if (!hasCertificate && !hasTrust) {
             return InsecureChannelCredentials.create();
         }
-        if (trustStore == null) {
+        if (!hasTrust) {
             throw new IllegalStateException("a client certificate is set but no trust store: call setTrustStore with the"
                     + " cluster's CA certificate too");
         }
         try {
             TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(trustStore);
-            tls.trustManager(trust.getTrustManagers());
-            if (certificate != null) {
+            if (trustPem != null) {
+                tls.trustManager(trustPem.toFile());
+            } else {
+                TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                trust.init(trustStore);
+                tls.trustManager(trust.getTrustManagers());
+            }
+            if (certificatePem != null) {
+                tls.keyManager(certificatePem.get(0).toFile(), certificatePem.get(1).toFile());
+            } else if (certificate != null) {
                 KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 keys.init(certificate, certificatePassword);
                 tls.keyManager(keys.getKeyManagers());
             }
             return tls.build();
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
             throw new IllegalStateException("cannot use the client certificate or trust store: " + e.getMessage(), e);
         }
     }

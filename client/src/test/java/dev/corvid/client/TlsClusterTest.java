@@ -18,10 +18,12 @@ import dev.corvid.proto.ConfirmStreamRequest;
 import dev.corvid.proto.DigestRequest;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.HandBackRequest;
+import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.PromoteRequest;
 import dev.corvid.proto.PutCommand;
 import dev.corvid.proto.PutRequest;
 import dev.corvid.proto.ReplicationGrpc;
+import dev.corvid.proto.StatsRequest;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.testing.MultiProcess;
 import io.grpc.ChannelCredentials;
@@ -55,7 +57,8 @@ import org.junit.jupiter.api.io.TempDir;
  * client (the connection fails), a TLS client without a certificate or with one of another CA
  * ({@code UNAUTHENTICATED}: the handshake verified none), a certificate the config revokes by its
  * serial ({@code UNAUTHENTICATED}), and an expired certificate (the handshake
- * ends with the TLS alert {@code certificate_expired}), the health check still answering.
+ * ends with the TLS alert {@code certificate_expired}), the health check still answering, and
+ * each refused caller logged once however often it retries. Stats details are for admins.
  */
 @MultiProcess
 class TlsClusterTest {
@@ -122,6 +125,16 @@ class TlsClusterTest {
             Status expiredStatus = getFails(a, withClient(files, expired));
             assertEquals(Status.Code.UNAVAILABLE, expiredStatus.getCode(), expiredStatus.toString());
             assertTrue(String.valueOf(expiredStatus.getCause()).contains("CERTIFICATE_EXPIRED"), expiredStatus.toString());
+            // Retried, each refusal is logged once by the node, not once per attempt.
+            getFails(a, InsecureChannelCredentials.create());
+            getFails(a, withClient(files, expired));
+            getFails(a, anonymous);
+            await("the node's log names each refused caller").atMost(DEADLINE).untilAsserted(() -> {
+                String log = Files.readString(cluster.log("A"));
+                assertEquals(1, occurrences(log, "before its TLS handshake completed"), log);
+                assertEquals(1, occurrences(log, "refused the client certificate CN=expired"), log);
+                assertEquals(1, occurrences(log, "only with a client certificate signed by the cluster's CA"), log);
+            });
 
             // Roles: each certificate may do what its role covers, and is told what it lacks.
             ChannelCredentials read = withClient(files, files.clients().get("read"));
@@ -138,11 +151,19 @@ class TlsClusterTest {
                     .promote(PromoteRequest.newBuilder().setNode("B").build()));
             assertEquals(Boolean.TRUE, call(a, admin, c -> DocumentsGrpc.newBlockingStub(c).digest(DigestRequest.getDefaultInstance())
                     .hasNext()));
+            // Stats: a reader sees the node's summary, an admin its replicas and counters too.
+            NodeStats summary = call(a, read, c -> DocumentsGrpc.newBlockingStub(c).stats(StatsRequest.getDefaultInstance()));
+            assertEquals("SERVING", summary.getHealth());
+            assertEquals(0, summary.getReplicasCount(), summary.toString());
+            assertEquals(0, summary.getWritesServed(), summary.toString());
+            NodeStats details = call(a, admin, c -> DocumentsGrpc.newBlockingStub(c).stats(StatsRequest.getDefaultInstance()));
+            assertEquals(2, details.getReplicasCount(), details.toString());
+            assertTrue(details.getWritesServed() > 0, details.toString());
             // A read-only store loads, and its saveChanges (an Exchange write) is refused with the role named.
             try (DocumentStore reader = new DocumentStore(cluster.address("A"))) {
-                reader.setCertificate(load(files.clients().get("read").keyStore()))
-                        .setCertificatePrivateKeyPassword(LocalCertificates.STORE_PASSWORD.toCharArray())
-                        .setTrustStore(load(files.trustStore()));
+                // PEM files, where the other stores take key stores.
+                reader.setCertificate(files.clients().get("read").certificate(), files.clients().get("read").key())
+                        .setTrustStore(files.ca().certificate());
                 reader.getConventions().setTopologyCacheDirectory(dir.resolve("topology-reader"));
                 reader.initialize();
                 try (DocumentSession session = reader.openSession()) {
@@ -234,6 +255,14 @@ class TlsClusterTest {
         return store.setCertificate(load(files.clients().get("readwrite").keyStore()))
                 .setCertificatePrivateKeyPassword(LocalCertificates.STORE_PASSWORD.toCharArray())
                 .setTrustStore(load(files.trustStore()));
+    }
+
+    private static int occurrences(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length())) {
+            count++;
+        }
+        return count;
     }
 
     private static KeyStore load(Path p12) throws Exception {

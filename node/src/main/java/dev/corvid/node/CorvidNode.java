@@ -15,6 +15,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.ChannelCredentials;
 import dev.corvid.node.security.Authorization;
+import dev.corvid.node.security.RefusedConnections;
 import dev.corvid.node.security.Tls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,15 +77,16 @@ public final class CorvidNode implements AutoCloseable {
             ChannelCredentials asNode = Tls.asNode(cluster.tls(), nodeName);
             ReplicaApplier inbound = new ReplicaApplier(storage, cluster, self, mastership,
                     address -> NettyChannelBuilder.forTarget(address, asNode).build());
+            RefusedConnections refused = new RefusedConnections(nodeName);
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()),
-                            Tls.server(cluster.tls(), nodeName))
+                            Tls.server(cluster.tls(), nodeName, refused))
                     // The master's replication channels ping idle streams to notice a replica that vanished.
                     .permitKeepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
                     .permitKeepAliveWithoutCalls(true)
                     // HTTP/2 MAX_CONCURRENT_STREAMS: a client waits for a call to end before it opens more.
                     .maxConcurrentCallsPerConnection(cluster.serving().maxCallsPerConnection());
             if (cluster.tls().enabled()) {
-                builder.intercept(Authorization.of(cluster, nodeName));
+                builder.intercept(Authorization.of(cluster, nodeName)).addTransportFilter(refused);
             }
             ReplicationRole role = new ReplicationRole(storage, mastership, inbound, replica -> replicationChannel(replica, asNode));
             replication = role;

@@ -4,6 +4,10 @@ import com.google.protobuf.ByteString;
 import dev.corvid.client.Etag;
 import dev.corvid.proto.NodeStats;
 import dev.corvid.testing.ClusterProbe;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,10 +28,19 @@ final class DemoNodes implements AutoCloseable {
     private final Map<String, String> addresses;
     private final ClusterProbe probe;
 
-    /** @param addresses node name to host:port, master first */
-    DemoNodes(Map<String, String> addresses) {
+    /**
+     * @param addresses    node name to host:port, master first
+     * @param certificates a TLS cluster's certificates folder (the probe acts as its {@code admin}
+     *                     client); null for a plaintext cluster
+     */
+    DemoNodes(Map<String, String> addresses, Path certificates) throws IOException {
         this.addresses = addresses;
-        this.probe = new ClusterProbe(addresses, CALL_DEADLINE);
+        this.probe = new ClusterProbe(addresses, CALL_DEADLINE, certificates == null ? InsecureChannelCredentials.create()
+                : TlsChannelCredentials.newBuilder()
+                        .keyManager(certificates.resolve("clients/admin.pem").toFile(),
+                                certificates.resolve("clients/admin-key.pem").toFile())
+                        .trustManager(certificates.resolve("ca.pem").toFile())
+                        .build());
     }
 
     String master() {

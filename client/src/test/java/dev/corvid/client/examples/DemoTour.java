@@ -30,17 +30,22 @@ import java.util.function.Consumer;
  */
 public final class DemoTour {
 
+    /** The certificates folder of a TLS cluster (demo.sh sets it from the config's "tls"). */
+    static final String TLS_PROPERTY = "corvid.demo.tls";
     private static final String PRODUCT = "demo/products/999";
     private static final String FAILOVER_NAME = "Renamed on a replica while the master was down";
     private static final String MASTER_NAME = "Renamed on the master after it came back";
 
     private final DemoNodes nodes;
     private final Path topologyCache;
+    /** A TLS cluster's certificates folder; null for a plaintext cluster. */
+    private final Path certificates;
     private final PrintStream out = System.out;
 
-    private DemoTour(DemoNodes nodes, Path topologyCache) {
+    private DemoTour(DemoNodes nodes, Path topologyCache, Path certificates) {
         this.nodes = nodes;
         this.topologyCache = topologyCache;
+        this.certificates = certificates;
     }
 
     public static void main(String[] args) throws Exception {
@@ -53,8 +58,10 @@ public final class DemoTour {
             String[] pair = args[i].split("=", 2);
             addresses.put(pair[0], pair[1]);
         }
-        try (DemoNodes nodes = new DemoNodes(addresses)) {
-            DemoTour tour = new DemoTour(nodes, Path.of(args[1]));
+        String tls = System.getProperty(TLS_PROPERTY, "");
+        Path certificates = tls.isEmpty() ? null : Path.of(tls);
+        try (DemoNodes nodes = new DemoNodes(addresses, certificates)) {
+            DemoTour tour = new DemoTour(nodes, Path.of(args[1]), certificates);
             switch (args[0]) {
                 case "concurrency" -> tour.concurrency();
                 case "striping" -> tour.striping();
@@ -75,6 +82,10 @@ public final class DemoTour {
     /** A store on every node (master first), configured by {@code configure} before initialize. */
     private DocumentStore store(Consumer<DocumentStore> configure) {
         DocumentStore store = new DocumentStore(nodes.urls());
+        if (certificates != null) { // a TLS cluster: the tour acts as its readwrite client
+            store.setCertificate(certificates.resolve("clients/readwrite.pem"), certificates.resolve("clients/readwrite-key.pem"))
+                    .setTrustStore(certificates.resolve("ca.pem"));
+        }
         store.getConventions().setTopologyCacheDirectory(topologyCache);
         configure.accept(store);
         return store.initialize();

@@ -9,6 +9,8 @@ import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.replication.WriteAdmission;
 import dev.corvid.node.replication.WriteConfirmations;
 import dev.corvid.node.replication.WriteConfirmations.Confirmation;
+import dev.corvid.node.security.Identity;
+import dev.corvid.node.security.Role;
 import dev.corvid.node.storage.AnswerTooLargeException;
 import dev.corvid.node.storage.ContentScan;
 import dev.corvid.node.storage.Etag;
@@ -365,11 +367,29 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
         });
     }
 
+    /**
+     * The node's identity, health and counts. The details an operator needs and a reader does not
+     * (each replica's progress and address, why the node is not serving, its request counters) go
+     * only to an {@code admin} caller on a TLS node; a smaller role gets the summary.
+     */
     @Override
     public void stats(StatsRequest request, StreamObserver<NodeStats> out) {
+        boolean details = Identity.allows(Role.ADMIN); // before the hop: the identity is the call's context
         offload(control, out, () -> {
             Etag last = storage.lastEtag();
-            NodeStats.Builder stats = NodeStats.newBuilder();
+            NodeStats.Builder stats = NodeStats.newBuilder()
+                    .setNodeName(self.name())
+                    .setRole(role().wireName())
+                    .setEpoch(mastership.epoch())
+                    .setNodeTag(Etag.nodeTagText(storage.nodeTag()))
+                    .setDocumentCount(storage.documentCount())
+                    .setLastEtag(Messages.reported(last))
+                    .setUptimeMs(counters.uptimeMillis())
+                    .setAddress(address.get())
+                    .setHealth(health.isServing() ? "SERVING" : "NOT_SERVING");
+            if (!details) {
+                return stats.build();
+            }
             for (NodeConfig r : mastership.view().replicas()) {
                 Optional<ReplicaProgress> progress = replication.progress(r.name());
                 if (progress.isPresent()) {
@@ -379,18 +399,9 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
             replication.progress(self.name()).flatMap(ReplicaProgress::lastApplied)
                     .ifPresent(e -> stats.setLastAppliedMasterEtag(Messages.reported(e)));
             return stats
-                    .setNodeName(self.name())
-                    .setRole(role().wireName())
-                    .setEpoch(mastership.epoch())
-                    .setNodeTag(Etag.nodeTagText(storage.nodeTag()))
-                    .setDocumentCount(storage.documentCount())
-                    .setLastEtag(Messages.reported(last))
                     .setReadsServed(counters.reads())
                     .setWritesServed(counters.writes())
-                    .setUptimeMs(counters.uptimeMillis())
-                    .setAddress(address.get())
                     .setFailoverWritesAccepted(counters.failoverWrites())
-                    .setHealth(health.isServing() ? "SERVING" : "NOT_SERVING")
                     .setHealthReason(health.reason())
                     .build();
         });

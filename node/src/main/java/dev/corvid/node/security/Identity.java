@@ -19,6 +19,12 @@ public record Identity(String name, Role role) {
         return KEY.get();
     }
 
+    /** Whether the call being served may do what {@code role} may; always on a node without TLS. */
+    public static boolean allows(Role role) {
+        Identity id = current();
+        return id == null || id.role().covers(role);
+    }
+
     /**
      * Within a call that carries several kinds of work (an Exchange stream's writes): refuses one
      * that needs {@code required} when the caller's role is smaller. Nothing to check without TLS.

@@ -25,16 +25,17 @@ public final class Tls {
     /**
      * What node {@code node} listens with. A client certificate is asked for, not demanded by the
      * handshake: the health service stays open to probes, and every other call is refused
-     * {@code UNAUTHENTICATED} without one ({@link Authorization}).
+     * {@code UNAUTHENTICATED} without one ({@link Authorization}). {@code refused} logs the
+     * certificates the handshake rejects.
      */
-    public static ServerCredentials server(TlsSettings tls, String node) {
+    public static ServerCredentials server(TlsSettings tls, String node, RefusedConnections refused) {
         if (!tls.enabled()) {
             return InsecureServerCredentials.create();
         }
         try {
             return TlsServerCredentials.newBuilder()
                     .keyManager(readable(tls.nodeCertificate(node)).toFile(), readable(tls.nodeKey(node)).toFile())
-                    .trustManager(readable(tls.ca()).toFile())
+                    .trustManager(refused.trustManager(readable(tls.ca())))
                     .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
                     .build();
         } catch (IOException e) {
