@@ -29,13 +29,18 @@ import dev.corvid.testing.MultiProcess;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +48,7 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,7 +64,9 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code UNAUTHENTICATED}: the handshake verified none), a certificate the config revokes by its
  * serial ({@code UNAUTHENTICATED}), and an expired certificate (the handshake
  * ends with the TLS alert {@code certificate_expired}), the health check still answering, and
- * each refused caller logged once however often it retries. Stats details are for admins.
+ * each refused caller logged once however often it retries. Stats details are for admins. The
+ * master pushes only to the replica's own certificate: a server at a replica's address with another
+ * node's certificate is sent nothing.
  */
 @MultiProcess
 class TlsClusterTest {
@@ -183,6 +191,46 @@ class TlsClusterTest {
                     .trustManager(files.ca().certificate().toFile()).build();
             assertRefused(c3, nodeB, "presents the certificate of 'B'", ch -> ReplicationGrpc.newBlockingStub(ch)
                     .confirmStream(ConfirmStreamRequest.newBuilder().setReplicaName("A").build()));
+
+            // The master pushes only to the certificate of the replica it dials: with C stopped, a
+            // server at C's address presenting B's certificate (of the same CA) is refused in the
+            // handshake, again at every retry, and is sent nothing.
+            cluster.stop("C");
+            AtomicInteger handshakes = new AtomicInteger();
+            AtomicInteger replicateCalls = new AtomicInteger();
+            Server impostor = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1",
+                            Integer.parseInt(c3.substring(c3.lastIndexOf(':') + 1))),
+                    TlsServerCredentials.newBuilder()
+                            .keyManager(files.nodes().get("B").certificate().toFile(), files.nodes().get("B").key().toFile())
+                            .trustManager(files.ca().certificate().toFile())
+                            .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build())
+                    .addTransportFilter(new ServerTransportFilter() {
+                        @Override
+                        public void transportTerminated(io.grpc.Attributes attributes) {
+                            handshakes.incrementAndGet();
+                        }
+                    })
+                    .addService(new ReplicationGrpc.ReplicationImplBase() {
+                        @Override
+                        public io.grpc.stub.StreamObserver<dev.corvid.proto.ReplicationMessage> replicate(
+                                io.grpc.stub.StreamObserver<dev.corvid.proto.ReplicationAck> acks) {
+                            replicateCalls.incrementAndGet();
+                            acks.onError(Status.UNAVAILABLE.asRuntimeException());
+                            return new io.grpc.stub.StreamObserver<>() {
+                                public void onNext(dev.corvid.proto.ReplicationMessage m) { }
+                                public void onError(Throwable t) { }
+                                public void onCompleted() { }
+                            };
+                        }
+                    })
+                    .build().start();
+            try {
+                await("master A dialing the impostor at C's address twice").atMost(DEADLINE)
+                        .until(() -> handshakes.get() >= 2 || replicateCalls.get() > 0);
+                assertEquals(0, replicateCalls.get(), "the master opened a replication stream to B's certificate at C's address");
+            } finally {
+                impostor.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
 
             // The node is up and holds what it held.
             assertEquals(HealthCheckResponse.ServingStatus.SERVING, health(a, anonymous));

@@ -73,10 +73,9 @@ public final class CorvidNode implements AutoCloseable {
             consensus = cluster.failover().usesConsensus() ? ConsensusMastership.start(cluster, nodeName) : null;
             Mastership mastership = consensus != null ? consensus : Mastership.fixed(cluster, nodeName);
             // Used without a secret (loopback only) to ask the master whether it opened a stream, and
-            // to hand failover writes back to it.
-            ChannelCredentials asNode = Tls.asNode(cluster.tls(), nodeName);
+            // to hand failover writes back to it: with TLS, only to the master's certificate.
             ReplicaApplier inbound = new ReplicaApplier(storage, cluster, self, mastership,
-                    address -> NettyChannelBuilder.forTarget(address, asNode).build());
+                    address -> NettyChannelBuilder.forTarget(address, toPeerAt(cluster, nodeName, address)).build());
             RefusedConnections refused = new RefusedConnections(nodeName);
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(self.host(), self.port()),
                             Tls.server(cluster.tls(), nodeName, refused))
@@ -88,7 +87,8 @@ public final class CorvidNode implements AutoCloseable {
             if (cluster.tls().enabled()) {
                 builder.intercept(Authorization.of(cluster, nodeName)).addTransportFilter(refused);
             }
-            ReplicationRole role = new ReplicationRole(storage, mastership, inbound, replica -> replicationChannel(replica, asNode));
+            ReplicationRole role = new ReplicationRole(storage, mastership, inbound, replica -> replicationChannel(replica,
+                    Tls.toPeer(cluster.tls(), nodeName, replica.name())));
             replication = role;
             NodeServer server = new NodeServer(builder, storage, cluster, self, role, inbound, role, role, mastership).start();
             role.start();
@@ -106,6 +106,13 @@ public final class CorvidNode implements AutoCloseable {
             }
             throw (RuntimeException) e;
         }
+    }
+
+    /** {@link Tls#toPeer} for the node of the config at {@code address}; {@link Tls#asNode} for another address. */
+    private static ChannelCredentials toPeerAt(ClusterConfig cluster, String self, String address) {
+        return cluster.nodes().stream().filter(n -> n.address().equals(address)).findFirst()
+                .map(n -> Tls.toPeer(cluster.tls(), self, n.name()))
+                .orElseGet(() -> Tls.asNode(cluster.tls(), self));
     }
 
     private static ManagedChannel replicationChannel(NodeConfig replica, ChannelCredentials credentials) {

@@ -149,7 +149,7 @@ public final class Authorization implements ServerInterceptor {
     }
 
     /** The certificate's common name; null when its subject has none. */
-    private static String commonName(X509Certificate leaf) {
+    static String commonName(X509Certificate leaf) {
         try {
             for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
                 if (rdn.getType().equalsIgnoreCase("CN")) {

@@ -4,24 +4,17 @@ import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.ServerTransportFilter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,24 +44,7 @@ public final class RefusedConnections extends ServerTransportFilter {
      * {@code caPem}, and logs each certificate it rejects once.
      */
     public TrustManager trustManager(Path caPem) throws IOException {
-        try (InputStream in = Files.newInputStream(caPem)) {
-            KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
-            anchors.load(null, null);
-            int i = 0;
-            for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                anchors.setCertificateEntry("ca-" + i++, ca);
-            }
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(anchors);
-            for (TrustManager manager : factory.getTrustManagers()) {
-                if (manager instanceof X509ExtendedTrustManager x509) {
-                    return new Logging(x509);
-                }
-            }
-            throw new IOException("the JDK offers no X.509 trust manager");
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot read the CA certificates in " + caPem + ": " + e.getMessage(), e);
-        }
+        return new Logging(Tls.caTrust(caPem));
     }
 
     @Override

@@ -9,8 +9,16 @@ import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The gRPC credentials of a node and of the command-line tools, from the cluster's {@link
@@ -49,6 +57,29 @@ public final class Tls {
         return tls.enabled() ? client(tls, tls.nodeCertificate(node), tls.nodeKey(node)) : InsecureChannelCredentials.create();
     }
 
+    /**
+     * What node {@code node} dials node {@code peer} with when what it sends is for that node
+     * alone (a master's replication stream, a replica's hand-back): {@link #asNode}, and the
+     * handshake also demands that the server's certificate is {@code peer}'s (common name), so
+     * another node or a client certificate of the CA at that address gets nothing.
+     */
+    public static ChannelCredentials toPeer(TlsSettings tls, String node, String peer) {
+        if (!tls.enabled()) {
+            return InsecureChannelCredentials.create();
+        }
+        Path certificate = readable(tls.nodeCertificate(node));
+        Path key = readable(tls.nodeKey(node));
+        try {
+            return TlsChannelCredentials.newBuilder()
+                    .keyManager(certificate.toFile(), key.toFile())
+                    .trustManager(new PeerTrust(caTrust(readable(tls.ca())), peer))
+                    .build();
+        } catch (IOException e) {
+            throw new ConfigException("node '" + node + "' cannot read its TLS certificate or key in " + tls.certificates()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
     /** What a tool acting as client {@code client} (e.g. {@code admin}) dials nodes with. */
     public static ChannelCredentials asClient(TlsSettings tls, String client) {
         return tls.enabled() ? client(tls, tls.clientCertificate(client), tls.clientKey(client))
@@ -63,6 +94,28 @@ public final class Tls {
                     .build();
         } catch (IOException e) {
             throw new ConfigException("cannot read TLS certificate " + certificate + " or its key: " + e.getMessage(), e);
+        }
+    }
+
+    /** The JDK's trust manager with the CA certificates in {@code caPem} as its only anchors. */
+    static X509ExtendedTrustManager caTrust(Path caPem) throws IOException {
+        try (InputStream in = Files.newInputStream(caPem)) {
+            KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+            anchors.load(null, null);
+            int i = 0;
+            for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                anchors.setCertificateEntry("ca-" + i++, ca);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(anchors);
+            for (TrustManager manager : factory.getTrustManagers()) {
+                if (manager instanceof X509ExtendedTrustManager x509) {
+                    return x509;
+                }
+            }
+            throw new IOException("the JDK offers no X.509 trust manager");
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot read the CA certificates in " + caPem + ": " + e.getMessage(), e);
         }
     }
 
