@@ -46,6 +46,12 @@ Benchmark options (defaults in brackets):
   --warmup S         untimed warm-up first, so the JIT has compiled client and nodes [60]
                      (on two cores the compilers still take a sixth of the CPU in the first
                      phase after 60 s; 150 measures a steadier state)
+                     0: no warm-up, the first phase measures nodes and client just started
+  --api PATH         the client path of insert, cas, cas-assured, hot-cas and replica-read [sessions]
+                       sessions   load / store / saveChanges()
+                       commands   DatabaseCommands get and put(id, etag, ...) with Jackson trees
+                       raw        DatabaseCommands getRaw and putRaw with JSON bytes (a replica
+                                  read is not parsed; cas parses and writes the body with Jackson)
 
 Each phase prints one line:
   RESULT store=corvid phase=<phase> ops=<n> secs=<s> ops_per_s=<x> p50_ms=<x> p99_ms=<x> conflicts=<n> errors=<n> [more key=value]

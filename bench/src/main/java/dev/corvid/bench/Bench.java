@@ -1,12 +1,20 @@
 package dev.corvid.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corvid.client.ConcurrencyException;
+import dev.corvid.client.DatabaseCommands;
 import dev.corvid.client.DocumentSession;
 import dev.corvid.client.DocumentStore;
 import dev.corvid.client.Etag;
+import dev.corvid.client.JsonDocument;
+import dev.corvid.client.RawJsonDocument;
 import dev.corvid.client.SessionOptions;
 import dev.corvid.client.WriteAssurance;
 import dev.corvid.testing.ClusterProbe;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +49,9 @@ public final class Bench implements Callable<Integer> {
     static final List<String> PHASES = List.of("insert", "cas", "cas-assured", "hot-cas", "replica-read", "lag", "failover",
             "promotion");
     static final int HOT_DOCUMENTS = 10;
+    static final List<String> API_PATHS = List.of("sessions", "commands", "raw");
+    /** The metadata a session gives a Person, for the DatabaseCommands paths. */
+    private static final String PEOPLE_METADATA = "{\"@collection\":\"People\"}";
     /** The assurance of the cas-assured phase: one replica has each save before it returns. */
     private static final WriteAssurance ONE_REPLICA = WriteAssurance.builder().numberOfReplicas(1).build();
     /** How long the replicas may take to catch up after a phase. */
@@ -68,6 +79,13 @@ public final class Bench implements Callable<Integer> {
             description = "Seconds of untimed inserts, cas and reads first, so the JIT has compiled the hot "
                     + "paths of the client and the nodes (default: ${DEFAULT-VALUE}; 0 skips).")
     int warmup;
+
+    @Option(names = "--api", defaultValue = "sessions",
+            description = "The client path of insert, cas, cas-assured, hot-cas and replica-read: sessions (load,"
+                    + " store, saveChanges), commands (DatabaseCommands get and put with Jackson trees) or raw"
+                    + " (DatabaseCommands getRaw and putRaw with JSON bytes, a replica read left unparsed)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String api;
 
     @Option(names = "--promotion-drills", defaultValue = "20",
             description = "Kills of the master in the promotion phase (default: ${DEFAULT-VALUE}).")
@@ -106,6 +124,10 @@ public final class Bench implements Callable<Integer> {
                         "unknown phase '" + phase + "'; phases are " + String.join(", ", PHASES));
             }
         }
+        if (!API_PATHS.contains(api)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "unknown --api '" + api + "'; use " + String.join(", ", API_PATHS));
+        }
         if (threads < 1 || docs < 1 || duration < 1 || warmup < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--threads, --docs and --duration must be at least 1, --warmup at least 0");
@@ -122,8 +144,8 @@ public final class Bench implements Callable<Integer> {
                         + c.master() + " is in " + pidDir + " (start the cluster with scripts/start-cluster.sh)");
                 return 2;
             }
-            System.out.printf("corvid-bench: master %s, replicas %s; %d threads, %d documents, %d s phases, warm-up %d s%n",
-                    c.master(), c.replicas(), threads, docs, duration, warmup);
+            System.out.printf("corvid-bench: master %s, replicas %s; %d threads, %d documents, %d s phases, warm-up %d s,"
+                    + " api %s%n", c.master(), c.replicas(), threads, docs, duration, warmup, api);
             if (warmup > 0) {
                 warmUp();
             }
@@ -210,13 +232,26 @@ public final class Bench implements Callable<Integer> {
         return phase.line("insert", "");
     }
 
-    /** Inserts one document in its own session, with the must-not-exist check. */
+    /** Inserts one document (in its own session, or one put), with the must-not-exist check. */
     private void insertOnce(String id, int i, Recorder r) {
         long t0 = System.nanoTime();
-        try (DocumentSession session = cluster.store().openSession()) {
-            session.store(Person.numbered(i), Etag.EMPTY, id);
-            session.saveChanges();
+        try {
+            switch (api) {
+                case "commands" -> cluster.store().getDatabaseCommands().put(id, Etag.EMPTY,
+                        mapper().valueToTree(Person.numbered(i)), (ObjectNode) mapper().readTree(PEOPLE_METADATA));
+                case "raw" -> cluster.store().getDatabaseCommands().putRaw(id, Etag.EMPTY,
+                        mapper().writeValueAsBytes(Person.numbered(i)), PEOPLE_METADATA.getBytes(StandardCharsets.UTF_8));
+                default -> {
+                    try (DocumentSession session = cluster.store().openSession()) {
+                        session.store(Person.numbered(i), Etag.EMPTY, id);
+                        session.saveChanges();
+                    }
+                }
+            }
             r.success(System.nanoTime() - t0);
+        } catch (IOException e) {
+            r.errors++;
+            reportFirst(r, "insert " + id, new UncheckedIOException(e));
         } catch (ConcurrencyException e) {
             r.conflicts++;
         } catch (RuntimeException e) {
@@ -262,6 +297,49 @@ public final class Bench implements Callable<Integer> {
 
     /** {@link #casOnce(String, Recorder)} whose save returns only once {@code assurance} is met. */
     void casOnce(String id, Recorder r, WriteAssurance assurance) {
+        switch (api) {
+            case "commands", "raw" -> casWithCommands(id, r, assurance);
+            default -> casWithSession(id, r, assurance);
+        }
+    }
+
+    /** {@link #casOnce} through {@code DatabaseCommands}: a get from the master and a put with its etag. */
+    private void casWithCommands(String id, Recorder r, WriteAssurance assurance) {
+        long t0 = System.nanoTime();
+        DatabaseCommands commands = cluster.store().getDatabaseCommands().withWriteAssurance(assurance);
+        try {
+            if (api.equals("raw")) {
+                RawJsonDocument document = commands.getRaw(id);
+                if (document == null) {
+                    throw new IllegalStateException("document not found");
+                }
+                Person p = mapper().readValue(document.getBody(), Person.class);
+                p.setCounter(p.getCounter() + 1);
+                p.setAge(p.getAge() + 1);
+                commands.putRaw(id, document.getEtag(), mapper().writeValueAsBytes(p), document.getMetadata());
+            } else {
+                JsonDocument document = commands.get(id);
+                if (document == null) {
+                    throw new IllegalStateException("document not found");
+                }
+                ObjectNode body = document.getBody();
+                body.put("counter", body.path("counter").asLong() + 1);
+                body.put("age", body.path("age").asInt() + 1);
+                commands.put(id, document.getEtag(), body, document.getMetadata());
+            }
+            r.success(System.nanoTime() - t0);
+        } catch (ConcurrencyException e) {
+            r.conflicts++;
+        } catch (IOException e) {
+            r.errors++;
+            reportFirst(r, "cas " + id, new UncheckedIOException(e));
+        } catch (RuntimeException e) {
+            r.errors++;
+            reportFirst(r, "cas " + id, e);
+        }
+    }
+
+    private void casWithSession(String id, Recorder r, WriteAssurance assurance) {
         long t0 = System.nanoTime();
         try (DocumentSession session = cluster.store().openSession(new SessionOptions().setForceReadFromMaster(true))) {
             session.advanced().setUseOptimisticConcurrency(true);
@@ -285,6 +363,10 @@ public final class Bench implements Callable<Integer> {
             r.errors++;
             reportFirst(r, "cas " + id, e);
         }
+    }
+
+    private ObjectMapper mapper() {
+        return cluster.store().getConventions().getObjectMapper();
     }
 
     /** The sum of the counters of {@code ids}, read in one session. */
@@ -320,8 +402,17 @@ public final class Bench implements Callable<Integer> {
         List<DocumentStore> replicas = cluster.replicaStores();
         DocumentStore store = replicas.get(Math.floorMod(stripes.getAndIncrement(), replicas.size()));
         long t0 = System.nanoTime();
-        try (DocumentSession session = store.openSession()) {
-            if (session.load(Person.class, id) == null) {
+        try {
+            boolean found = switch (api) {
+                case "commands" -> store.getDatabaseCommands().get(id) != null;
+                case "raw" -> store.getDatabaseCommands().getRaw(id) != null;
+                default -> {
+                    try (DocumentSession session = store.openSession()) {
+                        yield session.load(Person.class, id) != null;
+                    }
+                }
+            };
+            if (!found) {
                 r.errors++;
                 reportFirst(r, "replica read " + id, new IllegalStateException("document not found"));
             } else {

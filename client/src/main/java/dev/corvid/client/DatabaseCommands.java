@@ -2,6 +2,7 @@ package dev.corvid.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
 import dev.corvid.client.routing.NodeCall;
 import dev.corvid.client.routing.OperationKind;
 import dev.corvid.client.routing.RequestContext;
@@ -20,6 +21,7 @@ import dev.corvid.proto.QueryResponse;
 import dev.corvid.proto.WriteResponse;
 import dev.corvid.proto.WriteResult;
 import io.grpc.Status;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -41,6 +43,8 @@ import java.util.Objects;
  * {@link ConflictException}; see {@link DocumentConflictListener}.
  */
 public final class DatabaseCommands {
+
+    private static final ByteString EMPTY_OBJECT = ByteString.copyFromUtf8("{}");
 
     private final RequestContext requests;
     private final ObjectMapper mapper;
@@ -118,6 +122,85 @@ public final class DatabaseCommands {
             }
             return documents;
         });
+    }
+
+    /**
+     * Loads one document as raw JSON, parsed nowhere on the client (see {@link RawJsonDocument}).
+     * A document in conflict is resolved as by {@link #get(String)}.
+     *
+     * @return the document, or {@code null} when it does not exist
+     * @throws ConflictException    as {@link #get(String)}
+     * @throws ConcurrencyException as {@link #get(String)}
+     */
+    public RawJsonDocument getRaw(String id) {
+        return getRaw(List.of(DocumentIds.check(id))).get(0);
+    }
+
+    /**
+     * Loads several documents as raw JSON in one request: one entry per id, in order, {@code null}
+     * for a missing one. The documents in conflict among them (their metadata says so) are
+     * resolved as by {@link #get(Collection)}, through one more read of those ids.
+     */
+    public List<RawJsonDocument> getRaw(Collection<String> ids) {
+        ids.forEach(DocumentIds::check);
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        GetRequest request = GetRequest.newBuilder().addAllIds(ids).build();
+        List<Document> found = requests.execute(OperationKind.READ, "Get", (node, deadline, target) -> {
+            List<GetResult> results = node.get(request, deadline).getResultsList();
+            List<Document> documents = new ArrayList<>(results.size());
+            for (GetResult result : results) {
+                documents.add(result.getFound() ? result.getDocument() : null);
+            }
+            return documents;
+        });
+        List<RawJsonDocument> raw = new ArrayList<>(found.size());
+        for (Document document : found) {
+            if (document == null) {
+                raw.add(null);
+            } else if (Metadata.mayBeConflict(document.getMetadataJson())) {
+                JsonDocument resolved = get(document.getId()); // rare: the tree path decides and saves
+                raw.add(resolved == null ? null : new RawJsonDocument(resolved.getId(), resolved.getEtag(),
+                        Metadata.toUtf8(mapper, resolved.getBody()), Metadata.toUtf8(mapper, Metadata.stored(resolved.getMetadata()))));
+            } else {
+                raw.add(new RawJsonDocument(document.getId(), Etag.fromWire(document.getEtag()), document.getBodyJson(),
+                        document.getMetadataJson()));
+            }
+        }
+        return raw;
+    }
+
+    /**
+     * Stores one document given as raw JSON, sent as it is: the node checks that the body and the
+     * metadata are JSON objects within its limits ({@link BadRequestException} otherwise, nothing
+     * stored) and ignores the metadata keys only it sets ({@code @etag}, {@code @id}, the
+     * replication and conflict keys). Without {@code @collection} in the metadata the document
+     * belongs to no collection.
+     *
+     * @param expectedEtag null (no check), {@link Etag#EMPTY} (must not exist) or the current etag
+     * @param bodyJson     the document, a JSON object in UTF-8
+     * @param metadataJson its metadata, a JSON object in UTF-8, or null for none
+     * @return the etag the node stamped on the new version
+     * @throws ConcurrencyException        when {@code expectedEtag} does not match
+     * @throws ReplicationTimeoutException as {@link #put(String, Etag, ObjectNode, ObjectNode)}
+     */
+    public Etag putRaw(String id, Etag expectedEtag, byte[] bodyJson, byte[] metadataJson) {
+        Objects.requireNonNull(bodyJson, "bodyJson");
+        PutCommand put = PutCommand.newBuilder()
+                .setId(DocumentIds.check(id))
+                .setExpectedEtag(Etag.toWire(expectedEtag))
+                .setBodyJson(ByteString.copyFrom(bodyJson))
+                .setMetadataJson(metadataJson == null ? EMPTY_OBJECT : ByteString.copyFrom(metadataJson))
+                .build();
+        return Etag.fromWire(send(put).response().getResults(0).getEtag());
+    }
+
+    /** {@link #putRaw(String, Etag, byte[], byte[])} with the JSON as strings. */
+    public Etag putRaw(String id, Etag expectedEtag, String bodyJson, String metadataJson) {
+        Objects.requireNonNull(bodyJson, "bodyJson");
+        return putRaw(id, expectedEtag, bodyJson.getBytes(StandardCharsets.UTF_8),
+                metadataJson == null ? null : metadataJson.getBytes(StandardCharsets.UTF_8));
     }
 
     /**

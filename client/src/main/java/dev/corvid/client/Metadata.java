@@ -57,6 +57,15 @@ final class Metadata {
         return flag != null && flag.booleanValue();
     }
 
+    /**
+     * Whether metadata JSON as a node sent it may be a holder's: it contains {@code "@conflict"}.
+     * A scan, no parse; a node writes its marks compactly, so a holder always passes, and anything
+     * else that passes is decided by {@link #isConflict} on the parsed metadata.
+     */
+    static boolean mayBeConflict(ByteString metadataJson) {
+        return metadataJson.toStringUtf8().contains("\"" + CONFLICT + "\"");
+    }
+
     /** The {@code @source-etag} a replica keeps with a version, or null when there is none (or it is unreadable). */
     static Etag sourceEtag(ObjectNode metadata) {
         String text = metadata.path(SOURCE_ETAG).asText("");

@@ -101,6 +101,18 @@ class ConflictListenerTest {
     }
 
     @Test
+    void getRaw_resolvesAConflictAsGetDoes_andReturnsTheSavedResolutionAsJson() {
+        holder();
+        DocumentStore unresolved = store();
+        assertThrows(ConflictException.class, () -> unresolved.getDatabaseCommands().getRaw("people/1"));
+        assertEquals(List.of(), node.writes());
+        RawJsonDocument resolved = store(ConflictListenerTest::keepB).getDatabaseCommands().getRaw("people/1");
+        assertEquals("Ayende", Jsons.object(resolved.getBodyString()).path("name").asText());
+        assertFalse(Jsons.object(resolved.getMetadataString()).has("@conflict"), resolved.getMetadataString());
+        assertEquals(Etag.fromWire(node.document("people/1").getEtag()), resolved.getEtag());
+    }
+
+    @Test
     void load_withoutListener_leavesTheSessionUnchanged_soTheAdvisedStoreWithTheConflictEtagResolvesIt() {
         Etag conflictEtag = holder();
         try (DocumentSession session = store().openSession()) {
