@@ -15,6 +15,53 @@ BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}"
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 
+# Class-data sharing (AppCDS): the first clean exit of a JVM of the node jar archives the classes it
+# loaded (-XX:ArchiveClassesAtExit); later starts of the same build map that archive instead of
+# loading, parsing and verifying those classes again (docs/performance.md, "Start-up"). One archive
+# per program (the nodes, the admin tool) and jar build, under run/cds/. Each JVM that makes one
+# writes a file of its own; a complete one that the JVM accepts becomes the archive, anything else
+# is removed. A JVM never runs on an archive it does not verify (-XX:+VerifySharedSpaces: then it
+# runs without). CORVID_CDS=0 turns it off.
+CDS_DIR="$ROOT/run/cds"
+
+# The archive path of program $1 for the jar as built now; empty when CDS is off or nothing is built.
+cds_archive() {
+  [ "${CORVID_CDS:-1}" = 1 ] && [ -f "$NODE_JAR" ] || return 0
+  echo "$CDS_DIR/$1-$(stat -c %Y-%s "$NODE_JAR").jsa"
+}
+
+# The JVM options that use program $1's archive, or that write one at exit (named with suffix $2).
+cds_opts() {
+  local archive
+  archive="$(cds_archive "$1")"
+  [ -n "$archive" ] || return 0
+  if [ -s "$archive" ]; then
+    echo "-XX:SharedArchiveFile=$archive -XX:+VerifySharedSpaces -Xlog:cds=off -Xlog:cds+dynamic=off"
+  else
+    mkdir -p "$CDS_DIR"
+    echo "-XX:ArchiveClassesAtExit=$archive.part-$2 -Xlog:cds=off -Xlog:cds+dynamic=off"
+  fi
+}
+
+# Makes the first complete written file of program $1 its archive (a JVM writes it only as it exits,
+# so one not changed for 5 s is done), and removes the rest and the archives of earlier builds.
+cds_adopt() {
+  local archive part
+  archive="$(cds_archive "$1")"
+  [ -n "$archive" ] && [ -d "$CDS_DIR" ] || return 0
+  for part in "$archive".part-*; do
+    [ -f "$part" ] || continue
+    [ -z "$(find "$part" -newermt '-5 seconds' 2>/dev/null)" ] || continue
+    if [ ! -s "$archive" ] && "$JAVA" -XX:SharedArchiveFile="$part" -XX:+VerifySharedSpaces -Xshare:on \
+        -cp "$NODE_JAR" -version >/dev/null 2>&1; then
+      mv -f "$part" "$archive"
+    else
+      rm -f "$part"
+    fi
+  done
+  find "$CDS_DIR" -maxdepth 1 -name "$1-*.jsa*" ! -name "$(basename "$archive")*" -delete 2>/dev/null || true
+}
+
 # Builds the node and benchmark jars when they are missing (quietly, tests skipped).
 ensure_built() {
   if [ ! -f "$NODE_JAR" ] || [ ! -f "$BENCH_JAR" ]; then
@@ -39,7 +86,11 @@ resolve_config() {
 }
 
 admin() {
-  "$JAVA" -cp "$NODE_JAR" dev.corvid.node.cli.Admin "$@"
+  local rc=0
+  cds_adopt admin
+  # shellcheck disable=SC2046
+  "$JAVA" $(cds_opts admin "$$-$RANDOM") -cp "$NODE_JAR" dev.corvid.node.cli.Admin "$@" || rc=$?
+  return $rc
 }
 
 # Prints "name<TAB>address<TAB>role<TAB>dataDir" per node of the config.
@@ -62,8 +113,10 @@ node_pid() {
 start_node() {
   local config="$1" run="$2" node="$3"
   mkdir -p "$run"
-  # shellcheck disable=SC2086
-  nohup "$JAVA" $NODE_JAVA_OPTS -jar "$NODE_JAR" --config "$config" --node "$node" >>"$run/$node.log" 2>&1 &
+  # shellcheck disable=SC2086,SC2046
+  cds_adopt node
+  nohup "$JAVA" $NODE_JAVA_OPTS $(cds_opts node "$(basename "$config" .json)-$node") -jar "$NODE_JAR" \
+      --config "$config" --node "$node" >>"$run/$node.log" 2>&1 &
   echo $! >"$run/$node.pid"
 }
 
