@@ -55,7 +55,8 @@ Benchmark options (defaults in brackets):
 
 Each phase prints one line:
   RESULT store=corvid phase=<phase> ops=<n> secs=<s> ops_per_s=<x> p50_ms=<x> p99_ms=<x> conflicts=<n> errors=<n> [more key=value]
-then one line per node: MEMORY node=<name> role=<role> peak_rss_mib=<n> (peak resident memory).
+then one line per node: MEMORY node=<name> role=<role> peak_rss_mib=<n> rss_anon_mib=<n> rss_file_mib=<n>
+  (peak resident memory; resident anonymous and file-backed memory at the end of the run).
 Every write is durable when acknowledged: its log record is synced to the master's disk.
 Exit status 1 when a check fails (a lost update, a replica that differs, a failover that never happened).
 Environment: NODE_JAVA_OPTS (nodes the script starts) [$NODE_JAVA_OPTS],

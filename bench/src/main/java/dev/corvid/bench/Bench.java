@@ -501,6 +501,10 @@ public final class Bench implements Callable<Integer> {
         }
     }
 
+    private static String mib(Optional<Double> value) {
+        return value.map(m -> String.format(Locale.ROOT, "%.0f", m)).orElse("unknown");
+    }
+
     private void printMemory() {
         if (!cluster.knowsProcesses()) {
             return;
@@ -511,8 +515,9 @@ public final class Bench implements Callable<Integer> {
             if (master && masterPeakBeforeKill.isPresent()) {
                 peak = Optional.of(Math.max(masterPeakBeforeKill.get(), peak.orElse(0.0)));
             }
-            System.out.printf(Locale.ROOT, "MEMORY node=%s role=%s peak_rss_mib=%s%n", n.name(),
-                    master ? "master" : "replica", peak.map(m -> String.format(Locale.ROOT, "%.0f", m)).orElse("unknown"));
+            System.out.printf(Locale.ROOT, "MEMORY node=%s role=%s peak_rss_mib=%s rss_anon_mib=%s rss_file_mib=%s%n",
+                    n.name(), master ? "master" : "replica", mib(peak), mib(cluster.statusMib(n, "RssAnon:")),
+                    mib(cluster.statusMib(n, "RssFile:")));
         }
     }
 }

@@ -159,10 +159,19 @@ final class BenchCluster implements AutoCloseable {
 
     /** The process's peak resident set size (VmHWM) in MiB, when it can be read. */
     Optional<Double> peakRssMib(Node node) {
+        return statusMib(node, "VmHWM:");
+    }
+
+    /**
+     * A memory figure of the node's process from {@code /proc/<pid>/status}, in MiB: e.g.
+     * {@code RssAnon:} (heap, stacks, native allocations) or {@code RssFile:} (mapped files: the
+     * jar, the class-data archive, MapDB's store).
+     */
+    Optional<Double> statusMib(Node node, String field) {
         return pid(node).flatMap(pid -> {
             try {
                 for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                    if (line.startsWith("VmHWM:")) {
+                    if (line.startsWith(field)) {
                         return Optional.of(Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0);
                     }
                 }
