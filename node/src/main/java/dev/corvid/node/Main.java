@@ -34,6 +34,7 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        NodeLogging.useProgramConfiguration();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

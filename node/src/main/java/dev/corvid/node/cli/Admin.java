@@ -1,5 +1,6 @@
 package dev.corvid.node.cli;
 
+import dev.corvid.node.NodeLogging;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.node.config.ConfigException;
 import dev.corvid.node.config.NodeConfig;
@@ -14,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The scripts' helper: reads a cluster config and asks running nodes how they are.
@@ -29,6 +30,7 @@ import picocli.CommandLine.Option;
 public final class Admin {
 
     public static void main(String[] args) {
+        NodeLogging.useProgramConfiguration();
         CommandLine cli = new CommandLine(new Admin());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("corvid-admin: " + e.getMessage());
