@@ -30,6 +30,7 @@ USAGE
 esac
 
 ensure_built
+at_most 1 "$@"
 CONFIG="$(resolve_config "${1:-}")"
 RUN="$(run_dir "$CONFIG")"
 mkdir -p "$RUN"

@@ -15,7 +15,9 @@ USAGE
 fi
 
 NODE="$1"
+at_most 2 "$@"
 CONFIG="$(resolve_config "${2:-}")"
+require_node "$CONFIG" "$NODE"
 RUN="$(run_dir "$CONFIG")"
 pid="$(node_pid "$RUN" "$NODE")"
 if [ -z "$pid" ]; then

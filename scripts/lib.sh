@@ -15,6 +15,20 @@ BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}"
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 
+# A command line the script cannot take: says why and where the usage is, exit status 2.
+usage_error() {
+  echo "$(basename "$0"): $*" >&2
+  echo "run $(basename "$0") --help for its usage" >&2
+  exit 2
+}
+
+# Fails with the usage when more than $1 arguments follow: at_most N "$@".
+at_most() {
+  local max="$1"
+  shift
+  [ $# -le "$max" ] || usage_error "unexpected argument '${*:$((max + 1)):1}'"
+}
+
 # Class-data sharing (AppCDS): the first clean exit of a JVM of the node jar archives the classes it
 # loaded (-XX:ArchiveClassesAtExit); later starts of the same build map that archive instead of
 # loading, parsing and verifying those classes again (docs/performance.md, "Start-up"). One archive
@@ -81,7 +95,8 @@ run_dir() {
 
 resolve_config() {
   local config="${1:-$DEFAULT_CONFIG}"
-  [ -f "$config" ] || die "no cluster config at $config"
+  case "$config" in -*) usage_error "unknown option '$config'" ;; esac
+  [ -f "$config" ] || usage_error "no cluster config at $config"
   (cd "$(dirname "$config")" && echo "$(pwd)/$(basename "$config")")
 }
 
@@ -96,6 +111,15 @@ admin() {
 # Prints "name<TAB>address<TAB>role<TAB>dataDir" per node of the config.
 nodes_of() {
   admin nodes --config "$1"
+}
+
+# Fails with the usage unless the config $1 has a node named $2.
+require_node() {
+  local names
+  case "$2" in -*) usage_error "unknown option '$2'" ;; esac
+  [ -f "$NODE_JAR" ] || return 0 # nothing built, so nothing of it runs either
+  names="$(nodes_of "$1" | cut -f1 | paste -sd, - | sed 's/,/, /g')"
+  nodes_of "$1" | cut -f1 | grep -qxF -- "$2" || usage_error "no node '$2' in $1; its nodes are $names"
 }
 
 # The pid of a node we started, if that process is still alive; empty otherwise.

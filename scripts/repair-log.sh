@@ -18,8 +18,10 @@ USAGE
 fi
 
 NODE="$1"
+at_most 2 "$@"
 CONFIG="$(resolve_config "${2:-}")"
 RUN="$(run_dir "$CONFIG")"
 ensure_built
+require_node "$CONFIG" "$NODE"
 [ -z "$(node_pid "$RUN" "$NODE")" ] || die "node $NODE is running; stop it first (scripts/kill-node.sh $NODE)"
 admin repair-log --config "$CONFIG" --node "$NODE"

@@ -16,9 +16,10 @@ fi
 
 NODE="$1"
 ensure_built
+at_most 2 "$@"
 CONFIG="$(resolve_config "${2:-}")"
+require_node "$CONFIG" "$NODE"
 RUN="$(run_dir "$CONFIG")"
-nodes_of "$CONFIG" | cut -f1 | grep -qx "$NODE" || die "no node '$NODE' in $CONFIG"
 
 pid="$(node_pid "$RUN" "$NODE")"
 if [ -n "$pid" ]; then
@@ -29,5 +30,5 @@ if [ -n "$pid" ]; then
 fi
 start_node "$CONFIG" "$RUN" "$NODE"
 echo "node $NODE starting, pid $(cat "$RUN/$NODE.pid")"
-admin wait-healthy --config "$CONFIG" --timeout 60 "$NODE" || die "node $NODE did not become healthy; see $RUN/$NODE.log"
+admin wait-healthy --config "$CONFIG" --timeout 60 --run-dir "$RUN" "$NODE" || die "node $NODE did not become healthy; see $RUN/$NODE.log"
 echo "node $NODE is healthy"

@@ -19,6 +19,7 @@ USAGE
 esac
 
 ensure_built
+at_most 1 "$@"
 CONFIG="$(resolve_config "${1:-}")"
 RUN="$(run_dir "$CONFIG")"
 mkdir -p "$RUN"
@@ -35,7 +36,7 @@ while IFS=$'\t' read -r name address role _; do
   fi
 done < <(nodes_of "$CONFIG")
 
-if ! admin wait-healthy --config "$CONFIG" --timeout 60; then
+if ! admin wait-healthy --config "$CONFIG" --timeout 60 --run-dir "$RUN"; then
   echo "some nodes did not come up; their logs are in $RUN" >&2
   exit 1
 fi

@@ -21,5 +21,6 @@ USAGE
 esac
 
 ensure_built
+at_most 1 "$@"
 CONFIG="$(resolve_config "${1:-}")"
 admin status --config "$CONFIG"

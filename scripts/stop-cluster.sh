@@ -15,6 +15,7 @@ USAGE
     exit 0 ;;
 esac
 
+at_most 1 "$@"
 CONFIG="$(resolve_config "${1:-}")"
 RUN="$(run_dir "$CONFIG")"
 [ -d "$RUN" ] || { echo "nothing to stop: no run directory $RUN"; exit 0; }

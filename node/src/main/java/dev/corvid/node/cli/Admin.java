@@ -10,9 +10,12 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -80,6 +83,11 @@ public final class Admin {
         @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait (default: ${DEFAULT-VALUE}).")
         int timeout;
 
+        @Option(names = "--run-dir", paramLabel = "DIR",
+                description = "Where the scripts keep each node's <name>.pid and <name>.log: a node whose process"
+                        + " has exited fails the wait at once, with the end of its log.")
+        Path runDir;
+
         @CommandLine.Parameters(arity = "0..*", description = "Node names (default: all).")
         List<String> only = new ArrayList<>();
 
@@ -92,6 +100,11 @@ public final class Admin {
                 ManagedChannel channel = channel(cluster, node.address());
                 try {
                     while (!healthy(channel)) {
+                        Optional<String> exited = exited(node.name());
+                        if (exited.isPresent()) {
+                            System.err.println(exited.get());
+                            return 1;
+                        }
                         if (System.nanoTime() > deadline) {
                             System.err.println("node " + node.name() + " at " + node.address()
                                     + " is not healthy after " + timeout + " s");
@@ -104,6 +117,26 @@ public final class Admin {
                 }
             }
             return 0;
+        }
+
+        /** Why the wait for {@code node} is over: its process, as the run directory names it, has exited. */
+        private Optional<String> exited(String node) {
+            if (runDir == null) {
+                return Optional.empty();
+            }
+            Path pidFile = runDir.resolve(node + ".pid");
+            try {
+                long pid = Long.parseLong(Files.readString(pidFile).trim());
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    return Optional.empty();
+                }
+                Path log = runDir.resolve(node + ".log");
+                List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+                return Optional.of("node " + node + " (pid " + pid + ") exited before it was healthy; the end of " + log
+                        + ":\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+            } catch (IOException | NumberFormatException e) {
+                return Optional.empty(); // no pid file (a node started by other means): wait on its health only
+            }
         }
 
         private static boolean healthy(ManagedChannel channel) {
