@@ -8,6 +8,7 @@ import dev.corvid.proto.NodeStats;
 import dev.corvid.proto.ReplicaStatus;
 import dev.corvid.proto.StatsRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -22,13 +23,17 @@ import picocli.CommandLine.Command;
  * from the master (changes it does not have yet, age of the oldest one); when the master is down
  * the replica's own last applied master etag is all there is. A replica the master (or the
  * replica itself) reports diverged shows {@code DIVERGED} instead of a lag, never "caught up", and
- * the reason follows the table; a node that is up but NOT_SERVING (its storage failed) shows why.
+ * the reason follows the table; a node that is up but NOT_SERVING (its storage failed) shows why. A
+ * node that does not answer is DOWN when nothing takes its connections, NOT RESPONDING when its port
+ * takes them but no answer comes (a paused or stuck process), and a replica then still shows the
+ * lag its master knows.
  * Exit code 0 when every node answered, serves and none diverged, 3 when a node is down or not
  * serving, 4 when a replica diverged (and none is down).
  */
 @Command(name = "status", description = "Prints a table of the nodes as they report themselves.")
 final class StatusTable extends Admin.ConfigCommand {
 
+    private static final int STATS_DEADLINE_SECONDS = 2;
     private static final String FORMAT = "%-5s %-8s %-16s %9s  %-37s %-22s %s%n";
 
     @Override
@@ -36,7 +41,15 @@ final class StatusTable extends Admin.ConfigCommand {
         CurrentMaster.Current current = CurrentMaster.current(cluster());
         ClusterConfig cluster = current.view();
         Map<String, Optional<NodeStats>> stats = new LinkedHashMap<>();
-        cluster.nodes().forEach(n -> stats.put(n.name(), stats(cluster, n)));
+        Map<String, Status.Code> failures = new LinkedHashMap<>();
+        for (NodeConfig n : cluster.nodes()) {
+            try {
+                stats.put(n.name(), Optional.of(stats(cluster, n)));
+            } catch (StatusRuntimeException e) {
+                stats.put(n.name(), Optional.empty());
+                failures.put(n.name(), e.getStatus().getCode());
+            }
+        }
         Optional<NodeStats> master = stats.get(cluster.master().name());
         PrintStream out = System.out;
         if (cluster.failover().usesConsensus()) {
@@ -51,7 +64,14 @@ final class StatusTable extends Admin.ConfigCommand {
             Optional<NodeStats> s = stats.get(node.name());
             if (s.isEmpty()) {
                 down++;
-                out.printf(FORMAT, node.name(), node.role().wireName(), node.address(), "-", "-", "-", "DOWN");
+                // Refused: nothing listens. Timed out: the port takes connections but the node does
+                // not answer (paused, overloaded, stuck), while the master may still know its lag.
+                boolean silent = failures.get(node.name()) == Status.Code.DEADLINE_EXCEEDED;
+                out.printf(FORMAT, node.name(), node.role().wireName(), node.address(), "-", "-",
+                        node.role() == NodeConfig.Role.MASTER ? "-" : knownLag(node, master).orElse("-"),
+                        silent ? "NOT RESPONDING (no answer within " + STATS_DEADLINE_SECONDS + " s)"
+                                : failures.get(node.name()) == Status.Code.UNAVAILABLE ? "DOWN"
+                                : "DOWN (" + failures.get(node.name()) + ")");
                 continue;
             }
             NodeStats n = s.get();
@@ -89,24 +109,28 @@ final class StatusTable extends Admin.ConfigCommand {
         if (node.role() == NodeConfig.Role.MASTER) {
             return "-";
         }
+        return knownLag(node, master).orElse(master.isEmpty() ? "? (master down)" : "? (not heard from)");
+    }
+
+    /** The replica's lag as the master knows it (also while the replica does not answer), if it does. */
+    private static Optional<String> knownLag(NodeConfig node, Optional<NodeStats> master) {
         Optional<ReplicaStatus> seen = master.flatMap(m -> m.getReplicasList().stream()
                 .filter(r -> r.getName().equals(node.name())).findFirst());
         if (seen.isEmpty() || !seen.get().hasChangesBehind()) {
-            return master.isEmpty() ? "? (master down)" : "? (not heard from)";
+            return Optional.empty();
         }
         ReplicaStatus r = seen.get();
         String text = r.getChangesBehind() == 0 ? "0 (caught up)"
                 : r.getChangesBehind() + " changes, " + r.getLagMs() + " ms";
-        return r.hasConnected() && !r.getConnected() ? text + ", disconnected" : text;
+        return Optional.of(r.hasConnected() && !r.getConnected() ? text + ", disconnected" : text);
     }
 
-    private static Optional<NodeStats> stats(ClusterConfig cluster, NodeConfig node) {
+    /** @throws StatusRuntimeException when the node does not answer within {@value #STATS_DEADLINE_SECONDS} s */
+    private static NodeStats stats(ClusterConfig cluster, NodeConfig node) {
         ManagedChannel channel = Admin.channel(cluster, node.address());
         try {
-            return Optional.of(DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
-                    .stats(StatsRequest.getDefaultInstance()));
-        } catch (StatusRuntimeException e) {
-            return Optional.empty();
+            return DocumentsGrpc.newBlockingStub(channel).withDeadlineAfter(STATS_DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .stats(StatsRequest.getDefaultInstance());
         } finally {
             channel.shutdownNow();
         }
