@@ -71,7 +71,7 @@ final class Certs extends Admin.ConfigCommand {
         rows.put(names(directory, files.ca().certificate(), files.ca().key()),
                 "the CA, CN=Corvid CA " + cluster.name());
         files.nodes().forEach((name, pem) -> rows.put(names(directory, pem.certificate(), pem.key()),
-                "node " + name + ", host " + cluster.node(name).host()));
+                "node " + name + ", host " + cluster.node(name).advertise()));
         files.clients().forEach((name, client) -> rows.put(
                 names(directory, client.certificate(), client.key(), client.keyStore()), "client " + name));
         rows.put(names(directory, files.trustStore()), "the CA certificate, alias " + LocalCertificates.CA_ALIAS);

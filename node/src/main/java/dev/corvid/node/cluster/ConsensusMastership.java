@@ -55,12 +55,12 @@ public final class ConsensusMastership implements Mastership, AutoCloseable {
         this.self = self;
         Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
         for (NodeConfig n : cluster.nodes()) {
-            peers.put(n.name(), new InetSocketAddress(n.host(), n.consensusPort()));
+            peers.put(n.name(), new InetSocketAddress(n.advertise(), n.consensusPort()));
         }
         this.consensus = new Consensus(cluster.name(), self, peers, directory(cluster.node(self)), cluster.master().name(),
                 cluster.failover() == FailoverMode.AUTOMATIC ? dev.corvid.node.consensus.FailoverMode.AUTOMATIC
                         : dev.corvid.node.consensus.FailoverMode.MANUAL,
-                cluster.consensus(), candidates, tls(cluster.tls(), self));
+                cluster.consensus(), candidates, tls(cluster.tls(), self), cluster.node(self).host());
         consensus.addListener(this::changed);
         ClusterEpoch first = consensus.current();
         this.epoch = first;

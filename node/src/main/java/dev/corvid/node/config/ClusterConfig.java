@@ -175,17 +175,34 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         return settings.serving();
     }
 
+    /** Whether {@code host} is a wildcard (any-interface) literal, {@code 0.0.0.0} or {@code ::}. */
+    static boolean isWildcard(String host) {
+        String h = unbracketed(host);
+        try {
+            return isLiteral(h) && InetAddress.getByName(h).isAnyLocalAddress(); // a literal: parsed, not looked up
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static String unbracketed(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static boolean isLiteral(String h) {
+        return h.matches("\\d{1,3}(\\.\\d{1,3}){3}") || h.matches("[0-9A-Fa-f:.]+") && h.contains(":");
+    }
+
     /**
      * Whether {@code host} is a loopback address, decided without a DNS lookup: {@code localhost},
      * or an IPv4 or IPv6 literal in the loopback range. Any other hostname counts as not loopback.
      */
     static boolean isLoopback(String host) {
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        String h = unbracketed(host);
         if (h.equalsIgnoreCase("localhost")) {
             return true;
         }
-        boolean literal = h.matches("\\d{1,3}(\\.\\d{1,3}){3}") || h.matches("[0-9A-Fa-f:.]+") && h.contains(":");
-        if (!literal) {
+        if (!isLiteral(h)) {
             return false;
         }
         try {
@@ -283,10 +300,10 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
                 throw new ConfigException("two nodes are named '" + n.name() + "'");
             }
             if (n.port() != 0) {
-                String clash = addresses.put(n.host() + ":" + n.port(), n.name());
+                String clash = addresses.put(n.address(), n.name());
                 if (clash != null) {
                     throw new ConfigException("port clash: nodes '" + clash + "' and '" + n.name()
-                            + "' both listen on " + n.address());
+                            + "' are both reached at " + n.address());
                 }
             }
             String dirClash = dataDirs.put(n.dataDirectory().toAbsolutePath().normalize(), n.name());
@@ -338,6 +355,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         String role;
         @JsonProperty
         Integer consensusPort;
+        @JsonProperty
+        String advertise;
 
         NodeConfig toConfig(Path base) {
             if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
@@ -363,8 +382,19 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
             if (consensusPort != null && (consensusPort < 1 || consensusPort > 65535)) {
                 throw new ConfigException("node '" + name + "' needs a \"consensusPort\" from 1 to 65535, has " + consensusPort);
             }
+            if (advertise != null && (advertise.isBlank() || advertise.matches("[^:]+:\\d+|\\[.*]:\\d+"))) {
+                throw new ConfigException("node '" + name + "' has \"advertise\": \"" + advertise + "\"; give the host"
+                        + " name or address clients and nodes reach it by, without a port (it is \"port\")");
+            }
+            String reachedAt = advertise == null ? host : advertise;
+            if (isWildcard(reachedAt)) {
+                throw new ConfigException("node '" + name + "' " + (advertise == null ? "listens on \"host\": \"" + host
+                        + "\", every interface, and has no \"advertise\"" : "has \"advertise\": \"" + advertise + "\"")
+                        + ": clients and nodes cannot dial a wildcard address; set \"advertise\" to the host name or address"
+                        + " they reach this node by");
+            }
             Path dir = base.resolve(dataDir).normalize();
-            return new NodeConfig(name, host, port, dir, parsedRole, consensusPort == null ? 0 : consensusPort);
+            return new NodeConfig(name, host, port, dir, parsedRole, consensusPort == null ? 0 : consensusPort, reachedAt);
         }
     }
 }

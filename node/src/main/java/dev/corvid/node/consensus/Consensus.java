@@ -64,6 +64,14 @@ public final class Consensus implements AutoCloseable {
     private volatile RaftCalls calls;
     /** The Ratis parameters of the server and its clients: TLS, when the cluster has it. */
     private final org.apache.ratis.conf.Parameters parameters;
+    /** Where this node's server listens when not at its peer address's host; null otherwise. */
+    private final String bindHost;
+
+    /** This node's peer address, on {@link #bindHost} when there is one. */
+    private InetSocketAddress bindAddress() {
+        InetSocketAddress peer = membership.addresses().get(self);
+        return bindHost == null ? peer : new InetSocketAddress(bindHost, peer.getPort());
+    }
 
     /**
      * @param clusterName     names the Raft group (its id is {@code UUID.nameUUIDFromBytes} of the UTF-8 name)
@@ -86,6 +94,18 @@ public final class Consensus implements AutoCloseable {
     public Consensus(String clusterName, String self, Map<String, InetSocketAddress> peers, Path storageDir,
                      String bootstrapMaster, FailoverMode mode, ConsensusSettings settings, Candidates candidates,
                      ConsensusTls tls) {
+        this(clusterName, self, peers, storageDir, bootstrapMaster, mode, settings, candidates, tls, null);
+    }
+
+    /**
+     * @param tls      mutual TLS for the group's traffic; null for plaintext
+     * @param bindHost the host this node's server listens on (e.g. {@code 0.0.0.0}) when it is not the
+     *                 host of its own peer address, which the others dial; null for that host
+     */
+    public Consensus(String clusterName, String self, Map<String, InetSocketAddress> peers, Path storageDir,
+                     String bootstrapMaster, FailoverMode mode, ConsensusSettings settings, Candidates candidates,
+                     ConsensusTls tls, String bindHost) {
+        this.bindHost = bindHost;
         this.parameters = ConsensusTls.parameters(tls);
         this.self = Objects.requireNonNull(self, "self");
         this.storageDir = Objects.requireNonNull(storageDir, "storageDir");
@@ -127,7 +147,7 @@ public final class Consensus implements AutoCloseable {
                     .setGroup(membership.group())
                     .setServerId(RaftPeerId.valueOf(self))
                     .setStateMachine(stateMachine)
-                    .setProperties(settings.serverProperties(storageDir.toFile(), membership.addresses().get(self)))
+                    .setProperties(settings.serverProperties(storageDir.toFile(), bindAddress()))
                     .setOption(RaftStorage.StartupOption.RECOVER)
                     .setParameters(parameters)
                     .build();

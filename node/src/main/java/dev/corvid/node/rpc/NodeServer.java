@@ -133,7 +133,7 @@ public final class NodeServer {
     public NodeServer start() throws IOException {
         server.start();
         if (self.port() == 0 && server.getPort() > 0) {
-            address = self.host() + ":" + server.getPort();
+            address = self.advertise() + ":" + server.getPort();
         }
         health.serving();
         log.info("node {} ({}) serving on {}", self.name(), self.role().wireName(), address);

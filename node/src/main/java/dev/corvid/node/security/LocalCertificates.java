@@ -77,7 +77,7 @@ public final class LocalCertificates {
             for (NodeConfig node : cluster.nodes()) {
                 KeyPair keys = CertificateAuthority.newKeyPair();
                 X509Certificate certificate = ca.issue(node.name(), keys.getPublic(), notBefore, notAfter,
-                        nodeNames(node.host()), KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth);
+                        nodeNames(node.advertise()), KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth);
                 CertificateFiles.PemFiles pem = files.nodes().get(node.name());
                 Pem.writePrivateKey(pem.key(), keys.getPrivate());
                 Pem.writeCertificate(pem.certificate(), certificate);

@@ -91,10 +91,37 @@ class ClusterConfigTest {
     }
 
     @Test
+    void advertise_isWhereClientsAndNodesReachANode_andAWildcardIsNeverHandedOut() {
+        String secure = "{\"secret\": \"0123456789abcdef0123\", \"tls\": {\"certificates\": \"certs\"}, \"nodes\": [";
+        ClusterConfig config = parse(secure + NODES.replace("\"host\": \"127.0.0.1\", \"port\": 7002",
+                "\"host\": \"0.0.0.0\", \"port\": 7002, \"advertise\": \"db-b.example.com\"") + "]}");
+        assertEquals("0.0.0.0", config.node("B").host());
+        assertEquals("db-b.example.com:7002", config.node("B").address());
+        assertEquals("0.0.0.0:7002", config.node("B").bindAddress());
+        assertEquals("127.0.0.1:7001", config.node("A").address()); // without "advertise": its host
+        for (String wildcard : List.of("0.0.0.0", "::", "[::]")) {
+            String listens = assertThrows(ConfigException.class, () -> parse(secure + NODES.replace("\"host\": \"127.0.0.1\","
+                    + " \"port\": 7002", "\"host\": \"" + wildcard + "\", \"port\": 7002") + "]}")).getMessage();
+            assertTrue(listens.contains("node 'B' listens on \"host\": \"" + wildcard + "\", every interface, and has no"
+                    + " \"advertise\"") && listens.contains("set \"advertise\""), listens);
+            String handedOut = assertThrows(ConfigException.class, () -> parse(secure + NODES.replace("\"port\": 7002",
+                    "\"port\": 7002, \"advertise\": \"" + wildcard + "\"") + "]}")).getMessage();
+            assertTrue(handedOut.contains("has \"advertise\": \"" + wildcard + "\"") && handedOut.contains("wildcard"), handedOut);
+        }
+        assertFailure("{\"nodes\": [" + NODES.replace("\"port\": 7002", "\"port\": 7002, \"advertise\": \"db-b:7009\"") + "]}",
+                "without a port");
+        // Two nodes on two machines may both listen on 0.0.0.0:7002; they clash only when reached at one address.
+        assertFailure(secure + NODES.replace("\"host\": \"127.0.0.1\", \"port\": 7002", "\"host\": \"0.0.0.0\","
+                + " \"port\": 7001, \"advertise\": \"127.0.0.1\"") + "]}", "are both reached at 127.0.0.1:7001");
+    }
+
+    @Test
     void nonLoopbackHost_withoutSecretOrTls_isRefusedNamingTheFieldsToSet() {
         for (String host : List.of("10.0.0.2", "0.0.0.0", "db-b.example.com", "::", "192.168.1.7")) {
+            // A wildcard host listens on every interface and is reached at its "advertise".
+            String advertise = ClusterConfig.isWildcard(host) ? ", \"advertise\": \"db-b.example.com\"" : "";
             String json = "{\"nodes\": [" + NODES.replace("\"host\": \"127.0.0.1\", \"port\": 7002", "\"host\": \"" + host
-                    + "\", \"port\": 7002") + "]}";
+                    + "\", \"port\": 7002" + advertise) + "]}";
             String message = assertThrows(ConfigException.class, () -> parse(json)).getMessage();
             assertTrue(message.contains("node 'B' has \"host\": \"" + host + "\", which is not a loopback address")
                     && message.contains("set \"secret\""), message);
@@ -213,7 +240,7 @@ class ClusterConfigTest {
     void inconsistentConfigs_areRefusedWithTheProblemNamed() {
         assertFailure("{\"nodes\": [" + NODES.replace("\"replica\"}", "\"master\"}") + "]}", "3 nodes have \"role\": \"master\"");
         assertFailure("{\"nodes\": [" + NODES.replace("\"master\"", "\"replica\"") + "]}", "no node has \"role\": \"master\"");
-        assertFailure("{\"nodes\": [" + NODES.replace("7003", "7002") + "]}", "port clash: nodes 'B' and 'C' both listen on 127.0.0.1:7002");
+        assertFailure("{\"nodes\": [" + NODES.replace("7003", "7002") + "]}", "port clash: nodes 'B' and 'C' are both reached at 127.0.0.1:7002");
         assertFailure("{\"nodes\": [" + NODES.replace("\"C\"", "\"B\"") + "]}", "two nodes are named 'B'");
         assertFailure("{\"nodes\": [" + NODES.replace("data/C", "data/B") + "]}", "share the data directory");
         assertFailure("{\"nodes\": [" + NODES.replace("\"replica\"", "\"leader\"") + "]}", "use \"master\" or \"replica\"");

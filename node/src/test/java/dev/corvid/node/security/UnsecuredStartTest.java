@@ -30,8 +30,8 @@ class UnsecuredStartTest {
         Path config = Files.writeString(dir.resolve("cluster.json"), "{\"cluster\": \"exposed\","
                 + " \"secret\": \"0123456789abcdef0123\", \"nodes\": ["
                 + "{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": " + port + ", \"dataDir\": \"a\", \"role\": \"master\"},"
-                + "{\"name\": \"B\", \"host\": \"0.0.0.0\", \"port\": " + TestCluster.freePort()
-                + ", \"dataDir\": \"b\", \"role\": \"replica\"}]}");
+                + "{\"name\": \"B\", \"host\": \"0.0.0.0\", \"advertise\": \"db-b.example.com\", \"port\": "
+                + TestCluster.freePort() + ", \"dataDir\": \"b\", \"role\": \"replica\"}]}");
         for (String node : List.of("A", "B")) {
             Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), "dev.corvid.node.Main", "--config", config.toString(),
