@@ -14,6 +14,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.ChannelCredentials;
+import dev.corvid.node.metrics.CallMetrics;
+import dev.corvid.node.metrics.MetricsEndpoint;
+import dev.corvid.node.metrics.NodeMetrics;
 import dev.corvid.node.security.Authorization;
 import dev.corvid.node.security.RefusedConnections;
 import dev.corvid.node.security.Tls;
@@ -47,10 +50,16 @@ public final class CorvidNode implements AutoCloseable {
     private final ReplicationRole replication;
     /** The Raft-decided master; null when the config's master is static. */
     private final ConsensusMastership consensus;
+    /** The scrape endpoint; null without a {@code metricsPort}. */
+    private final MetricsEndpoint endpoint;
+    private final NodeMetrics metrics;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private CorvidNode(NodeConfig self, Storage storage, NodeServer server, ReplicaApplier inbound,
-                       ReplicationRole replication, ConsensusMastership consensus) {
+                       ReplicationRole replication, ConsensusMastership consensus, MetricsEndpoint endpoint,
+                       NodeMetrics metrics) {
+        this.endpoint = endpoint;
+        this.metrics = metrics;
         this.self = self;
         this.storage = storage;
         this.server = server;
@@ -65,10 +74,11 @@ public final class CorvidNode implements AutoCloseable {
      */
     public static CorvidNode start(ClusterConfig cluster, String nodeName) {
         NodeConfig self = cluster.node(nodeName);
-        Storage storage = LogStorage.open(cluster.storage().options(self.dataDirectory(),
+        LogStorage storage = LogStorage.open(cluster.storage().options(self.dataDirectory(),
                 cluster.limits().maxDocumentBytes()));
         ConsensusMastership consensus = null;
         ReplicationRole replication = null;
+        MetricsEndpoint endpoint = null;
         try {
             consensus = cluster.failover().usesConsensus() ? ConsensusMastership.start(cluster, nodeName) : null;
             Mastership mastership = consensus != null ? consensus : Mastership.fixed(cluster, nodeName);
@@ -90,10 +100,22 @@ public final class CorvidNode implements AutoCloseable {
             ReplicationRole role = new ReplicationRole(storage, mastership, inbound, replica -> replicationChannel(replica,
                     Tls.toPeer(cluster.tls(), nodeName, replica.name())));
             replication = role;
+            NodeMetrics metrics = new NodeMetrics(self, storage, role,
+                    cluster.nodes().stream().filter(n -> !n.name().equals(nodeName)).toList());
+            storage.observeSyncs(metrics);
+            builder.intercept(new CallMetrics(metrics.registry())); // outermost: refused calls count too
             NodeServer server = new NodeServer(builder, storage, cluster, self, role, inbound, role, role, mastership).start();
+            if (self.metricsPort() != 0) {
+                endpoint = MetricsEndpoint.start(self.host(), self.metricsPort(), metrics.registry());
+                log.info("node {} serves its metrics on http://{}:{}{}", nodeName, self.advertise(), endpoint.port(),
+                        MetricsEndpoint.PATH);
+            }
             role.start();
-            return new CorvidNode(self, storage, server, inbound, role, consensus);
+            return new CorvidNode(self, storage, server, inbound, role, consensus, endpoint, metrics);
         } catch (IOException | RuntimeException e) {
+            if (endpoint != null) {
+                endpoint.close();
+            }
             if (replication != null) {
                 replication.close();
             }
@@ -131,6 +153,16 @@ public final class CorvidNode implements AutoCloseable {
         return self.name();
     }
 
+    /** The node's meters (Micrometer), also for an application that embeds the node. */
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+        return metrics.registry();
+    }
+
+    /** The port of the Prometheus scrape endpoint; 0 when the node has no {@code metricsPort}. */
+    public int metricsPort() {
+        return endpoint == null ? 0 : endpoint.port();
+    }
+
     /** {@code host:port} as clients dial it. */
     public String address() {
         return server.address();
@@ -153,6 +185,9 @@ public final class CorvidNode implements AutoCloseable {
         replication.close();
         inbound.close();
         server.shutdown(DRAIN);
+        if (endpoint != null) {
+            endpoint.close();
+        }
         if (consensus != null) {
             consensus.close();
         }

@@ -357,6 +357,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         Integer consensusPort;
         @JsonProperty
         String advertise;
+        @JsonProperty
+        Integer metricsPort;
 
         NodeConfig toConfig(Path base) {
             if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
@@ -393,8 +395,13 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
                         + ": clients and nodes cannot dial a wildcard address; set \"advertise\" to the host name or address"
                         + " they reach this node by");
             }
+            if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+                throw new ConfigException("node '" + name + "' needs a \"metricsPort\" from 1 to 65535 (0 or absent for"
+                        + " none), has " + metricsPort);
+            }
             Path dir = base.resolve(dataDir).normalize();
-            return new NodeConfig(name, host, port, dir, parsedRole, consensusPort == null ? 0 : consensusPort, reachedAt);
+            return new NodeConfig(name, host, port, dir, parsedRole, consensusPort == null ? 0 : consensusPort, reachedAt,
+                    metricsPort == null ? 0 : metricsPort);
         }
     }
 }

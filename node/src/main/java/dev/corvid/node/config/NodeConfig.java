@@ -15,9 +15,11 @@ import java.nio.file.Path;
  * @param consensusPort the port of its Raft server, on {@code host}; 0 when the cluster's master is static
  * @param advertise     the host clients and the other nodes reach it by (its config field
  *                      {@code "advertise"}, {@code host} when absent): never a wildcard address
+ * @param metricsPort   the HTTP port of its Prometheus scrape endpoint ({@code /metrics}), on
+ *                      {@code host}; 0 for none (the default)
  */
 public record NodeConfig(String name, String host, int port, Path dataDirectory, Role role, int consensusPort,
-                         String advertise) {
+                         String advertise, int metricsPort) {
 
     /** A node of a cluster with a static master (no Raft server), reached at the host it listens on. */
     public NodeConfig(String name, String host, int port, Path dataDirectory, Role role) {
@@ -26,12 +28,12 @@ public record NodeConfig(String name, String host, int port, Path dataDirectory,
 
     /** A node reached at the host it listens on. */
     public NodeConfig(String name, String host, int port, Path dataDirectory, Role role, int consensusPort) {
-        this(name, host, port, dataDirectory, role, consensusPort, host);
+        this(name, host, port, dataDirectory, role, consensusPort, host, 0);
     }
 
     /** This node with {@code role}: the same node in another epoch. */
     public NodeConfig withRole(Role role) {
-        return new NodeConfig(name, host, port, dataDirectory, role, consensusPort, advertise);
+        return new NodeConfig(name, host, port, dataDirectory, role, consensusPort, advertise, metricsPort);
     }
 
     /** What a node does in the cluster. */

@@ -176,6 +176,11 @@ public final class LogStorage implements Storage {
         return last.isEmpty() ? null : last.get(0).etag();
     }
 
+    /** Hears each sync of the write-ahead log, on its sync thread (metrics). */
+    public void observeSyncs(SyncObserver observer) {
+        writer.observeSyncs(observer);
+    }
+
     @Override
     public int nodeTag() {
         return nodeTag;

@@ -4,6 +4,7 @@ import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.CheckpointPolicy;
 import dev.corvid.node.storage.ConflictPolicy;
 import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.SyncObserver;
 import dev.corvid.node.storage.HandbackOutcome;
 import dev.corvid.node.storage.HandedBack;
 import dev.corvid.node.storage.IdRange;
@@ -84,6 +85,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     };
     private final Thread thread;
     private final LogSyncer syncer;
+    private volatile SyncObserver syncObserver = SyncObserver.NONE;
 
     // Guarded by "this": once true, nothing more is queued.
     private boolean stopping;
@@ -115,6 +117,15 @@ public final class GroupCommitWriter implements AutoCloseable {
         this.thread = new Thread(this::run, "corvid-storage-writer");
         this.thread.setDaemon(true);
         this.thread.start();
+    }
+
+    /**
+     * Hears each sync of the log (metrics): a group's own sync here (a master's writes), and the
+     * shared ones of the {@link LogSyncer} (a replica's).
+     */
+    public void observeSyncs(SyncObserver observer) {
+        this.syncObserver = observer;
+        syncer.observe(observer);
     }
 
     /** The last etag this node issued, or null when it never wrote. */
@@ -329,6 +340,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         wal.sync();
         long t3 = System.nanoTime();
         syncNanos += t3 - t2;
+        syncObserver.synced(t3 - t2, 1, group.size());
         List<DocumentIndex.Shown> shown = show(committed, view);
         flusher.stage(shown);
         applyNanos += (t2 - t1) + (System.nanoTime() - t3);

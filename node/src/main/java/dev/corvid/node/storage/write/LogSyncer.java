@@ -1,6 +1,7 @@
 package dev.corvid.node.storage.write;
 
 import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.SyncObserver;
 import dev.corvid.node.storage.StorageUnavailableException;
 import dev.corvid.node.storage.index.DocumentIndex;
 import dev.corvid.node.storage.mapdb.MapDbFlusher;
@@ -59,6 +60,8 @@ final class LogSyncer {
      * @param committed hears the last etag of the groups each force made durable
      * @param onFailure hears why a force failed: storage takes no more writes
      */
+    private volatile SyncObserver observer = SyncObserver.NONE;
+
     LogSyncer(WriteAheadLog wal, MapDbFlusher flusher, Consumer<Etag> committed, Consumer<Throwable> onFailure) {
         this.wal = wal;
         this.flusher = flusher;
@@ -150,9 +153,20 @@ final class LogSyncer {
         }
     }
 
+    /** Hears each force; set by storage's owner (metrics). */
+    void observe(SyncObserver observer) {
+        this.observer = observer;
+    }
+
     private void commit(List<Synced> groups) throws IOException, InterruptedException {
         if (groups.stream().anyMatch(g -> !g.shown().isEmpty())) {
+            long start = System.nanoTime();
             wal.force();
+            int writes = 0;
+            for (Synced g : groups) {
+                writes += g.group().size();
+            }
+            observer.synced(System.nanoTime() - start, groups.size(), writes);
         }
         Etag last = null;
         for (Synced g : groups) {
