@@ -47,6 +47,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -167,6 +168,8 @@ class TlsClusterTest {
             NodeStats details = call(a, admin, c -> DocumentsGrpc.newBlockingStub(c).stats(StatsRequest.getDefaultInstance()));
             assertEquals(2, details.getReplicasCount(), details.toString());
             assertTrue(details.getWritesServed() > 0, details.toString());
+            // Every RPC of every service, by every role: allowed exactly when the role covers the call.
+            assertEveryCallByEveryRole(a, java.util.Map.of("read", read, "readwrite", readwrite, "admin", admin));
             // A read-only store loads, and its saveChanges (an Exchange write) is refused with the role named.
             try (DocumentStore reader = new DocumentStore(cluster.address("A"))) {
                 // PEM files, where the other stores take key stores.
@@ -303,6 +306,85 @@ class TlsClusterTest {
         return store.setCertificate(load(files.clients().get("readwrite").keyStore()))
                 .setCertificatePrivateKeyPassword(LocalCertificates.STORE_PASSWORD.toCharArray())
                 .setTrustStore(load(files.trustStore()));
+    }
+
+    /** What each call needs, as the README's roles table says it; replication is for nodes only. */
+    private static final java.util.Map<String, String> REQUIRED = java.util.Map.ofEntries(
+            java.util.Map.entry("corvid.v1.Documents/Get", "read"),
+            java.util.Map.entry("corvid.v1.Documents/Query", "read"),
+            java.util.Map.entry("corvid.v1.Documents/Topology", "read"),
+            java.util.Map.entry("corvid.v1.Documents/Stats", "read"),
+            java.util.Map.entry("corvid.v1.Documents/Exchange", "read"),
+            java.util.Map.entry("corvid.v1.Documents/Put", "readwrite"),
+            java.util.Map.entry("corvid.v1.Documents/Delete", "readwrite"),
+            java.util.Map.entry("corvid.v1.Documents/Batch", "readwrite"),
+            java.util.Map.entry("corvid.v1.Documents/BatchMany", "readwrite"),
+            java.util.Map.entry("corvid.v1.Documents/ReserveIds", "readwrite"),
+            java.util.Map.entry("corvid.v1.Documents/Digest", "admin"),
+            java.util.Map.entry("corvid.v1.Cluster/Promote", "admin"),
+            java.util.Map.entry("corvid.v1.Replication/Replicate", "node"),
+            java.util.Map.entry("corvid.v1.Replication/ConfirmStream", "node"),
+            java.util.Map.entry("corvid.v1.Replication/HandBack", "node"));
+    private static final List<String> RANKS = List.of("read", "readwrite", "admin", "node");
+
+    /**
+     * Calls every method of the Documents, Cluster and Replication services with an empty request
+     * (ids, names and commands empty: nothing it could change) under each client role: a role too
+     * small is refused PERMISSION_DENIED naming the call; any other answer means the call ran.
+     */
+    private static void assertEveryCallByEveryRole(String address, java.util.Map<String, ChannelCredentials> roles)
+            throws Exception {
+        List<io.grpc.MethodDescriptor<?, ?>> methods = new java.util.ArrayList<>();
+        for (io.grpc.ServiceDescriptor service : List.of(DocumentsGrpc.getServiceDescriptor(),
+                ClusterGrpc.getServiceDescriptor(), ReplicationGrpc.getServiceDescriptor())) {
+            methods.addAll(service.getMethods());
+        }
+        assertEquals(REQUIRED.keySet(), methods.stream().map(io.grpc.MethodDescriptor::getFullMethodName)
+                .collect(java.util.stream.Collectors.toSet()), "a call the table does not name");
+        for (var role : roles.entrySet()) {
+            ManagedChannel channel = NettyChannelBuilder.forTarget(address, role.getValue()).build();
+            try {
+                for (io.grpc.MethodDescriptor<?, ?> method : methods) {
+                    Status status = callOnce(channel, method);
+                    String name = method.getFullMethodName();
+                    boolean allowed = RANKS.indexOf(role.getKey()) >= RANKS.indexOf(REQUIRED.get(name));
+                    if (allowed) {
+                        assertTrue(status.getCode() != Status.Code.PERMISSION_DENIED
+                                && status.getCode() != Status.Code.UNAUTHENTICATED, role.getKey() + " " + name + ": " + status);
+                    } else {
+                        assertEquals(Status.Code.PERMISSION_DENIED, status.getCode(), role.getKey() + " " + name + ": " + status);
+                        assertTrue(status.getDescription().contains(name + " needs role " + REQUIRED.get(name)), status.toString());
+                    }
+                }
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
+    /** Sends one empty request and half-closes: OK once an answer comes, else the status the call ended with. */
+    @SuppressWarnings("unchecked")
+    private static <Q, A> Status callOnce(ManagedChannel channel, io.grpc.MethodDescriptor<Q, A> method) throws Exception {
+        java.util.concurrent.CompletableFuture<Status> outcome = new java.util.concurrent.CompletableFuture<>();
+        io.grpc.ClientCall<Q, A> call = channel.newCall(method, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+        call.start(new io.grpc.ClientCall.Listener<>() {
+            @Override
+            public void onMessage(A message) {
+                outcome.complete(Status.OK);
+            }
+
+            @Override
+            public void onClose(Status status, io.grpc.Metadata trailers) {
+                outcome.complete(status);
+            }
+        }, new io.grpc.Metadata());
+        call.request(1);
+        Q empty = (Q) ((io.grpc.MethodDescriptor.PrototypeMarshaller<Q>) method.getRequestMarshaller()).getMessagePrototype();
+        call.sendMessage(empty);
+        call.halfClose();
+        Status status = outcome.get(10, TimeUnit.SECONDS);
+        call.cancel("answered", null);
+        return status;
     }
 
     private static int occurrences(String text, String part) {
