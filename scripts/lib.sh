@@ -144,6 +144,16 @@ start_node() {
   echo $! >"$run/$node.pid"
 }
 
+# Starts one node and waits until it is healthy, failing with the end of its log if it exits.
+start_node_and_wait() {
+  local config="$1" run="$2" node="$3"
+  start_node "$config" "$run" "$node"
+  echo "node $node starting, pid $(cat "$run/$node.pid"), log $run/$node.log"
+  admin wait-healthy --config "$config" --timeout 60 --run-dir "$run" "$node" \
+    || die "node $node did not become healthy; see $run/$node.log"
+  echo "node $node is healthy"
+}
+
 # Writes the config of a throwaway three-node cluster named NAME on free ports, with its data
 # under run/NAME/, and prints the config's path. Any earlier one of that name is stopped and removed.
 throwaway_config() {

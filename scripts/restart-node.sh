@@ -28,7 +28,4 @@ if [ -n "$pid" ]; then
   kill -0 "$pid" 2>/dev/null && die "node $NODE (pid $pid) did not stop within 30 s"
   echo "node $NODE stopped"
 fi
-start_node "$CONFIG" "$RUN" "$NODE"
-echo "node $NODE starting, pid $(cat "$RUN/$NODE.pid")"
-admin wait-healthy --config "$CONFIG" --timeout 60 --run-dir "$RUN" "$NODE" || die "node $NODE did not become healthy; see $RUN/$NODE.log"
-echo "node $NODE is healthy"
+start_node_and_wait "$CONFIG" "$RUN" "$NODE"

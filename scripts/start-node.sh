@@ -29,7 +29,4 @@ if [ -n "$pid" ]; then
   echo "node $NODE already running, pid $pid"
   exit 0
 fi
-start_node "$CONFIG" "$RUN" "$NODE"
-echo "node $NODE starting, pid $(cat "$RUN/$NODE.pid"), log $RUN/$NODE.log"
-admin wait-healthy --config "$CONFIG" --timeout 60 --run-dir "$RUN" "$NODE" || die "node $NODE did not become healthy; see $RUN/$NODE.log"
-echo "node $NODE is healthy"
+start_node_and_wait "$CONFIG" "$RUN" "$NODE"

@@ -8,6 +8,9 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Times every gRPC call a node serves, from its start to its close, as {@code corvid.rpc.calls}
@@ -18,9 +21,19 @@ import io.micrometer.core.instrument.Timer;
 public final class CallMetrics implements ServerInterceptor {
 
     private final MeterRegistry registry;
+    /** One timer per method and code, built once: a call's close only looks it up. */
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     public CallMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    private Timer timer(String method, Status.Code code) {
+        return timers.computeIfAbsent(method + ' ' + code, key -> Timer.builder("corvid.rpc.calls")
+                .description("gRPC calls served, by method and status code")
+                .tag("method", method)
+                .tag("code", code.name())
+                .register(registry));
     }
 
     @Override
@@ -30,12 +43,7 @@ public final class CallMetrics implements ServerInterceptor {
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                Timer.builder("corvid.rpc.calls")
-                        .description("gRPC calls served, by method and status code")
-                        .tag("method", method)
-                        .tag("code", status.getCode().name())
-                        .register(registry)
-                        .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                timer(method, status.getCode()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 super.close(status, trailers);
             }
         }, headers);
