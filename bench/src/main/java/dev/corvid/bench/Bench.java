@@ -11,7 +11,7 @@ import dev.corvid.client.JsonDocument;
 import dev.corvid.client.RawJsonDocument;
 import dev.corvid.client.SessionOptions;
 import dev.corvid.client.WriteAssurance;
-import dev.corvid.testing.ClusterProbe;
+import dev.corvid.probe.ClusterProbe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

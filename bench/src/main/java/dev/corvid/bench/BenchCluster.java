@@ -2,7 +2,7 @@ package dev.corvid.bench;
 
 import dev.corvid.client.DocumentStore;
 import dev.corvid.client.FailoverBehavior;
-import dev.corvid.testing.ClusterProbe;
+import dev.corvid.probe.ClusterProbe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +68,7 @@ final class BenchCluster implements AutoCloseable {
         this.topologyCache = Files.createTempDirectory("corvid-bench-topology");
         Map<String, String> addresses = new LinkedHashMap<>();
         nodes.forEach(n -> addresses.put(n.name(), n.address()));
-        probe = new ClusterProbe(addresses, dev.corvid.testing.NodeProbe.DEFAULT_CALL_DEADLINE, probeCredentials(tls));
+        probe = new ClusterProbe(addresses, dev.corvid.probe.NodeProbe.DEFAULT_CALL_DEADLINE, probeCredentials(tls));
         this.tls = tls;
         store = certified(new DocumentStore(nodes.stream().map(Node::address).toArray(String[]::new)));
         store.getConventions().setTopologyCacheDirectory(topologyCache);

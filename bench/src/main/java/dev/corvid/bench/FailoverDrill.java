@@ -3,7 +3,7 @@ package dev.corvid.bench;
 import dev.corvid.client.DocumentSession;
 import dev.corvid.client.Etag;
 import dev.corvid.client.SessionOptions;
-import dev.corvid.testing.NodeProbe;
+import dev.corvid.probe.NodeProbe;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.corvid.testing.MultiProcess;
+import dev.corvid.probe.MultiProcess;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.corvid.client.examples.Person;
-import dev.corvid.testing.MultiProcess;
+import dev.corvid.probe.MultiProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Person;
-import dev.corvid.testing.MultiProcess;
+import dev.corvid.probe.MultiProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

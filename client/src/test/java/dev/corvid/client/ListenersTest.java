@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corvid.client.examples.Person;
-import dev.corvid.testing.MultiProcess;
+import dev.corvid.probe.MultiProcess;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.corvid.client;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.OptimisticConcurrencyStory;
-import dev.corvid.testing.MultiProcess;
+import dev.corvid.probe.MultiProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

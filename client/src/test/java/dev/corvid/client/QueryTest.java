@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Person;
 import dev.corvid.client.examples.Product;
-import dev.corvid.testing.MultiProcess;
+import dev.corvid.probe.MultiProcess;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

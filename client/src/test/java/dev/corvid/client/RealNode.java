@@ -2,7 +2,7 @@ package dev.corvid.client;
 
 import dev.corvid.node.CorvidNode;
 import dev.corvid.proto.NodeStats;
-import dev.corvid.testing.NodeProbe;
+import dev.corvid.probe.NodeProbe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

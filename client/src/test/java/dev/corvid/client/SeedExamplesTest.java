@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.corvid.client.examples.Person;
 import dev.corvid.client.examples.Product;
-import dev.corvid.testing.MultiProcess;
+import dev.corvid.probe.MultiProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

@@ -21,6 +21,11 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-n", "--node"}, required = true, description = "Name of this node in the config, e.g. A.")
     String node;
 
+    @Option(names = "--stop-when-stdin-closes",
+            description = "Stop, as on SIGTERM, once standard input reaches its end: for a test harness that starts "
+                    + "the node with a pipe, so the node never outlives the process that started it.")
+    boolean stopWhenStdinCloses;
+
     /** The message of {@code e} and of each cause it does not already include; the class where there is none. */
     static String describe(Throwable e) {
         StringBuilder text = new StringBuilder(e.getMessage() != null ? e.getMessage() : e.toString());
@@ -36,6 +41,24 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         NodeLogging.useProgramConfiguration();
         System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** Exits (running the shutdown hook, so the node stops cleanly) when standard input ends or fails. */
+    private static void watchStdin() {
+        Thread watcher = new Thread(() -> {
+            byte[] buffer = new byte[256];
+            try {
+                while (System.in.read(buffer) >= 0) {
+                    // what the harness writes is not read: only the end of the pipe matters
+                }
+            } catch (java.io.IOException e) {
+                // a broken pipe ends it the same way
+            }
+            System.err.println("corvid-node: standard input closed (the process that started this node is gone); stopping");
+            System.exit(0);
+        }, "corvid-stdin-watch");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     @Override
@@ -55,6 +78,9 @@ public final class Main implements Callable<Integer> {
             running.close();
             stopped.countDown();
         }, "corvid-shutdown"));
+        if (stopWhenStdinCloses) {
+            watchStdin();
+        }
         stopped.await();
         return 0;
     }

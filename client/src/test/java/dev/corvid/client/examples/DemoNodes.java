@@ -3,7 +3,7 @@ package dev.corvid.client.examples;
 import com.google.protobuf.ByteString;
 import dev.corvid.client.Etag;
 import dev.corvid.proto.NodeStats;
-import dev.corvid.testing.ClusterProbe;
+import dev.corvid.probe.ClusterProbe;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;

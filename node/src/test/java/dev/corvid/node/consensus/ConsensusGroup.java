@@ -1,6 +1,6 @@
 package dev.corvid.node.consensus;
 
-import dev.corvid.node.testing.TestCluster;
+import dev.corvid.probe.Ports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -51,7 +51,7 @@ final class ConsensusGroup implements AutoCloseable {
         this.settings = settings;
         for (int i = 0; i < size; i++) {
             String name = String.valueOf((char) ('A' + i));
-            peers.put(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), TestCluster.freePort()));
+            peers.put(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), Ports.freePort()));
         }
         peers.keySet().forEach(this::start);
     }

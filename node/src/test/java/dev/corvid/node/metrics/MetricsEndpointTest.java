@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.corvid.node.CorvidNode;
 import dev.corvid.node.config.ClusterConfig;
-import dev.corvid.node.testing.TestCluster;
+import dev.corvid.probe.Ports;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.PutCommand;
@@ -37,12 +37,12 @@ class MetricsEndpointTest {
 
     @Test
     void aScrape_showsCallsSyncsDocumentsLagAndMemory() throws Exception {
-        int port = TestCluster.freePort();
-        int metricsPort = TestCluster.freePort();
+        int port = Ports.freePort();
+        int metricsPort = Ports.freePort();
         ClusterConfig config = ClusterConfig.parse("{\"cluster\": \"metrics\", \"nodes\": ["
                 + "{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": " + port + ", \"metricsPort\": " + metricsPort
                 + ", \"dataDir\": \"a\", \"role\": \"master\"},"
-                + "{\"name\": \"B\", \"host\": \"127.0.0.1\", \"port\": " + TestCluster.freePort()
+                + "{\"name\": \"B\", \"host\": \"127.0.0.1\", \"port\": " + Ports.freePort()
                 + ", \"dataDir\": \"b\", \"role\": \"replica\"}]}", dir, "metrics");
         try (CorvidNode node = CorvidNode.start(config, "A")) {
             assertEquals(metricsPort, node.metricsPort());

@@ -15,7 +15,7 @@ import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.config.ReplicationSettings;
 import dev.corvid.node.config.ServingLimits;
 import dev.corvid.node.config.StorageSettings;
-import dev.corvid.node.testing.TestCluster;
+import dev.corvid.probe.Ports;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.NotMaster;
@@ -48,7 +48,7 @@ class ReplicaRoleTest {
             throws Exception {
         // Nobody listens on the master's port: the replica never hears from it.
         ClusterConfig cluster = new ClusterConfig("roles", List.of(
-                new NodeConfig("A", "127.0.0.1", TestCluster.freePort(), dir.resolve("A"), NodeConfig.Role.MASTER),
+                new NodeConfig("A", "127.0.0.1", Ports.freePort(), dir.resolve("A"), NodeConfig.Role.MASTER),
                 new NodeConfig("B", "127.0.0.1", 0, dir.resolve("B"), NodeConfig.Role.REPLICA)), Limits.DEFAULT, null,
                 StorageSettings.DEFAULT, new ReplicationSettings(Duration.ofMillis(500), Duration.ofMillis(MASTER_TIMEOUT_MS)),
                 ServingLimits.DEFAULT);

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.corvid.node.testing.TestCluster;
-import dev.corvid.testing.MultiProcess;
+import dev.corvid.probe.Ports;
+import dev.corvid.probe.MultiProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,12 +26,12 @@ class UnsecuredStartTest {
 
     @Test
     void aNodeProcess_refusesToServeOffLoopbackWithoutTls_andNamesTheField() throws Exception {
-        int port = TestCluster.freePort();
+        int port = Ports.freePort();
         Path config = Files.writeString(dir.resolve("cluster.json"), "{\"cluster\": \"exposed\","
                 + " \"secret\": \"0123456789abcdef0123\", \"nodes\": ["
                 + "{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": " + port + ", \"dataDir\": \"a\", \"role\": \"master\"},"
                 + "{\"name\": \"B\", \"host\": \"0.0.0.0\", \"advertise\": \"db-b.example.com\", \"port\": "
-                + TestCluster.freePort() + ", \"dataDir\": \"b\", \"role\": \"replica\"}]}");
+                + Ports.freePort() + ", \"dataDir\": \"b\", \"role\": \"replica\"}]}");
         for (String node : List.of("A", "B")) {
             Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), "dev.corvid.node.Main", "--config", config.toString(),
