@@ -42,7 +42,7 @@ fi
 
 # The client's test classpath (the examples live beside the client's tests), built when stale.
 CLASSPATH_FILE="$RUN/demo.classpath"
-if [ ! -f "$CLASSPATH_FILE" ] || [ -n "$(find "$ROOT/client/src" "$ROOT/proto/src" "$ROOT/testing/src" "$ROOT/node/src/main" \
+if [ ! -f "$CLASSPATH_FILE" ] || [ -n "$(find "$ROOT/client/src" "$ROOT/proto/src" "$ROOT/probe/src" "$ROOT/node/src/main" \
       "$ROOT/pom.xml" "$ROOT/client/pom.xml" -newer "$CLASSPATH_FILE" -print -quit)" ]; then
   echo "compiling the tour (Maven, quietly; first run only) ..."
   (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -pl client -am test-compile dependency:build-classpath \
