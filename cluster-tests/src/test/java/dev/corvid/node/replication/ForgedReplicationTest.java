@@ -178,9 +178,10 @@ class ForgedReplicationTest {
     @Test
     void withoutASecretOnLoopback_aStreamTheMasterDidNotOpen_isRefused_whileTheMastersOwnIsTaken() throws Exception {
         Path nodes = dir.resolve("no-secret");
+        List<Integer> ports = Ports.freePorts(2);
         ClusterConfig config = new ClusterConfig("loopback", List.of(
-                new NodeConfig("A", "127.0.0.1", Ports.freePort(), nodes.resolve("A"), NodeConfig.Role.MASTER),
-                new NodeConfig("B", "127.0.0.1", Ports.freePort(), nodes.resolve("B"), NodeConfig.Role.REPLICA)),
+                new NodeConfig("A", "127.0.0.1", ports.get(0), nodes.resolve("A"), NodeConfig.Role.MASTER),
+                new NodeConfig("B", "127.0.0.1", ports.get(1), nodes.resolve("B"), NodeConfig.Role.REPLICA)),
                 Limits.DEFAULT);
         try (CorvidNode b = CorvidNode.start(config, "B"); CorvidNode a = CorvidNode.start(config, "A")) {
             ManagedChannel toA = NettyChannelBuilder.forTarget(a.address()).usePlaintext().build();

@@ -126,14 +126,17 @@ class PromotionTest {
             long stampedByB = c.changesStamped("B");
             stampedByC = c.changesStamped("C");
 
-            // B takes writes only it has (A and C are paused), then is killed: a forced promotion
-            // of A, and B's extra writes come back when it returns as a replica.
-            cluster.pause("A");
-            cluster.pause("C");
+            // B takes writes only it has, then is killed: a forced promotion of A, and B's extra
+            // writes come back when it returns as a replica. A and C are killed, not paused, before
+            // B writes: a paused node's kernel would buffer what B streams and hand it over on
+            // resume, so whether they had B's writes would be a race. B acknowledges the batch
+            // within the lease it holds from its last renewal.
+            cluster.kill("A");
+            cluster.kill("C");
             putMany(c, "B", "only-on-b", 10);
             cluster.kill("B");
-            cluster.resume("A");
-            cluster.resume("C");
+            cluster.launchOnly("A");
+            cluster.launchOnly("C");
             PromoteResponse forced = await("a majority for the forced promotion").atMost(DEADLINE)
                     .ignoreException(StatusRuntimeException.class)
                     .until(() -> promote(c, "A", "A", true), PromoteResponse::getPromoted);
@@ -148,8 +151,8 @@ class PromotionTest {
             }
             await("every node equals the master").atMost(DEADLINE).until(() -> consistent(cluster));
             assertFalse(ClusterClient.metadata(c.get("A", List.of("only-on-b/3")).get(0)).has("@conflict"));
-            // C got B's ten (from B, or from A after B handed them back) and A's write; B got A's
-            // write, and A's versions of its own ten when A did not have them before B died.
+            // C got B's ten from A after B handed them back, and A's write; B got A's write, and
+            // A's versions of its own ten when A streams them back to it.
             assertResumed(c, "C", stampedByC, 11, 11);
             assertResumed(c, "B", stampedByB + 10, 1, 11);
         }

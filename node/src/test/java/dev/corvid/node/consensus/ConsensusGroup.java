@@ -49,9 +49,10 @@ final class ConsensusGroup implements AutoCloseable {
         this.dir = dir;
         this.mode = mode;
         this.settings = settings;
+        List<Integer> ports = Ports.freePorts(size);
         for (int i = 0; i < size; i++) {
             String name = String.valueOf((char) ('A' + i));
-            peers.put(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), Ports.freePort()));
+            peers.put(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.get(i)));
         }
         peers.keySet().forEach(this::start);
     }

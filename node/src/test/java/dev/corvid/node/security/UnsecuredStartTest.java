@@ -26,12 +26,13 @@ class UnsecuredStartTest {
 
     @Test
     void aNodeProcess_refusesToServeOffLoopbackWithoutTls_andNamesTheField() throws Exception {
-        int port = Ports.freePort();
+        List<Integer> ports = Ports.freePorts(2);
+        int port = ports.get(0);
         Path config = Files.writeString(dir.resolve("cluster.json"), "{\"cluster\": \"exposed\","
                 + " \"secret\": \"0123456789abcdef0123\", \"nodes\": ["
                 + "{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": " + port + ", \"dataDir\": \"a\", \"role\": \"master\"},"
                 + "{\"name\": \"B\", \"host\": \"0.0.0.0\", \"advertise\": \"db-b.example.com\", \"port\": "
-                + Ports.freePort() + ", \"dataDir\": \"b\", \"role\": \"replica\"}]}");
+                + ports.get(1) + ", \"dataDir\": \"b\", \"role\": \"replica\"}]}");
         for (String node : List.of("A", "B")) {
             Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), "dev.corvid.node.Main", "--config", config.toString(),
