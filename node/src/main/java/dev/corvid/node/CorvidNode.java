@@ -102,7 +102,7 @@ public final class CorvidNode implements AutoCloseable {
             replication = role;
             NodeMetrics metrics = new NodeMetrics(self, storage, role,
                     cluster.nodes().stream().filter(n -> !n.name().equals(nodeName)).toList());
-            storage.observeSyncs(metrics);
+            storage.observe(metrics);
             builder.intercept(new CallMetrics(metrics.registry())); // outermost: refused calls count too
             NodeServer server = new NodeServer(builder, storage, cluster, self, role, inbound, role, role, mastership).start();
             if (self.metricsPort() != 0) {

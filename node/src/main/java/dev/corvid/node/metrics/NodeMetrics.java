@@ -4,7 +4,7 @@ import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.replication.ReplicaProgress;
 import dev.corvid.node.replication.ReplicationStatus;
 import dev.corvid.node.storage.Storage;
-import dev.corvid.node.storage.SyncObserver;
+import dev.corvid.node.storage.StorageObserver;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,7 +35,12 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code corvid.log.sync}: each force of the write-ahead log to disk (a histogram), with
  *       {@code corvid.log.sync.groups} and {@code corvid.log.sync.writes}: how many write groups
  *       and writes one force made durable (group commit);</li>
- *   <li>{@code corvid.documents}: live documents;</li>
+ *   <li>{@code corvid.write.batch.changes}: the document changes (puts and deletes) of each write
+ *       the node logs: a client's batch, a replicated batch, a hand-back;</li>
+ *   <li>{@code corvid.checkpoint}: each MapDB commit (the checkpoint a restart replays the log
+ *       from), a histogram, with {@code corvid.checkpoint.documents}: the documents it wrote;</li>
+ *   <li>{@code corvid.documents} and {@code corvid.tombstones}: live documents and the deletes
+ *       the node keeps;</li>
  *   <li>{@code corvid.replication.lag.changes} and {@code corvid.replication.lag} (seconds), per
  *       {@code replica}: what this node, as master, knows of each replica (absent while it does not
  *       know);</li>
@@ -45,12 +50,15 @@ import java.util.function.ToDoubleFunction;
  * </ul>
  * Every meter carries the tag {@code node} (its name).
  */
-public final class NodeMetrics implements SyncObserver {
+public final class NodeMetrics implements StorageObserver {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer syncs;
     private final DistributionSummary syncGroups;
     private final DistributionSummary syncWrites;
+    private final DistributionSummary batchChanges;
+    private final Timer checkpoints;
+    private final DistributionSummary checkpointDocuments;
 
     /**
      * @param self        the node
@@ -66,8 +74,17 @@ public final class NodeMetrics implements SyncObserver {
                 .description("write groups one log force made durable (group commit)").register(registry);
         syncWrites = DistributionSummary.builder("corvid.log.sync.writes")
                 .description("writes one log force made durable").register(registry);
+        batchChanges = DistributionSummary.builder("corvid.write.batch.changes")
+                .description("document changes (puts and deletes) of one logged write").register(registry);
+        checkpoints = Timer.builder("corvid.checkpoint")
+                .description("MapDB commits: the checkpoint a restart replays the write-ahead log from")
+                .publishPercentileHistogram().register(registry);
+        checkpointDocuments = DistributionSummary.builder("corvid.checkpoint.documents")
+                .description("distinct documents one MapDB commit wrote").register(registry);
         Gauge.builder("corvid.documents", storage, Storage::documentCount).description("live documents")
                 .register(registry);
+        Gauge.builder("corvid.tombstones", storage, Storage::tombstoneCount)
+                .description("deleted documents whose tombstone the node keeps").register(registry);
         for (NodeConfig replica : others) {
             Gauge.builder("corvid.replication.lag.changes", replication,
                             known(replica, p -> p.changesBehind().isPresent() ? p.changesBehind().getAsLong() : Double.NaN))
@@ -122,5 +139,16 @@ public final class NodeMetrics implements SyncObserver {
         syncs.record(nanos, TimeUnit.NANOSECONDS);
         syncGroups.record(groups);
         syncWrites.record(writes);
+    }
+
+    @Override
+    public void written(int changes) {
+        batchChanges.record(changes);
+    }
+
+    @Override
+    public void checkpointed(long nanos, int documents) {
+        checkpoints.record(nanos, TimeUnit.NANOSECONDS);
+        checkpointDocuments.record(documents);
     }
 }

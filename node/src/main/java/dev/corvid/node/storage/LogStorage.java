@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,12 +77,27 @@ public final class LogStorage implements Storage {
         return open(options, CheckpointPolicy.of(options));
     }
 
+    private static boolean isEmptyOrMissing(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return true;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
     static LogStorage open(StorageOptions options, CheckpointPolicy policy) {
         MapDbCheckpoint checkpoint = null;
         MapDbFlusher flusher = null;
         WriteAheadLog wal = null;
         try {
-            Path dir = Files.createDirectories(options.dataDirectory());
+            Path dir = options.dataDirectory().toAbsolutePath().normalize();
+            if (isEmptyOrMissing(dir)) {
+                // Said at once: a config copied elsewhere resolves a relative dataDir elsewhere too.
+                log.info("no data in {}: this node starts new and empty (a relative \"dataDir\" is resolved "
+                        + "from the folder of its config file)", dir);
+            }
+            Files.createDirectories(dir);
             long started = System.nanoTime();
             checkpoint = MapDbCheckpoint.open(dir.resolve(INDEX_FILE));
             DocumentIndex index = checkpoint.loadIndex(options.cacheBytes());
@@ -176,9 +192,10 @@ public final class LogStorage implements Storage {
         return last.isEmpty() ? null : last.get(0).etag();
     }
 
-    /** Hears each sync of the write-ahead log, on its sync thread (metrics). */
-    public void observeSyncs(SyncObserver observer) {
-        writer.observeSyncs(observer);
+    /** Hears each write, log sync and MapDB checkpoint from now on (metrics). */
+    public void observe(StorageObserver observer) {
+        writer.observe(observer);
+        flusher.observe(observer);
     }
 
     @Override
@@ -298,6 +315,11 @@ public final class LogStorage implements Storage {
     @Override
     public long documentCount() {
         return index.documentCount();
+    }
+
+    @Override
+    public long tombstoneCount() {
+        return index.tombstoneCount();
     }
 
     @Override

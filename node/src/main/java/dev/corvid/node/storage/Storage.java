@@ -160,6 +160,9 @@ public interface Storage extends AutoCloseable {
     /** Live (not deleted) documents. */
     long documentCount();
 
+    /** Deleted documents whose tombstone the node keeps (their delete replicates and orders). */
+    long tombstoneCount();
+
     /** The last etag this node issued, or null when it never wrote. */
     Etag lastEtag();
 

@@ -7,6 +7,10 @@ import com.google.protobuf.ByteString;
 import dev.corvid.node.CorvidNode;
 import dev.corvid.node.config.ClusterConfig;
 import dev.corvid.probe.Ports;
+import dev.corvid.proto.BatchRequest;
+import dev.corvid.proto.Command;
+import dev.corvid.proto.DeleteCommand;
+import dev.corvid.proto.DeleteRequest;
 import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.PutCommand;
@@ -19,7 +23,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -37,12 +44,13 @@ class MetricsEndpointTest {
 
     @Test
     void aScrape_showsCallsSyncsDocumentsLagAndMemory() throws Exception {
-        int port = Ports.freePort();
-        int metricsPort = Ports.freePort();
+        List<Integer> ports = Ports.freePorts(3);
+        int port = ports.get(0);
+        int metricsPort = ports.get(1);
         ClusterConfig config = ClusterConfig.parse("{\"cluster\": \"metrics\", \"nodes\": ["
                 + "{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": " + port + ", \"metricsPort\": " + metricsPort
                 + ", \"dataDir\": \"a\", \"role\": \"master\"},"
-                + "{\"name\": \"B\", \"host\": \"127.0.0.1\", \"port\": " + Ports.freePort()
+                + "{\"name\": \"B\", \"host\": \"127.0.0.1\", \"port\": " + ports.get(2)
                 + ", \"dataDir\": \"b\", \"role\": \"replica\"}]}", dir, "metrics");
         try (CorvidNode node = CorvidNode.start(config, "A")) {
             assertEquals(metricsPort, node.metricsPort());
@@ -51,14 +59,25 @@ class MetricsEndpointTest {
                 DocumentsGrpc.DocumentsBlockingStub documents = DocumentsGrpc.newBlockingStub(channel);
                 documents.put(PutRequest.newBuilder().setPut(PutCommand.newBuilder().setId("people/1")
                         .setBodyJson(ByteString.copyFromUtf8("{\"name\":\"Ada\"}"))).build());
+                BatchRequest.Builder two = BatchRequest.newBuilder();
+                for (String id : List.of("people/2", "people/3")) {
+                    two.addCommands(Command.newBuilder().setPut(PutCommand.newBuilder().setId(id)
+                            .setBodyJson(ByteString.copyFromUtf8("{}"))));
+                }
+                documents.batch(two.build());
+                documents.delete(DeleteRequest.newBuilder().setDelete(DeleteCommand.newBuilder().setId("people/3")).build());
                 assertThrows(StatusRuntimeException.class, () -> documents.get(GetRequest.newBuilder().addIds("").build()));
             } finally {
                 channel.shutdownNow();
             }
 
             HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<String> scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort
-                    + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest metrics = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build();
+            // The MapDB flusher commits once the writes stop for its idle time.
+            HttpResponse<String> scrape = Awaitility.await("a MapDB checkpoint in the scrape").atMost(Duration.ofSeconds(30))
+                    .until(() -> http.send(metrics, HttpResponse.BodyHandlers.ofString()),
+                            r -> Pattern.compile("^corvid_checkpoint_seconds_count\\{node=\"A\"} [1-9]", Pattern.MULTILINE)
+                                    .matcher(r.body()).find());
             assertEquals(200, scrape.statusCode());
             assertTrue(scrape.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), scrape.headers().toString());
             String text = scrape.body();
@@ -66,7 +85,12 @@ class MetricsEndpointTest {
             assertLine(text, "corvid_rpc_calls_seconds_count\\{code=\"INVALID_ARGUMENT\",method=\"corvid.v1.Documents/Get\",node=\"A\"} 1(\\.0)?");
             assertLine(text, "corvid_log_sync_seconds_bucket\\{node=\"A\",le=\"\\+Inf\"} [1-9][0-9]*(\\.0)?");
             assertLine(text, "corvid_log_sync_writes_count\\{node=\"A\"} [1-9][0-9]*(\\.0)?");
-            assertLine(text, "corvid_documents\\{node=\"A\"} 1(\\.0)?");
+            assertLine(text, "corvid_documents\\{node=\"A\"} 2(\\.0)?");
+            assertLine(text, "corvid_tombstones\\{node=\"A\"} 1(\\.0)?");
+            assertLine(text, "corvid_write_batch_changes_count\\{node=\"A\"} 3(\\.0)?");
+            assertLine(text, "corvid_write_batch_changes_sum\\{node=\"A\"} 4(\\.0)?");
+            assertLine(text, "corvid_checkpoint_seconds_bucket\\{node=\"A\",le=\"\\+Inf\"} [1-9][0-9]*(\\.0)?");
+            assertLine(text, "corvid_checkpoint_documents_sum\\{node=\"A\"} [1-9][0-9]*(\\.0)?");
             assertLine(text, "corvid_replication_lag_changes\\{node=\"A\",replica=\"B\"} NaN");
             assertLine(text, "corvid_process_memory_resident_bytes\\{kind=\"anonymous\",node=\"A\"} [0-9.E+]+");
             assertLine(text, "jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\",node=\"A\"} [0-9.E+]+");

@@ -57,6 +57,7 @@ public final class DocumentIndex {
     // Mutated only by the writing thread (or recovery before it); read under the lock.
     private long lastChange;
     private long documentCount;
+    private long tombstoneCount;
 
     /**
      * Rebuilds the index from what {@code store} holds.
@@ -87,6 +88,11 @@ public final class DocumentIndex {
     /** Live (not deleted) documents. */
     public long documentCount() {
         return lock.read(() -> documentCount);
+    }
+
+    /** Tombstones: deleted documents whose delete the node keeps (it replicates and orders it). */
+    public long tombstoneCount() {
+        return lock.read(() -> tombstoneCount);
     }
 
     /**
@@ -191,6 +197,7 @@ public final class DocumentIndex {
         String before = wasLive ? old.collection() : null;
         String after = isLive ? header.collection() : null;
         documentCount += (isLive ? 1 : 0) - (wasLive ? 1 : 0);
+        tombstoneCount += (isLive ? 0 : 1) - (old != null && old.tombstone() ? 1 : 0);
         if (!Objects.equals(before, after)) {
             if (before != null) {
                 collections.get(before).remove(id);

@@ -1,6 +1,7 @@
 package dev.corvid.node.storage.mapdb;
 
 import dev.corvid.node.storage.CheckpointPolicy;
+import dev.corvid.node.storage.StorageObserver;
 import dev.corvid.node.storage.index.DocumentIndex;
 import dev.corvid.node.storage.index.IndexWrite;
 import dev.corvid.node.storage.wal.WriteAheadLog;
@@ -42,6 +43,7 @@ public final class MapDbFlusher implements AutoCloseable {
     private final Thread thread = new Thread(this::run, "corvid-index-flusher");
     private volatile Throwable failure;
     private Consumer<Throwable> onFailure;
+    private volatile StorageObserver observer = StorageObserver.NONE;
 
     // Flusher thread only (or the opening thread before it starts).
     private long flushedSeq;
@@ -104,6 +106,11 @@ public final class MapDbFlusher implements AutoCloseable {
                 room.wait(100);
             }
         }
+    }
+
+    /** Hears each commit from now on (metrics). */
+    public void observe(StorageObserver observer) {
+        this.observer = observer;
     }
 
     /** Why MapDB could not be written, or null. A failed checkpoint takes no more writes. */
@@ -176,9 +183,11 @@ public final class MapDbFlusher implements AutoCloseable {
         checkpoint.commit(flushedSeq, flushedChange);
         index.checkpointed(records);
         wal.retireSegmentsUpTo(flushedSeq);
+        long took = System.nanoTime() - started;
         wal.prepareSpare();
+        observer.checkpointed(took, records.size());
         log.debug("MapDB commit of {} entries ({} distinct) up to log record {} took {} ms", sinceCommit,
-                records.size(), flushedSeq, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                records.size(), flushedSeq, TimeUnit.NANOSECONDS.toMillis(took));
         sinceCommit = 0;
         lastCommitNanos = System.nanoTime();
     }

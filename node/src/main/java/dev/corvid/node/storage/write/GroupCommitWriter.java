@@ -4,11 +4,11 @@ import dev.corvid.node.storage.Change;
 import dev.corvid.node.storage.CheckpointPolicy;
 import dev.corvid.node.storage.ConflictPolicy;
 import dev.corvid.node.storage.Etag;
-import dev.corvid.node.storage.SyncObserver;
 import dev.corvid.node.storage.HandbackOutcome;
 import dev.corvid.node.storage.HandedBack;
 import dev.corvid.node.storage.IdRange;
 import dev.corvid.node.storage.Storage;
+import dev.corvid.node.storage.StorageObserver;
 import dev.corvid.node.storage.StorageUnavailableException;
 import dev.corvid.node.storage.WriteBatch;
 import dev.corvid.node.storage.WriteResult;
@@ -85,7 +85,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     };
     private final Thread thread;
     private final LogSyncer syncer;
-    private volatile SyncObserver syncObserver = SyncObserver.NONE;
+    private volatile StorageObserver observer = StorageObserver.NONE;
 
     // Guarded by "this": once true, nothing more is queued.
     private boolean stopping;
@@ -123,8 +123,8 @@ public final class GroupCommitWriter implements AutoCloseable {
      * Hears each sync of the log (metrics): a group's own sync here (a master's writes), and the
      * shared ones of the {@link LogSyncer} (a replica's).
      */
-    public void observeSyncs(SyncObserver observer) {
-        this.syncObserver = observer;
+    public void observe(StorageObserver observer) {
+        this.observer = observer;
         syncer.observe(observer);
     }
 
@@ -307,6 +307,10 @@ public final class GroupCommitWriter implements AutoCloseable {
             if (!pending.entries.isEmpty()) {
                 long seq = nextSeq++;
                 wal.append(seq, LogEntry.encode(pending.entries));
+                int changes = changes(pending.entries);
+                if (changes > 0) {
+                    observer.written(changes);
+                }
                 committed.add(new DocumentIndex.Committed(seq, pending.entries));
             }
         }
@@ -340,7 +344,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         wal.sync();
         long t3 = System.nanoTime();
         syncNanos += t3 - t2;
-        syncObserver.synced(t3 - t2, 1, group.size());
+        observer.synced(t3 - t2, 1, group.size());
         List<DocumentIndex.Shown> shown = show(committed, view);
         flusher.stage(shown);
         applyNanos += (t2 - t1) + (System.nanoTime() - t3);
@@ -399,5 +403,16 @@ public final class GroupCommitWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The document changes (puts and deletes) among a write's log entries. */
+    private static int changes(List<LogEntry> entries) {
+        int changes = 0;
+        for (LogEntry entry : entries) {
+            if (entry instanceof LogEntry.Put || entry instanceof LogEntry.Delete) {
+                changes++;
+            }
+        }
+        return changes;
     }
 }

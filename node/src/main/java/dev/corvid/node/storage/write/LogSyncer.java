@@ -1,7 +1,7 @@
 package dev.corvid.node.storage.write;
 
 import dev.corvid.node.storage.Etag;
-import dev.corvid.node.storage.SyncObserver;
+import dev.corvid.node.storage.StorageObserver;
 import dev.corvid.node.storage.StorageUnavailableException;
 import dev.corvid.node.storage.index.DocumentIndex;
 import dev.corvid.node.storage.mapdb.MapDbFlusher;
@@ -60,7 +60,7 @@ final class LogSyncer {
      * @param committed hears the last etag of the groups each force made durable
      * @param onFailure hears why a force failed: storage takes no more writes
      */
-    private volatile SyncObserver observer = SyncObserver.NONE;
+    private volatile StorageObserver observer = StorageObserver.NONE;
 
     LogSyncer(WriteAheadLog wal, MapDbFlusher flusher, Consumer<Etag> committed, Consumer<Throwable> onFailure) {
         this.wal = wal;
@@ -154,7 +154,7 @@ final class LogSyncer {
     }
 
     /** Hears each force; set by storage's owner (metrics). */
-    void observe(SyncObserver observer) {
+    void observe(StorageObserver observer) {
         this.observer = observer;
     }
 
