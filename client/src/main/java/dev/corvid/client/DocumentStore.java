@@ -6,6 +6,8 @@ import dev.corvid.client.routing.NodeSelector;
 import dev.corvid.client.routing.OperationKind;
 import dev.corvid.client.routing.RequestContext;
 import dev.corvid.client.routing.RequestExecutor;
+import dev.corvid.client.routing.RequestObserver;
+import dev.corvid.client.routing.RequestObservers;
 import dev.corvid.client.routing.SessionRouting;
 import dev.corvid.client.routing.Topology;
 import dev.corvid.client.routing.TopologyCache;
@@ -52,6 +54,7 @@ public final class DocumentStore implements AutoCloseable {
     private final List<String> urls;
     private final Conventions conventions = new Conventions();
     private final AtomicReference<Listeners> listeners = new AtomicReference<>(Listeners.NONE);
+    private final RequestObservers requestObservers = new RequestObservers();
     private final Object lifecycle = new Object();
     /** Set once by {@link #initialize()}; guarded by {@link #lifecycle} for writes. */
     private volatile Runtime runtime;
@@ -180,7 +183,8 @@ public final class DocumentStore implements AutoCloseable {
         ChannelFactory channels = channelFactory != null ? channelFactory
                 : ChannelFactory.netty(conventions.getConnectTimeout(), credentials());
         Connections connections = conventions.getTransportMode().connect(channels);
-        RequestExecutor executor = new RequestExecutor(selector, conventions.getRequestTimeout(), connections);
+        RequestExecutor executor = new RequestExecutor(selector, conventions.getRequestTimeout(), connections,
+                requestObservers);
         Duration probeTimeout = min(conventions.getConnectTimeout(), conventions.getRequestTimeout());
         HealthMonitor monitor = new HealthMonitor(selector, connections, topologySource, cache, probeTimeout);
         monitor.start(conventions.getFailedNodeProbeInterval(), conventions.getTopologyRefreshInterval());
@@ -314,6 +318,17 @@ public final class DocumentStore implements AutoCloseable {
         checkNotInitialized();
         this.channelFactory = Objects.requireNonNull(factory, "factory");
         return this;
+    }
+
+    /** Adds who hears every call's attempts, failovers and retries from now on ({@link CorvidClientMetrics}). */
+    void observeRequests(RequestObserver observer) {
+        requestObservers.add(Objects.requireNonNull(observer, "observer"));
+    }
+
+    /** How many nodes the store takes for down now; 0 before {@link #initialize()} and after {@link #close()}. */
+    double unreachableNodeCount() {
+        Runtime r = runtime;
+        return r == null || closed ? 0 : r.executor().selector().state().failed().size();
     }
 
     /** The routing state, for tests and diagnostics. */

@@ -13,6 +13,7 @@ import dev.corvid.proto.DocumentsGrpc;
 import dev.corvid.proto.GetRequest;
 import dev.corvid.proto.GetResponse;
 import dev.corvid.proto.NodeStats;
+import dev.corvid.proto.NotMaster;
 import dev.corvid.proto.StatsRequest;
 import dev.corvid.proto.WriteResponse;
 import dev.corvid.proto.WriteResult;
@@ -22,6 +23,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.StatusProto;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.time.Duration;
@@ -77,6 +79,11 @@ class FailoverRoutingTest {
                         .addDetails(Any.pack(ConcurrencyViolation.newBuilder().setId("people/1")
                                 .setOperation(ConcurrencyViolation.Operation.PUT)
                                 .setExpectedEtag(Etag.toWire(Etag.parse("01000000-0000-0001-0000-000000000001"))).build())).build()));
+            } else if (status.getCode() == Status.Code.FAILED_PRECONDITION) {
+                out.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                        .setCode(status.getCode().value()).setMessage("not the master")
+                        .addDetails(Any.pack(NotMaster.newBuilder().setMasterName("B").setMasterAddress("b:2").build()))
+                        .build()));
             } else {
                 out.onError(status.asRuntimeException());
             }
@@ -188,6 +195,25 @@ class FailoverRoutingTest {
         assertThrows(NodeUnreachableException.class,
                 () -> save(store(FailoverBehavior.ALLOW_READS_FROM_SECONDARIES_AND_WRITES_TO_SECONDARIES)));
         assertEquals(0, b.received.size());
+    }
+
+    @Test
+    void write_aNodeThatIsNotTheMaster_namesIt_andTheWriteIsSentThereOnce_countedAsARetry() throws IOException {
+        FakeNode a = node("a");
+        FakeNode b = node("b");
+        a.answer.set(Status.FAILED_PRECONDITION);
+        DocumentStore store = store(FailoverBehavior.FAIL_IMMEDIATELY);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new CorvidClientMetrics(store).bindTo(registry);
+        save(store);
+        assertEquals(1, a.received.size());
+        BatchRequest sent = assertInstanceOf(BatchRequest.class, b.received.get(0));
+        assertFalse(sent.getOptions().getFailoverWrite(), "b:2 is the master now: not a failover write");
+        assertEquals(1, registry.get("corvid.client.retries").tag("reason", "not_master").tag("operation", "Batch")
+                .counter().count());
+        assertEquals(1, registry.get("corvid.client.requests").tag("node", "a:1").tag("outcome", "error").timer().count());
+        assertEquals(1, registry.get("corvid.client.requests").tag("node", "b:2").tag("outcome", "success").timer().count());
+        assertTrue(registry.find("corvid.client.failovers").counters().isEmpty(), "a node that answers is no failover");
     }
 
     @Test

@@ -33,9 +33,11 @@ public final class RequestExecutor {
         final transient NodeUnreachableException error;
         final transient StatusRuntimeException status;
         final boolean provablyUnsent;
+        final String address;
 
-        Unreachable(NodeUnreachableException error, StatusRuntimeException status, boolean provablyUnsent) {
+        Unreachable(String address, NodeUnreachableException error, StatusRuntimeException status, boolean provablyUnsent) {
             super(null, null, false, false);
+            this.address = address;
             this.error = error;
             this.status = status;
             this.provablyUnsent = provablyUnsent;
@@ -45,13 +47,18 @@ public final class RequestExecutor {
     private final NodeSelector selector;
     private final long timeoutNanos;
     private final Connections connections;
+    private final RequestObservers observers;
     private final AtomicInteger stripes = new AtomicInteger();
 
-    /** @param timeout the deadline of each attempt on a node */
-    public RequestExecutor(NodeSelector selector, Duration timeout, Connections connections) {
+    /**
+     * @param timeout   the deadline of each attempt on a node
+     * @param observers who hears each attempt, failover and retry (metrics)
+     */
+    public RequestExecutor(NodeSelector selector, Duration timeout, Connections connections, RequestObservers observers) {
         this.selector = selector;
         this.timeoutNanos = timeout.toNanos();
         this.connections = connections;
+        this.observers = observers;
     }
 
     public NodeSelector selector() {
@@ -97,7 +104,12 @@ public final class RequestExecutor {
     private <R> R read(NodeSelector.State state, SessionRouting routing, String operation, long timeout,
                        NodeCall<R> call) throws Unreachable {
         Unreachable first = null;
+        String failed = null;
         for (String address : selector.readPlan(state, routing)) {
+            if (failed != null) {
+                observers.failedOver(failed, operation, OperationKind.READ);
+            }
+            failed = address;
             try {
                 return attempt(new NodeCall.Target(address, state.topology().isMaster(address), false), operation,
                         timeout, call);
@@ -125,11 +137,13 @@ public final class RequestExecutor {
         } catch (NotMasterException e) {
             if (e.getMasterAddress() != null && !e.getMasterAddress().isEmpty()
                     && selector.adoptMaster(e.getMasterAddress(), 0)) {
+                observers.retried(operation, RequestObserver.Retry.NOT_MASTER);
                 return writeOnce(selector.state(), operation, timeout, call);
             }
             throw e;
         } catch (MasterUnavailableException e) {
             if (discoverMaster(state)) {
+                observers.retried(operation, RequestObserver.Retry.MASTER_CHANGED);
                 return writeOnce(selector.state(), operation, timeout, call);
             }
             throw e;
@@ -179,6 +193,9 @@ public final class RequestExecutor {
         List<Unreachable> failures = new ArrayList<>();
         for (String address : plan) {
             boolean isMaster = address.equals(master);
+            if (!failures.isEmpty()) {
+                observers.failedOver(failures.get(failures.size() - 1).address, operation, OperationKind.WRITE);
+            }
             try {
                 return attempt(new NodeCall.Target(address, isMaster, !isMaster), operation, timeout, call);
             } catch (Unreachable u) {
@@ -203,15 +220,27 @@ public final class RequestExecutor {
     private <R> R attempt(NodeCall.Target target, String operation, long timeout, NodeCall<R> call)
             throws Unreachable {
         Deadline deadline = Deadline.after(timeout, TimeUnit.NANOSECONDS);
+        boolean observed = !observers.isEmpty();
+        long start = observed ? System.nanoTime() : 0;
         try {
             R result = call.call(connections.to(target.address()), deadline, target);
             selector.markHealthy(target.address()); // no-op unless it was a failed node's last-resort try
+            if (observed) {
+                observers.attempted(target.address(), operation, RequestObserver.Outcome.SUCCESS, System.nanoTime() - start);
+            }
             return result;
         } catch (StatusRuntimeException e) {
             CorvidException mapped = GrpcErrors.toException(e, target.address(), operation);
-            if (mapped instanceof NodeUnreachableException unreachable) {
+            boolean unreachable = mapped instanceof NodeUnreachableException;
+            if (observed) {
+                observers.attempted(target.address(), operation,
+                        unreachable ? RequestObserver.Outcome.UNREACHABLE : RequestObserver.Outcome.ERROR,
+                        System.nanoTime() - start);
+            }
+            if (unreachable) {
                 selector.markFailed(target.address());
-                throw new Unreachable(unreachable, e, e instanceof CallFailedException f && f.provablyUnsent());
+                throw new Unreachable(target.address(), (NodeUnreachableException) mapped, e,
+                        e instanceof CallFailedException f && f.provablyUnsent());
             }
             throw mapped;
         }
