@@ -79,7 +79,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$config" ] && [ "$fresh" = 1 ] && die "--fresh and --config do not go together"
 
-ensure_built
+ensure_built bench
 
 # Any node of a config running (started by our scripts)?
 any_running() {

@@ -76,9 +76,10 @@ cds_adopt() {
   find "$CDS_DIR" -maxdepth 1 -name "$1-*.jsa*" ! -name "$(basename "$archive")*" -delete 2>/dev/null || true
 }
 
-# Builds the node and benchmark jars when they are missing (quietly, tests skipped).
+# Builds Corvid when the node jar is missing, or with "ensure_built bench" the benchmark jar too
+# (Maven, quietly, tests skipped).
 ensure_built() {
-  if [ ! -f "$NODE_JAR" ] || [ ! -f "$BENCH_JAR" ]; then
+  if [ ! -f "$NODE_JAR" ] || { [ "${1:-}" = bench ] && [ ! -f "$BENCH_JAR" ]; }; then
     command -v mvn >/dev/null 2>&1 || die "Maven (mvn) is needed to build Corvid; install it (e.g. apt-get install maven)"
     echo "building Corvid (first run; tests skipped) ..."
     (cd "$ROOT" && mvn -B -q -DskipTests package) || die "the build failed"

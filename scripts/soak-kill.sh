@@ -27,7 +27,7 @@ USAGE
   exit 0
 fi
 
-ensure_built
+ensure_built bench
 CONFIG="$(throwaway_config soak-cluster)"
 trap '"$ROOT/scripts/stop-cluster.sh" "$CONFIG" >/dev/null 2>&1 || true; [ -n "${SOAK_KEEP_LOGS:-}" ] || rm -rf "$ROOT/run/soak-cluster" "$CONFIG"' EXIT
 echo "starting a throwaway three-node cluster ($CONFIG, JVM options: $NODE_JAVA_OPTS)"
