@@ -2,8 +2,8 @@ package dev.corvid.node.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -231,11 +231,8 @@ public record ClusterConfig(String name, List<NodeConfig> nodes, String secret, 
         FileModel model;
         try {
             model = JSON.readValue(json, FileModel.class);
-        } catch (JsonMappingException e) {
-            throw new ConfigException("cluster config " + source + " is malformed: " + e.getOriginalMessage()
-                    + " at " + e.getPathReference(), e);
-        } catch (IOException e) {
-            throw new ConfigException("cluster config " + source + " is not valid JSON: " + e.getMessage(), e);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("cluster config " + source + ": " + JsonErrors.describe(e), e);
         }
         if (model == null || model.nodes == null || model.nodes.isEmpty()) {
             throw new ConfigException("cluster config " + source + " lists no nodes");

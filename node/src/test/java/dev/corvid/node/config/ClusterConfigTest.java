@@ -77,7 +77,7 @@ class ClusterConfigTest {
                 "serving.maxDigestStreams must be at least 1, was 0");
         assertFailure("{\"nodes\": [" + NODES + "], \"serving\": {\"exchangeNodeHeldBytes\": 1048576}}",
                 "serving.exchangeNodeHeldBytes (1048576) must be at least");
-        assertFailure("{\"nodes\": [" + NODES + "], \"serving\": {\"maxExchangeCall\": 3}}", "malformed");
+        assertFailure("{\"nodes\": [" + NODES + "], \"serving\": {\"maxExchangeCall\": 3}}", "serving.maxExchangeCall: unknown field");
     }
 
     @Test
@@ -164,7 +164,7 @@ class ClusterConfigTest {
                 "replication.masterTimeoutMillis (3000) must be at least twice replication.heartbeatMillis (2000)");
         assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"heartbeatMillis\": 1}}",
                 "replication.heartbeatMillis must be at least 10");
-        assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"heartbeat\": 1}}", "malformed");
+        assertFailure("{\"nodes\": [" + NODES + "], \"replication\": {\"heartbeat\": 1}}", "replication.heartbeat: unknown field; the fields there are \"confirmStreamTimeoutMillis\"");
     }
 
     @Test
@@ -180,7 +180,7 @@ class ClusterConfigTest {
                 "consensus.leaseMillis must be at least 100, was 50");
         assertFailure("{\"nodes\": [" + NODES + "], \"consensus\": {\"leaseMillis\": 500}}",
                 "consensus.electionTimeoutMaxMillis (600) must be less than consensus.leaseMillis (500)");
-        assertFailure("{\"nodes\": [" + NODES + "], \"consensus\": {\"lease\": 500}}", "malformed");
+        assertFailure("{\"nodes\": [" + NODES + "], \"consensus\": {\"lease\": 500}}", "consensus.lease: unknown field");
     }
 
     @Test
@@ -246,9 +246,26 @@ class ClusterConfigTest {
         assertFailure("{\"nodes\": [" + NODES.replace("\"replica\"", "\"leader\"") + "]}", "use \"master\" or \"replica\"");
         assertFailure("{\"nodes\": [" + NODES.replace("7001", "70001") + "]}", "from 0 to 65535, has 70001");
         assertFailure("{\"nodes\": []}", "lists no nodes");
-        assertFailure("{\"nodes\": [" + NODES + "], \"colour\": 1}", "malformed");
-        assertFailure("{\"nodes\": [", "Unexpected end-of-input");
+        assertFailure("{\"nodes\": [" + NODES + "], \"colour\": 1}", "test.json: colour: unknown field; the fields there are");
+        assertFailure("{\"nodes\": [", "test.json: not valid JSON: Unexpected end-of-input");
         assertFailure("{\"nodes\": [" + NODES + "], \"limits\": {\"maxPageSize\": 1}}", "limits.maxPageSize");
+    }
+
+    @Test
+    void aValueOfTheWrongKind_isNamedByItsPathAndPlace_inTheConfigsWords() {
+        String wrongPort = "{\"nodes\": [" + NODES.replace("7002", "\"7002x\"") + "]}";
+        String message = assertThrows(ConfigException.class, () -> parse(wrongPort)).getMessage();
+        assertTrue(message.matches("cluster config test\\.json: nodes\\[1]\\.port: \"7002x\" is not a whole number"
+                + " \\(line 2, column [0-9]+\\)"), message);
+        assertFailure("{\"nodes\": [" + NODES + "], \"limits\": {\"maxDocumentBytes\": \"big\"}}",
+                "limits.maxDocumentBytes: \"big\" is not a whole number");
+        assertFailure("{\"nodes\": [" + NODES + "], \"limits\": []}", "limits: expected an object");
+        assertFailure("{\"nodes\": {}}", "nodes: expected a list");
+        for (String json : List.of(wrongPort, "{\"nodes\": [" + NODES + "], \"serving\": {\"x\": 1}}", "{\"nodes\": [")) {
+            String text = assertThrows(ConfigException.class, () -> parse(json)).getMessage();
+            assertFalse(text.contains("dev.corvid") || text.contains("java.") || text.contains("Model"),
+                    "no Java classes in: " + text);
+        }
     }
 
     @Test
