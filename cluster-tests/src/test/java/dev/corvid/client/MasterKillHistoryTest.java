@@ -89,7 +89,9 @@ class MasterKillHistoryTest {
 
     @Test
     void killingTheMasterAgainAndAgain_losesNoAcknowledgedSave_inventsNothing_andEveryNodeConverges() throws Exception {
-        try (CorvidTestCluster cluster = CorvidTestCluster.builder().directory(dir.resolve("cluster")).nodes(3).failover("automatic").start();
+        try (CorvidTestCluster cluster = CorvidTestCluster.builder().directory(dir.resolve("cluster")).nodes(3).failover("automatic")
+                // A load test: the optimizing compiler, so a restarted node catches up under the writers.
+                .jvmArgs("-XX:TieredStopAtLevel=4").start();
              ClusterProbe probe = new ClusterProbe(cluster.addresses());
              DocumentStore store = new DocumentStore(cluster.address("A"), cluster.address("B"), cluster.address("C"))) {
             store.getConventions().setTopologyCacheDirectory(dir.resolve("topology"));
