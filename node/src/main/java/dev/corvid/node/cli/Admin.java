@@ -24,12 +24,12 @@ import picocli.CommandLine;
 
 /**
  * The scripts' helper: reads a cluster config and asks running nodes how they are.
- * {@code corvid-admin nodes|wait-healthy|status|check-consistency|repair-log|promote|certs|tls-folder --config cluster-config/local-3node.json}.
+ * {@code corvid-admin nodes|wait-healthy|status|check-consistency|repair-log|promote|certs|tls-folder|studio --config cluster-config/local-3node.json}.
  */
 @Command(name = "corvid-admin", mixinStandardHelpOptions = true,
         description = "Inspects a Corvid cluster described by a cluster config.",
         subcommands = {Admin.Nodes.class, Admin.TlsFolder.class, Admin.WaitHealthy.class, StatusTable.class, CheckConsistency.class,
-                RepairLog.class, Promote.class, Certs.class})
+                RepairLog.class, Promote.class, Certs.class, Studio.class})
 public final class Admin {
 
     public static void main(String[] args) {

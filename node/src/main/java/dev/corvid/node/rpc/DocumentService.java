@@ -386,7 +386,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
                     .setLastEtag(Messages.reported(last))
                     .setUptimeMs(counters.uptimeMillis())
                     .setAddress(address.get())
-                    .setHealth(health.isServing() ? "SERVING" : "NOT_SERVING");
+                    .setHealth(health.isServing() ? "SERVING" : "NOT_SERVING")
+                    .addAllCollections(storage.collections());
             if (!details) {
                 return stats.build();
             }

@@ -323,6 +323,11 @@ public final class LogStorage implements Storage {
     }
 
     @Override
+    public List<String> collections() {
+        return index.knownCollections();
+    }
+
+    @Override
     public Etag lastEtag() {
         return writer.lastEtag();
     }

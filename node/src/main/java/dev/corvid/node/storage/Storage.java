@@ -163,6 +163,9 @@ public interface Storage extends AutoCloseable {
     /** Deleted documents whose tombstone the node keeps (their delete replicates and orders). */
     long tombstoneCount();
 
+    /** Every collection a document was ever stored in here, in name order. */
+    List<String> collections();
+
     /** The last etag this node issued, or null when it never wrote. */
     Etag lastEtag();
 

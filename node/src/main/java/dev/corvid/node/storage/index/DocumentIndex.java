@@ -302,6 +302,11 @@ public final class DocumentIndex {
         });
     }
 
+    /** Every collection a document was ever stored in here, in name order. */
+    public List<String> knownCollections() {
+        return knownCollections.stream().sorted().toList();
+    }
+
     /** Whether a document of {@code collection} was ever stored here. */
     public boolean isKnownCollection(String collection) {
         return knownCollections.contains(collection);
