@@ -35,7 +35,7 @@ final class ClusterWatch implements AutoCloseable {
 
     /** How much history the Studio keeps and charts. */
     static final Duration WINDOW = Duration.ofMinutes(10);
-    /** The most down/up events kept. */
+    /** The most chart marks ({@link Event}) kept. */
     private static final int MAX_EVENTS = 500;
 
     /** A node as one poll saw it. Counts are null when it did not answer. */
@@ -63,7 +63,11 @@ final class ClusterWatch implements AutoCloseable {
     record Sample(long t, Map<String, Point> nodes) {
     }
 
-    record Event(long t, String node, String event) {
+    /**
+     * A mark on the charts: {@code node} went {@code "down"} or came {@code "up"}, or became
+     * {@code "master"} of a newer epoch ({@code epoch} set; null otherwise).
+     */
+    record Event(long t, String node, String event, Long epoch) {
     }
 
     private final ClusterConfig cluster;
@@ -74,6 +78,8 @@ final class ClusterWatch implements AutoCloseable {
     private final ExecutorService askers;
     private final Deque<Sample> samples = new ArrayDeque<>();
     private final Deque<Event> events = new ArrayDeque<>();
+    /** The newest epoch any node has answered with as master; 0 before one has. */
+    private long newestEpoch;
     private Snapshot latest;
 
     ClusterWatch(ClusterConfig cluster, Function<NodeConfig, ManagedChannel> channels, Duration interval) {
@@ -177,6 +183,10 @@ final class ClusterWatch implements AutoCloseable {
         }
         Snapshot previous = latest;
         latest = new Snapshot(now, master, epoch, List.copyOf(views));
+        if (previous != null && epoch > newestEpoch && newestEpoch > 0) {
+            event(new Event(now, master, "master", epoch));
+        }
+        newestEpoch = Math.max(newestEpoch, epoch);
         Map<String, Point> points = new LinkedHashMap<>();
         for (NodeView v : views) {
             NodeView before = previous == null ? null : previous.nodes().stream()
@@ -186,15 +196,19 @@ final class ClusterWatch implements AutoCloseable {
                     rate(before, v, NodeView::writesServed, seconds), v.lag() == null ? null : v.lag().changes(),
                     v.lag() == null ? null : v.lag().ms()));
             if (before != null && before.answered() != v.answered()) {
-                events.addLast(new Event(now, v.name(), v.answered() ? "up" : "down"));
-                while (events.size() > MAX_EVENTS) {
-                    events.removeFirst();
-                }
+                event(new Event(now, v.name(), v.answered() ? "up" : "down", null));
             }
         }
         samples.addLast(new Sample(now, points));
         while (!samples.isEmpty() && samples.peekFirst().t() < now - WINDOW.toMillis()) {
             samples.removeFirst();
+        }
+    }
+
+    private void event(Event e) {
+        events.addLast(e);
+        while (events.size() > MAX_EVENTS) {
+            events.removeFirst();
         }
     }
 

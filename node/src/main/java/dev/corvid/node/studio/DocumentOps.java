@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.corvid.node.config.NodeConfig;
 import dev.corvid.node.storage.Etag;
+import dev.corvid.node.storage.MetadataKeys;
 import dev.corvid.node.wire.WireEtag;
 import dev.corvid.proto.ConcurrencyViolation;
 import dev.corvid.proto.DeleteCommand;
@@ -153,6 +154,51 @@ final class DocumentOps {
         return Map.of("id", id, "deleted", true);
     }
 
+    /**
+     * Resolves the conflict on {@code id} by keeping its version number {@code version} (0: the
+     * master's, as {@code @conflicts} lists them): a put of that version's body and metadata, or a
+     * delete when that version is a delete, under {@code expected}, the etag of the conflicted
+     * document the page showed. A document saved since (or already resolved) is a
+     * ConcurrencyException, as any stale edit.
+     */
+    Map<String, Object> resolve(String id, String expected, int version) {
+        if (expected == null) {
+            throw new StudioException(400, "\"etag\" is required: the etag of the conflicted document");
+        }
+        Etag conflictEtag = etag(expected);
+        GetResult current = call(() -> master().get(GetRequest.newBuilder().addIds(id).build())).getResults(0);
+        if (!current.getFound()) {
+            throw new StudioException(404, "'" + id + "' is not on the master");
+        }
+        JsonNode versions = object(current.getDocument().getMetadataJson()).path(MetadataKeys.CONFLICTS);
+        if (!versions.isArray() || versions.isEmpty()) {
+            if (!WireEtag.etag(current.getDocument().getEtag()).equals(conflictEtag)) {
+                // Resolved (or edited) by someone else since the page showed the conflict.
+                throw concurrencyRefusal("'" + id + "' was saved since: it is at etag "
+                        + WireEtag.text(current.getDocument().getEtag()) + ", not " + expected,
+                        conflictEtag.toString(), WireEtag.text(current.getDocument().getEtag()));
+            }
+            throw new StudioException(409, "'" + id + "' is not in conflict: there is no version to pick",
+                    Map.of("kind", "precondition"));
+        }
+        if (version < 0 || version >= versions.size()) {
+            throw new StudioException(400, "version must be from 0 to " + (versions.size() - 1) + ", was " + version);
+        }
+        JsonNode chosen = versions.get(version);
+        String node = chosen.path("node").asText("?");
+        if (chosen.path("deleted").asBoolean(false)) {
+            delete(id, expected);
+            return Map.of("id", id, "kept", node, "deleted", true);
+        }
+        ByteString body = ByteString.copyFromUtf8(chosen.path("body").toString());
+        ByteString metadata = ByteString.copyFromUtf8(chosen.path("metadata").isObject()
+                ? chosen.path("metadata").toString() : "{}");
+        PutCommand.Builder put = PutCommand.newBuilder().setId(id).setBodyJson(body).setMetadataJson(metadata)
+                .setExpectedEtag(WireEtag.bytes(conflictEtag));
+        WriteResponse written = call(() -> master().put(PutRequest.newBuilder().setPut(put).build()));
+        return Map.of("id", id, "kept", node, "deleted", false, "etag", WireEtag.text(written.getResults(0).getEtag()));
+    }
+
     /** Documents in conflict on the master, looking at no more than {@value #MAX_CONFLICT_SCAN}. */
     Map<String, Object> conflicts() {
         List<Map<String, Object>> found = new ArrayList<>();
@@ -170,9 +216,9 @@ final class DocumentOps {
                         .setSkip(from).setTake(SCAN_PAGE).build()));
                 for (Document d : page.getDocumentsList()) {
                     JsonNode meta = object(d.getMetadataJson());
-                    if (meta.path("@conflict").asBoolean(false)) {
+                    if (meta.path(MetadataKeys.CONFLICT).asBoolean(false)) {
                         found.add(Map.of("id", d.getId(), "collection", collection,
-                                "versions", meta.path("@conflicts").size()));
+                                "versions", meta.path(MetadataKeys.CONFLICTS).size()));
                     }
                 }
                 scanned += page.getDocumentsCount();
@@ -233,6 +279,15 @@ final class DocumentOps {
         };
     }
 
+    /** A write refused because the document is not at the etag the page had (409, both etags). */
+    private static StudioException concurrencyRefusal(String message, String expectedEtag, String actualEtag) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("kind", "concurrency");
+        fields.put("expectedEtag", expectedEtag);
+        fields.put("actualEtag", actualEtag);
+        return new StudioException(409, "ConcurrencyException: " + message, fields);
+    }
+
     private static StudioException concurrency(StatusRuntimeException e, String message) {
         com.google.rpc.Status details = StatusProto.fromThrowable(e);
         if (details != null) {
@@ -240,11 +295,9 @@ final class DocumentOps {
                 if (any.is(ConcurrencyViolation.class)) {
                     try {
                         ConcurrencyViolation v = any.unpack(ConcurrencyViolation.class);
-                        Map<String, Object> fields = new LinkedHashMap<>();
-                        fields.put("kind", "concurrency");
-                        fields.put("expectedEtag", v.getExpectedEtag().isEmpty() ? null : WireEtag.text(v.getExpectedEtag()));
-                        fields.put("actualEtag", v.getActualEtag().isEmpty() ? null : WireEtag.text(v.getActualEtag()));
-                        return new StudioException(409, "ConcurrencyException: " + message, fields);
+                        return concurrencyRefusal(message,
+                                v.getExpectedEtag().isEmpty() ? null : WireEtag.text(v.getExpectedEtag()),
+                                v.getActualEtag().isEmpty() ? null : WireEtag.text(v.getActualEtag()));
                     } catch (InvalidProtocolBufferException ignored) {
                         break;
                     }

@@ -164,10 +164,7 @@ public final class StudioServer implements AutoCloseable {
                     number(query, "take", DEFAULT_TAKE, 1, MAX_TAKE));
         }
         if (path.equals("/api/document")) {
-            String id = query.get("id");
-            if (id == null || id.isBlank()) {
-                throw new StudioException(400, "a document id is required: /api/document?id=people/1");
-            }
+            String id = id(query, path);
             switch (method) {
                 case "GET":
                     return documents.document(id);
@@ -182,6 +179,19 @@ public final class StudioServer implements AutoCloseable {
                     throw new StudioException(405, method + " is not allowed on /api/document; GET, PUT or DELETE");
             }
         }
+        if (path.equals("/api/document/resolve")) {
+            if (!method.equals("POST")) {
+                throw new StudioException(405, method + " is not allowed on /api/document/resolve; POST");
+            }
+            String id = id(query, path);
+            writable();
+            JsonNode pick = body(requestBody);
+            JsonNode version = pick.get("version");
+            if (version == null || !version.canConvertToInt() || !version.isIntegralNumber()) {
+                throw new StudioException(400, "\"version\" is required: the number of the version to keep, 0 first");
+            }
+            return documents.resolve(id, text(pick, "etag"), version.intValue());
+        }
         if (route.equals("GET /api/conflicts")) {
             return documents.conflicts();
         }
@@ -189,6 +199,14 @@ public final class StudioServer implements AutoCloseable {
             return consistency();
         }
         throw new StudioException(404, "no API at " + method + " " + path);
+    }
+
+    private static String id(Map<String, String> query, String path) {
+        String id = query.get("id");
+        if (id == null || id.isBlank()) {
+            throw new StudioException(400, "a document id is required: " + path + "?id=people/1");
+        }
+        return id;
     }
 
     private void writable() {
@@ -275,7 +293,7 @@ public final class StudioServer implements AutoCloseable {
         try {
             JsonNode node = json.readTree(bytes);
             if (node == null || !node.isObject()) {
-                throw new StudioException(400, "the request body must be a JSON object with \"body\" and \"etag\"");
+                throw new StudioException(400, "the request body must be a JSON object");
             }
             return node;
         } catch (JsonProcessingException e) {

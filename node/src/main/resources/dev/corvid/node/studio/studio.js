@@ -129,7 +129,7 @@ function renderNodes() {
     const row = el("tr");
     row.dataset.node = n.name;
     const cells = [
-      ["name", n.name], ["role", n.role], ["address", n.address], ["state", n.state],
+      ["name", n.name], ["role", n.role], ["epoch", n.epoch === null ? "-" : n.epoch], ["address", n.address], ["state", n.state],
       ["documents", n.documents === null ? "-" : n.documents], ["last-etag", n.lastEtag || "-"],
       ["lag", lagText(n)], ["uptime", duration(n.uptimeMs)],
       ["served", n.readsServed === null ? "-" : n.readsServed + " reads, " + n.writesServed + " writes"],
@@ -247,7 +247,8 @@ function drawChart(chart, series, h) {
     if (e.t < start) continue;
     const at = x(e.t);
     chart.appendChild(svg("line", {class: "event", "data-node": e.node, "data-event": e.event, x1: at, y1: top, x2: at, y2: height - bottom}));
-    chart.appendChild(svg("text", {x: at + 2, y: top + 9}, e.node + " " + e.event));
+    const label = e.event === "master" ? e.node + " master, epoch " + e.epoch : e.node + " " + e.event;
+    chart.appendChild(svg("text", {x: at + 2, y: top + 9}, label));
   }
 }
 
@@ -332,6 +333,7 @@ async function openDocument(id, keepMessages) {
   $("doc-body").value = d.found ? JSON.stringify(d.body, null, 2) : "{}";
   $("doc-metadata").textContent = d.found ? JSON.stringify(d.metadata, null, 2) : "";
   $("delete").disabled = !d.found;
+  renderVersions(d);
   const body = $("doc-etags").tBodies[0];
   body.replaceChildren();
   for (const n of d.nodes) {
@@ -345,6 +347,44 @@ async function openDocument(id, keepMessages) {
     row.appendChild(el("td", n.replicationSource || "-", "replication-source"));
     body.appendChild(row);
   }
+}
+
+/** A document in conflict: each version the master keeps, with a button to keep that one. */
+function renderVersions(d) {
+  const versions = d.found && d.metadata["@conflict"] === true ? d.metadata["@conflicts"] || [] : [];
+  $("doc-conflict").hidden = versions.length === 0;
+  const body = $("doc-versions").tBodies[0];
+  body.replaceChildren();
+  versions.forEach((v, i) => {
+    const row = el("tr");
+    row.dataset.version = i;
+    row.appendChild(el("td", String(i), "number"));
+    row.appendChild(el("td", v.node || "?", "node"));
+    row.appendChild(el("td", v.etag || "-", "etag"));
+    row.appendChild(el("td", v.deleted ? "(deleted)" : JSON.stringify(v.body, null, 1), "version"));
+    const cell = el("td");
+    const keep = el("button", v.deleted ? "Keep: delete" : "Keep this version", "keep");
+    keep.dataset.version = i;
+    keep.hidden = state.cluster !== null && state.cluster.readOnly;
+    keep.addEventListener("click", () => resolve(i));
+    cell.appendChild(keep);
+    row.appendChild(cell);
+    body.appendChild(row);
+  });
+}
+
+async function resolve(version) {
+  if (!state.doc) return;
+  clearMessages();
+  const answer = await api("POST", "/api/document/resolve?id=" + encodeURIComponent(state.doc.id),
+    {etag: state.doc.etag, version});
+  if (answer.status !== 200) return showFailure(answer);
+  await openDocument(state.doc.id, true);
+  $("doc-status").textContent = "resolved: kept the version from " + answer.body.kept
+    + (answer.body.deleted ? " (a delete)" : ", now etag " + answer.body.etag);
+  state.listed = null; // the conflict list changes
+  loadCollections().catch(() => {});
+  loadPage();
 }
 
 function showFailure(answer) {

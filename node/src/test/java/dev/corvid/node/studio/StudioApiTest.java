@@ -172,4 +172,28 @@ class StudioApiTest {
         assertEquals(404, send("GET", "/api/nothing", null).status());
         assertEquals(405, send("POST", "/api/document?id=" + id("people/x"), "{}").status());
     }
+    @Test
+    void resolvingADocumentNotInConflict_isRefusedClearly_andChangesNothing() throws Exception {
+        Answer created = send("PUT", "/api/document?id=" + id("people/calm"), edit(null, "{\"name\":\"Calm\"}"));
+        assertEquals(200, created.status(), created.body().toString());
+        String etag = created.body().get("etag").asText();
+        String resolve = "/api/document/resolve?id=" + id("people/calm");
+
+        Answer notInConflict = send("POST", resolve, "{\"etag\":\"" + etag + "\",\"version\":0}");
+        assertEquals(409, notInConflict.status(), notInConflict.body().toString());
+        assertTrue(notInConflict.body().get("error").asText().contains("is not in conflict"), notInConflict.body().toString());
+
+        Answer notAnEtag = send("POST", resolve, "{\"etag\":\"not-an-etag\",\"version\":0}");
+        assertEquals(400, notAnEtag.status(), notAnEtag.body().toString());
+        assertEquals(400, send("POST", resolve, "{\"etag\":\"" + etag + "\"}").status(), "no version");
+        assertEquals(400, send("POST", resolve, "{\"etag\":\"" + etag + "\",\"version\":\"x\"}").status());
+        assertEquals(400, send("POST", resolve, "{\"version\":0}").status(), "no etag");
+        assertEquals(400, send("POST", "/api/document/resolve", "{}").status(), "no id");
+        assertEquals(405, send("GET", resolve, null).status());
+        assertEquals(404, send("POST", "/api/document/resolve?id=" + id("people/none"),
+                "{\"etag\":\"" + etag + "\",\"version\":0}").status());
+
+        Answer after = send("GET", "/api/document?id=" + id("people/calm"), null);
+        assertEquals(etag, after.body().get("etag").asText(), "unchanged");
+    }
 }
