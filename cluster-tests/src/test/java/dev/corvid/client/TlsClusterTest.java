@@ -43,7 +43,6 @@ import java.net.InetSocketAddress;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -79,7 +78,7 @@ class TlsClusterTest {
     @Test
     void aTlsCluster_replicatesAndServesACertifiedClient_andRefusesEveryOtherCaller() throws Exception {
         Path certs = dir.resolve("certs");
-        CertificateFiles files = LocalCertificates.create(shape(), certs, LocalCertificates.DEFAULT_VALIDITY);
+        CertificateFiles files = TestCertificates.create(dir, certs);
         // A read-write certificate of the cluster's CA, revoked by the config.
         CertificateFiles.ClientFiles revoked = LocalCertificates.client(certs, "revoked", Instant.now().minusSeconds(3600),
                 Instant.now().plusSeconds(3600));
@@ -245,7 +244,7 @@ class TlsClusterTest {
     @Test
     void aTlsClusterWithAutomaticFailover_electsANewMasterOverMutualTls_andTheStoreWritesThere() throws Exception {
         Path certs = dir.resolve("certs");
-        CertificateFiles files = LocalCertificates.create(shape(), certs, LocalCertificates.DEFAULT_VALIDITY);
+        CertificateFiles files = TestCertificates.create(dir, certs);
         try (CorvidTestCluster cluster = CorvidTestCluster.builder().directory(dir.resolve("cluster")).nodes(3).failover("automatic")
                 .config("\"tls\": {\"certificates\": \"" + certs.toAbsolutePath() + "\"}").start();
              DocumentStore store = certified(new DocumentStore(cluster.address("A"), cluster.address("B"), cluster.address("C")),
@@ -283,15 +282,6 @@ class TlsClusterTest {
         }
     }
 
-    /** The cluster's node names and hosts, as the certificates need them (ports and data do not matter). */
-    private ClusterConfig shape() {
-        return ClusterConfig.parse("{\"cluster\": \"" + CorvidTestCluster.NAME + "\", \"nodes\": ["
-                + "{\"name\": \"A\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"a\", \"role\": \"master\"},"
-                + "{\"name\": \"B\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"b\", \"role\": \"replica\"},"
-                + "{\"name\": \"C\", \"host\": \"127.0.0.1\", \"port\": 0, \"dataDir\": \"c\", \"role\": \"replica\"}]}",
-                dir, "shape");
-    }
-
     /** The serial number of the PEM certificate {@code pem}, hexadecimal. */
     private static String serial(Path pem) throws Exception {
         try (InputStream in = Files.newInputStream(pem)) {
@@ -301,10 +291,8 @@ class TlsClusterTest {
     }
 
     /** The store with the cluster's read-write client certificate and its CA. */
-    private static DocumentStore certified(DocumentStore store, CertificateFiles files) throws Exception {
-        return store.setCertificate(load(files.clients().get("readwrite").keyStore()))
-                .setCertificatePrivateKeyPassword(LocalCertificates.STORE_PASSWORD.toCharArray())
-                .setTrustStore(load(files.trustStore()));
+    private static DocumentStore certified(DocumentStore store, CertificateFiles files) {
+        return TestCertificates.certified(store, files, "readwrite");
     }
 
     /** What each call needs, as the README's roles table says it; replication is for nodes only. */
@@ -392,14 +380,6 @@ class TlsClusterTest {
             count++;
         }
         return count;
-    }
-
-    private static KeyStore load(Path p12) throws Exception {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(p12)) {
-            store.load(in, LocalCertificates.STORE_PASSWORD.toCharArray());
-        }
-        return store;
     }
 
     private static ChannelCredentials withClient(CertificateFiles files, CertificateFiles.ClientFiles client) throws Exception {

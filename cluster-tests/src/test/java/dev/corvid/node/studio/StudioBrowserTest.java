@@ -80,7 +80,8 @@ class StudioBrowserTest {
         assertEquals(3, page.count("#topology [data-node]"), "a node each in the picture");
         assertTrue(page.text("#master").contains("A"), page.text("#master"));
         page.screenshot("cluster", "#cluster-section");
-        assertTrue(page.consoleErrors().isEmpty(), "console errors: " + page.consoleErrors());
+        List<?> errors = page.consoleErrors();
+        assertTrue(errors.isEmpty(), "console errors: " + errors);
     }
 
     @Test

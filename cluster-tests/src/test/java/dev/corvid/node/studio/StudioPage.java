@@ -135,7 +135,7 @@ final class StudioPage implements AutoCloseable {
                 .until(() -> text("#doc-id").contains(id) && !value("#doc-body").isBlank());
     }
 
-    /** What the page logged at WARNING or worse. */
+    /** What the page logged at WARNING or worse since the last call (the browser hands each entry out once). */
     List<LogEntry> consoleErrors() {
         return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue()).toList();

@@ -86,6 +86,8 @@ public final class StudioServer implements AutoCloseable {
      * @param interval how often it asks every node for its stats
      */
     public static StudioServer start(ClusterConfig cluster, String identity, String host, int port, Duration interval) {
+        // Its certificate, read now: a Studio without one refuses to start rather than show every node DOWN.
+        Tls.asClient(cluster.tls(), identity);
         ClusterWatch watch = new ClusterWatch(cluster, node -> channel(cluster, identity, node), interval).start();
         HttpServer server;
         try {
@@ -223,6 +225,8 @@ public final class StudioServer implements AutoCloseable {
         out.put("epoch", s.epoch());
         out.put("master", s.master());
         out.put("readOnly", readOnly);
+        // A TLS node tells only an admin its replicas' progress and its request counters.
+        out.put("details", !cluster.tls().enabled() || identity.equals("admin"));
         out.put("identity", identity);
         out.put("time", s.time());
         List<Map<String, Object>> nodes = new ArrayList<>();

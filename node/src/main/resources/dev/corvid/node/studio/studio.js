@@ -79,7 +79,9 @@ function duration(ms) {
 
 function lagText(node) {
   const lag = node.lag;
-  if (node.role === "master" || !lag) return "-";
+  if (node.role === "master") return "-";
+  if (!state.cluster.details) return "admin only";
+  if (!lag) return "-";
   if (lag.diverged) return "DIVERGED: " + lag.diverged;
   if (lag.changes === null || lag.changes === undefined) return "?";
   const text = lag.changes === 0 ? "0 (caught up)" : lag.changes + " changes, " + lag.ms + " ms";
@@ -117,8 +119,11 @@ function renderHeader() {
   $("master").textContent = c.master;
   $("identity").textContent = c.identity;
   const banner = $("readonly-banner");
-  banner.hidden = !c.readOnly;
+  banner.hidden = !c.readOnly && c.details;
   banner.textContent = c.readOnly ? "Read-only: this Studio runs as '" + c.identity + "', which may only read." : "";
+  if (!c.details) {
+    banner.textContent += " The nodes tell replication lag and request counts to the admin role only.";
+  }
   for (const id of ["save", "delete"]) $(id).hidden = c.readOnly;
 }
 
@@ -132,7 +137,8 @@ function renderNodes() {
       ["name", n.name], ["role", n.role], ["epoch", n.epoch === null ? "-" : n.epoch], ["address", n.address], ["state", n.state],
       ["documents", n.documents === null ? "-" : n.documents], ["last-etag", n.lastEtag || "-"],
       ["lag", lagText(n)], ["uptime", duration(n.uptimeMs)],
-      ["served", n.readsServed === null ? "-" : n.readsServed + " reads, " + n.writesServed + " writes"],
+      ["served", !state.cluster.details ? "admin only" : n.readsServed === null ? "-"
+        : n.readsServed + " reads, " + n.writesServed + " writes"],
     ];
     for (const [cls, text] of cells) row.appendChild(el("td", text, cls));
     const stateCell = row.querySelector("td.state");
@@ -248,7 +254,8 @@ function drawChart(chart, series, h) {
     const at = x(e.t);
     chart.appendChild(svg("line", {class: "event", "data-node": e.node, "data-event": e.event, x1: at, y1: top, x2: at, y2: height - bottom}));
     const label = e.event === "master" ? e.node + " master, epoch " + e.epoch : e.node + " " + e.event;
-    chart.appendChild(svg("text", {x: at + 2, y: top + 9}, label));
+    const nearEnd = at > width - right - 6 * label.length; // the label would run off the chart: left of the mark
+    chart.appendChild(svg("text", {x: nearEnd ? at - 2 : at + 2, y: top + 9, "text-anchor": nearEnd ? "end" : "start"}, label));
   }
 }
 
