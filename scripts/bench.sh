@@ -22,7 +22,7 @@ Benchmark options (defaults in brackets):
   --docs N           documents of about 1 KB (a name, an age, a 900-character bio) [10000]
   --duration S       seconds of each timed phase [20]
   --phases LIST      comma-separated; they always run in this order [insert,cas,cas-assured,hot-cas,replica-read,lag,failover]
-                     (promotion, last, only when asked)
+                     (query-page, query and promotion only when asked)
                        insert        insert every document, each with the must-not-exist check
                        cas           sessions with optimistic concurrency: load a random document
                                      from the master, change it, saveChanges(); conflicts counted
@@ -31,6 +31,10 @@ Benchmark options (defaults in brackets):
                        hot-cas       the same over 10 documents, then checks that no update was
                                      lost (counters on the master and on every replica)
                        replica-read  sessions striped over the replicas, each loading a random document
+                       query-page    (not in the default list) a session query of People on the master:
+                                     25 documents from a random offset, no filter, no sort
+                       query         (not in the default list) People of one age ordered by name, the
+                                     first 10: a filtered, sorted scan of the collection on the master
                        lag           during cas, a marker written every 50 ms; both replicas polled
                                      every 1 ms, each from its own thread, until it appears
                                      (p50/p90/p99/max from the acknowledgement)

@@ -46,8 +46,11 @@ import picocli.CommandLine.Option;
         description = "Benchmarks a running Corvid cluster through the Corvid client.")
 public final class Bench implements Callable<Integer> {
 
-    static final List<String> PHASES = List.of("insert", "cas", "cas-assured", "hot-cas", "replica-read", "lag", "failover",
-            "promotion");
+    static final List<String> PHASES = List.of("insert", "cas", "cas-assured", "hot-cas", "replica-read", "query-page",
+            "query", "lag", "failover", "promotion");
+    /** The page of the query-page phase, and the results the query phase takes. */
+    private static final int QUERY_PAGE = 25;
+    private static final int QUERY_TAKE = 10;
     static final int HOT_DOCUMENTS = 10;
     static final List<String> API_PATHS = List.of("sessions", "commands", "raw");
     /** The metadata a session gives a Person, for the DatabaseCommands paths. */
@@ -72,7 +75,9 @@ public final class Bench implements Callable<Integer> {
 
     @Option(names = "--phases", defaultValue = "insert,cas,cas-assured,hot-cas,replica-read,lag,failover", split = ",",
             description = "Phases to run, in this order: insert, cas, cas-assured (cas whose save waits for one"
-                    + " replica), hot-cas, replica-read, lag, failover (default: all).")
+                    + " replica), hot-cas, replica-read, query-page (a page of 25 People at a random offset), query"
+                    + " (People of one age by name, the first 10: a filtered, sorted scan), lag, failover, promotion"
+                    + " (default: all but the queries and promotion).")
     Set<String> phases;
 
     @Option(names = "--warmup", defaultValue = "60",
@@ -173,6 +178,17 @@ public final class Bench implements Callable<Integer> {
         }
         if (phases.contains("replica-read")) {
             print(replicaReadPhase());
+        }
+        if (phases.contains("query-page")) {
+            print(timedPhase(r -> queryOnce(r, "query-page", s -> s.query(Person.class)
+                    .skip(ThreadLocalRandom.current().nextInt(docs)).take(QUERY_PAGE).toList()))
+                    .line("query-page", "take=" + QUERY_PAGE));
+        }
+        if (phases.contains("query")) {
+            print(timedPhase(r -> queryOnce(r, "query", s -> s.query(Person.class)
+                    .whereEquals("age", Person.AGES_FROM + ThreadLocalRandom.current().nextInt(Person.AGES))
+                    .orderBy("name").take(QUERY_TAKE).toList()))
+                    .line("query", "take=" + QUERY_TAKE));
         }
         if (phases.contains("lag")) {
             print(new LagProbe(cluster, prefix).run(duration,
@@ -388,6 +404,24 @@ public final class Bench implements Callable<Integer> {
             }
         }
         return true;
+    }
+
+    // ---- queries ------------------------------------------------------------------------------
+
+    /** One session query of the People collection on the master; an empty answer is an error. */
+    private void queryOnce(Recorder r, String what, java.util.function.Function<DocumentSession, List<Person>> query) {
+        long t0 = System.nanoTime();
+        try (DocumentSession session = cluster.store().openSession()) {
+            if (query.apply(session).isEmpty()) {
+                r.errors++;
+                reportFirst(r, what, new IllegalStateException("no results"));
+            } else {
+                r.success(System.nanoTime() - t0);
+            }
+        } catch (RuntimeException e) {
+            r.errors++;
+            reportFirst(r, what, e);
+        }
     }
 
     // ---- replica reads ------------------------------------------------------------------------

@@ -11,13 +11,17 @@ public class Person {
     private String bio;
     private long counter;
 
+    /** The ages of numbered people: {@value #AGES} of them from {@value #AGES_FROM}. */
+    static final int AGES_FROM = 18;
+    static final int AGES = 60;
+
     public Person() {
     }
 
     static Person numbered(int i) {
         Person p = new Person();
         p.name = "Person " + i;
-        p.age = 18 + i % 60;
+        p.age = AGES_FROM + i % AGES;
         String bio = "Bio of person " + i + ": " + "lorem ipsum dolor sit amet ".repeat(40);
         p.bio = bio.substring(0, 900);
         return p;

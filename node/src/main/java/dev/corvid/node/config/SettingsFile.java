@@ -78,11 +78,14 @@ class SettingsFile {
         Integer defaultPageSize;
         @JsonProperty
         Integer maxPageSize;
+        @JsonProperty
+        Integer maxSortedWindow;
 
         Limits toLimits() {
             Limits d = Limits.DEFAULT;
             return new Limits(or(maxDocumentBytes, d.maxDocumentBytes()), or(maxRequestBytes, d.maxRequestBytes()),
-                    or(defaultPageSize, d.defaultPageSize()), or(maxPageSize, d.maxPageSize()));
+                    or(defaultPageSize, d.defaultPageSize()), or(maxPageSize, d.maxPageSize()),
+                    or(maxSortedWindow, d.maxSortedWindow()));
         }
     }
 

@@ -230,6 +230,11 @@ final class Messages {
         Query.checkSize(request.getFiltersCount(), request.getOrderByCount());
         List<Query.Filter> filters = request.getFiltersList().stream().map(Messages::filter).toList();
         List<Query.SortKey> order = request.getOrderByList().stream().map(Messages::sortKey).toList();
+        if (!order.isEmpty() && (long) request.getSkip() + take > limits.maxSortedWindow()) {
+            throw new BadRequestException("skip + take of a query with sort keys must be at most limits.maxSortedWindow ("
+                    + limits.maxSortedWindow() + "), was " + ((long) request.getSkip() + take)
+                    + ": page further with a filter on the sort key instead");
+        }
         return new Query(request.getCollection(), filters, order, request.getSkip(), take);
     }
 

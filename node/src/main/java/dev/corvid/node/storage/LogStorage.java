@@ -251,7 +251,19 @@ public final class LogStorage implements Storage {
         if (!index.isKnownCollection(query.collection())) {
             throw new UnknownCollectionException(query.collection());
         }
-        return QueryEngine.run(query, index.collection(query.collection()));
+        String collection = query.collection();
+        return QueryEngine.run(query, new QueryEngine.Source() {
+            @Override
+            public QueryResult slice(int skip, int take) {
+                DocumentIndex.Slice slice = index.collectionSlice(collection, skip, take);
+                return new QueryResult(slice.documents(), slice.total());
+            }
+
+            @Override
+            public List<StoredDocument> after(String afterId, int limit) {
+                return index.collectionAfter(collection, afterId, limit);
+            }
+        });
     }
 
     @Override

@@ -83,4 +83,16 @@ class MessagesTest {
         assertEquals(Integer.MAX_VALUE, Messages.query(QueryRequest.newBuilder().setCollection("Nums")
                 .setSkip(Integer.MAX_VALUE).build(), Limits.DEFAULT).skip(), "skipping past the end is an empty page, not an error");
     }
+    @Test
+    void aSortedQuery_reachingPastTheSortedWindow_isRefused_anUnsortedOneIsNot() {
+        QueryRequest.Builder sorted = QueryRequest.newBuilder().setCollection("Nums").addOrderBy(OrderBy.newBuilder().setField("v"))
+                .setSkip(Limits.DEFAULT.maxSortedWindow() - 10).setTake(10);
+        assertEquals(Limits.DEFAULT.maxSortedWindow() - 10, Messages.query(sorted.build(), Limits.DEFAULT).skip(), "at the window");
+        assertEquals("skip + take of a query with sort keys must be at most limits.maxSortedWindow (10000), was 10001:"
+                + " page further with a filter on the sort key instead", refusal(sorted.setTake(11)));
+        assertEquals("skip + take of a query with sort keys must be at most limits.maxSortedWindow (10000), was 2147483658:"
+                + " page further with a filter on the sort key instead", refusal(sorted.setSkip(Integer.MAX_VALUE)));
+        QueryRequest.Builder unsorted = QueryRequest.newBuilder().setCollection("Nums").setSkip(Integer.MAX_VALUE).setTake(10);
+        assertEquals(10, Messages.query(unsorted.build(), Limits.DEFAULT).take(), "an unsorted query holds only its page");
+    }
 }

@@ -93,11 +93,22 @@ class QueryTest {
         Query products = new Query("Products", List.of(), List.of(), 0, 10);
         assertEquals(List.of("people/1", "people/4", "people/5"), ids(people));
         assertEquals(List.of("people/2", "products/1"), ids(products));
+        assertTotals();
         storage.close();
         storage = LogStorage.open(StorageOptions.of(dir));
         assertEquals(List.of("people/1", "people/4", "people/5"), ids(people));
         assertEquals(List.of("people/2", "products/1"), ids(products));
+        assertTotals();
         assertEquals(6, storage.documentCount()); // people/3 is live, in no collection
+    }
+
+    /** A page's total, read (without filters) from the collection's count, and a page past the end. */
+    private void assertTotals() {
+        QueryResult page = storage.query(new Query("People", List.of(), List.of(), 1, 1));
+        assertEquals(3, page.totalResults());
+        assertEquals(List.of("people/4"), page.documents().stream().map(StoredDocument::id).toList());
+        assertEquals(2, storage.query(new Query("Products", List.of(), List.of(), 5, 10)).totalResults());
+        assertEquals(List.of(), storage.query(new Query("Products", List.of(), List.of(), 5, 10)).documents());
     }
 
     @Test

@@ -7,8 +7,10 @@ import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.StoredDocument;
 import dev.corvid.node.storage.wal.LogEntry;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -45,8 +47,10 @@ public final class DocumentIndex {
     private final Map<String, DocumentRecord.Header> headers = new ConcurrentHashMap<>();
     /** Each id once, at the change counter of its current record. Guarded by {@link #lock}. */
     private final ChangeOrder changeOrder;
-    /** collection -> ids of its live documents. */
-    private final Map<String, Set<String>> collections = new ConcurrentHashMap<>();
+    /** collection -> ids of its live documents, in id order. */
+    private final Map<String, NavigableSet<String>> collections = new ConcurrentHashMap<>();
+    /** collection -> how many ids {@link #collections} holds for it (a skip list counts in O(n)). Guarded by {@link #lock}. */
+    private final Map<String, Long> collectionSizes = new ConcurrentHashMap<>();
     private final Set<String> knownCollections = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> idSequences = new ConcurrentHashMap<>();
     private final Map<String, Etag> sourceProgress = new ConcurrentHashMap<>();
@@ -201,9 +205,11 @@ public final class DocumentIndex {
         if (!Objects.equals(before, after)) {
             if (before != null) {
                 collections.get(before).remove(id);
+                collectionSizes.merge(before, -1L, Long::sum);
             }
             if (after != null) {
                 collections.computeIfAbsent(after, c -> new ConcurrentSkipListSet<>()).add(id);
+                collectionSizes.merge(after, 1L, Long::sum);
             }
         }
         return old;
@@ -312,17 +318,60 @@ public final class DocumentIndex {
         return knownCollections.contains(collection);
     }
 
-    /** The live documents of a collection, in id order, read at one point in time. */
-    public List<StoredDocument> collection(String collection) {
+    /** A page of a collection and how many live documents it has, read at one point in time. */
+    public record Slice(List<StoredDocument> documents, long total) {
+    }
+
+    /**
+     * The live documents of {@code collection} from the {@code skip}th on, at most {@code take}, in
+     * id order, with the collection's size, all at one point between write groups. Reads only the
+     * page's records; passes over {@code skip} ids in memory. Any thread.
+     */
+    public Slice collectionSlice(String collection, int skip, int take) {
         List<String> ids = new ArrayList<>();
+        long[] total = new long[1];
         List<byte[]> raws = records.read(() -> {
             ids.clear();
-            Set<String> members = collections.get(collection);
+            NavigableSet<String> members = collections.get(collection);
+            total[0] = members == null ? 0 : collectionSizes.getOrDefault(collection, 0L);
             if (members != null) {
-                ids.addAll(members);
+                Iterator<String> it = members.iterator();
+                for (int i = 0; i < skip && it.hasNext(); i++) {
+                    it.next();
+                }
+                while (ids.size() < take && it.hasNext()) {
+                    ids.add(it.next());
+                }
             }
             return ids;
         });
+        return new Slice(documents(ids, raws), total[0]);
+    }
+
+    /**
+     * Up to {@code limit} live documents of {@code collection} with ids after {@code afterId}
+     * (null: from the first), in id order, read at one point between write groups: a scan of a
+     * collection in bounded steps. Any thread.
+     */
+    public List<StoredDocument> collectionAfter(String collection, String afterId, int limit) {
+        List<String> ids = new ArrayList<>();
+        List<byte[]> raws = records.read(() -> {
+            ids.clear();
+            NavigableSet<String> members = collections.get(collection);
+            if (members != null) {
+                for (String id : afterId == null ? members : members.tailSet(afterId, false)) {
+                    if (ids.size() == limit) {
+                        break;
+                    }
+                    ids.add(id);
+                }
+            }
+            return ids;
+        });
+        return documents(ids, raws);
+    }
+
+    private static List<StoredDocument> documents(List<String> ids, List<byte[]> raws) {
         List<StoredDocument> out = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
             out.add(DocumentRecord.decode(raws.get(i)).toDocument(ids.get(i)));

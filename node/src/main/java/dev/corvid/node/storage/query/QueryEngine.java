@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
 
 /**
  * Evaluates a {@link Query} over the documents of a collection.
@@ -39,27 +41,92 @@ public final class QueryEngine {
     private QueryEngine() {
     }
 
-    /** The page of {@code candidates} that {@code query} selects, in its order, and how many matched. */
-    public static QueryResult run(Query query, List<StoredDocument> candidates) {
-        List<Row> matches = new ArrayList<>();
-        for (StoredDocument doc : candidates) {
-            JsonNode body = parse(doc);
-            if (query.filters().stream().allMatch(f -> matches(f, body))) {
-                matches.add(new Row(doc, body));
-            }
+    /** Documents read per step of a scan: what a query holds of its collection besides its page. */
+    static final int SCAN_STEP = 256;
+
+    /** Where a query reads its collection: the live documents, in id order. */
+    public interface Source {
+
+        /** The live documents from the {@code skip}th on, at most {@code take}, and how many there are, at one point in time. */
+        QueryResult slice(int skip, int take);
+
+        /** Up to {@code limit} live documents with ids after {@code afterId} (null: from the first), at one point in time. */
+        List<StoredDocument> after(String afterId, int limit);
+
+        /** A source over {@code documents}, in id order. */
+        static Source of(List<StoredDocument> documents) {
+            TreeMap<String, StoredDocument> byId = new TreeMap<>();
+            documents.forEach(d -> byId.put(d.id(), d));
+            return new Source() {
+                @Override
+                public QueryResult slice(int skip, int take) {
+                    return new QueryResult(byId.values().stream().skip(skip).limit(take).toList(), byId.size());
+                }
+
+                @Override
+                public List<StoredDocument> after(String afterId, int limit) {
+                    return (afterId == null ? byId : byId.tailMap(afterId, false)).values().stream().limit(limit).toList();
+                }
+            };
         }
-        if (!query.orderBy().isEmpty()) {
-            matches.sort(ordering(query.orderBy()));
-        }
-        List<StoredDocument> page = matches.stream()
-                .skip(query.skip())
-                .limit(query.take())
-                .map(Row::document)
-                .toList();
-        return new QueryResult(page, matches.size());
     }
 
-    private record Row(StoredDocument document, JsonNode body) {
+    /**
+     * The page of the collection {@code source} reads that {@code query} selects, in its order, and
+     * how many matched. A query with neither filters nor sort keys reads only its page. Any other
+     * reads the collection in steps of {@value #SCAN_STEP} documents, each step at one point in time
+     * (a query during writes sees each document once, as of its step), and keeps only what the page
+     * may need: the matches up to {@code skip + take} in sort order, or, unsorted, the page itself.
+     * So its memory grows with its page, not with the collection.
+     */
+    public static QueryResult run(Query query, Source source) {
+        if (query.filters().isEmpty() && query.orderBy().isEmpty()) {
+            return source.slice(query.skip(), query.take());
+        }
+        long wanted = (long) query.skip() + query.take();
+        Comparator<Row> order = query.orderBy().isEmpty() ? null : ordering(query.orderBy());
+        // Sorted: the best `wanted` matches so far, the worst of them at the head.
+        PriorityQueue<Row> best = order == null ? null : new PriorityQueue<>(order.reversed());
+        List<StoredDocument> page = new ArrayList<>();
+        long matched = 0;
+        String after = null;
+        while (true) {
+            List<StoredDocument> step = source.after(after, SCAN_STEP);
+            for (StoredDocument doc : step) {
+                JsonNode body = parse(doc);
+                if (!query.filters().stream().allMatch(f -> matches(f, body))) {
+                    continue;
+                }
+                matched++;
+                if (order == null) {
+                    if (matched > query.skip() && page.size() < query.take()) {
+                        page.add(doc);
+                    }
+                    continue;
+                }
+                Row row = new Row(doc, query.orderBy().stream().map(k -> field(body, k.field())).toList());
+                if (best.size() < wanted) {
+                    best.add(row);
+                } else if (order.compare(row, best.peek()) < 0) {
+                    best.poll();
+                    best.add(row);
+                }
+            }
+            if (step.size() < SCAN_STEP) {
+                break;
+            }
+            after = step.get(step.size() - 1).id();
+        }
+        if (order != null) {
+            List<Row> rows = new ArrayList<>(best);
+            rows.sort(order);
+            page = rows.stream().skip(query.skip()).map(Row::document).toList();
+        }
+        return new QueryResult(page, matched);
+    }
+
+    /** A match of a sorted query: the document and its values of the sort keys (not the whole body). */
+    private record Row(StoredDocument document, List<JsonNode> keys) {
     }
 
     /**
@@ -104,8 +171,10 @@ public final class QueryEngine {
 
     private static Comparator<Row> ordering(List<Query.SortKey> keys) {
         Comparator<Row> order = null;
-        for (Query.SortKey key : keys) {
-            Comparator<Row> byKey = (a, b) -> compare(field(a.body(), key.field()), field(b.body(), key.field()));
+        for (int i = 0; i < keys.size(); i++) {
+            Query.SortKey key = keys.get(i);
+            int k = i;
+            Comparator<Row> byKey = (a, b) -> compare(a.keys().get(k), b.keys().get(k));
             if (key.descending()) {
                 byKey = byKey.reversed();
             }

@@ -33,7 +33,7 @@ class QueryEngineTest {
     }
 
     private static List<String> ids(List<StoredDocument> docs, List<Query.Filter> filters, List<Query.SortKey> order) {
-        return QueryEngine.run(new Query("C", filters, order, 0, 1000), docs).documents().stream().map(StoredDocument::id).toList();
+        return QueryEngine.run(new Query("C", filters, order, 0, 1000), QueryEngine.Source.of(docs)).documents().stream().map(StoredDocument::id).toList();
     }
 
     private static List<String> sorted(List<StoredDocument> docs, boolean descending) {
@@ -117,5 +117,89 @@ class QueryEngineTest {
         String deeper = "[".repeat(depth) + "2" + "]".repeat(depth);
         List<StoredDocument> docs = docs("{\"v\":" + deeper + "}", "{\"v\":" + deep + "}");
         assertEquals(List.of("d/1", "d/0"), sorted(docs, false));
+    }
+    /**
+     * Pages of a collection several scan steps long, with filters, sort keys with ties, and every
+     * kind of skip and take, against the whole collection filtered and sorted in one piece: the
+     * same page and the same total, while the engine never asks for more than a step at a time.
+     */
+    @Test
+    void pagesOfALargeCollection_areThoseOfTheWholeCollectionSorted_readInBoundedSteps() {
+        java.util.Random random = new java.util.Random(20261203);
+        int n = 3 * QueryEngine.SCAN_STEP + 17;
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            bodies.add("{\"group\":" + random.nextInt(7) + ",\"v\":" + random.nextInt(1000) + ",\"s\":\"" + (char) ('a' + random.nextInt(5)) + "\"}");
+        }
+        List<StoredDocument> docs = docs(bodies.toArray(String[]::new));
+        java.util.Collections.shuffle(docs, random);
+        int[] largestStep = {0};
+        int[] slices = {0};
+        QueryEngine.Source all = QueryEngine.Source.of(docs);
+        QueryEngine.Source counted = new QueryEngine.Source() {
+            @Override
+            public dev.corvid.node.storage.QueryResult slice(int skip, int take) {
+                slices[0]++;
+                return all.slice(skip, take);
+            }
+
+            @Override
+            public List<StoredDocument> after(String afterId, int limit) {
+                largestStep[0] = Math.max(largestStep[0], limit);
+                return all.after(afterId, limit);
+            }
+        };
+        List<List<Query.Filter>> filterings = List.of(List.of(), List.of(filter("group", Query.Op.LT, "3")),
+                List.of(filter("s", Query.Op.NE, "\"c\""), filter("v", Query.Op.GTE, "100")));
+        List<List<Query.SortKey>> sortings = List.of(List.of(), List.of(new Query.SortKey("s", false)),
+                List.of(new Query.SortKey("group", true), new Query.SortKey("v", false)));
+        for (List<Query.Filter> filters : filterings) {
+            for (List<Query.SortKey> order : sortings) {
+                for (int[] page : new int[][] {{0, 1}, {0, 25}, {5, 300}, {250, 10}, {700, 500}, {n + 5, 10}, {0, 10_000}}) {
+                    Query query = new Query("C", filters, order, page[0], page[1]);
+                    dev.corvid.node.storage.QueryResult got = QueryEngine.run(query, counted);
+                    List<StoredDocument> matching = new ArrayList<>(docs.stream()
+                            .filter(d -> filters.stream().allMatch(f -> reference(f, d))).toList());
+                    matching.sort(referenceOrder(order));
+                    List<String> expected = matching.stream().skip(page[0]).limit(page[1]).map(StoredDocument::id).toList();
+                    String what = filters + " " + order + " skip " + page[0] + " take " + page[1];
+                    assertEquals(expected, got.documents().stream().map(StoredDocument::id).toList(), what);
+                    assertEquals(matching.size(), got.totalResults(), what);
+                }
+            }
+        }
+        assertEquals(QueryEngine.SCAN_STEP, largestStep[0], "a scan reads a step at a time");
+        assertEquals(7, slices[0], "a query with neither filters nor sort keys reads only its page");
+    }
+
+    private static JsonNode body(StoredDocument d) {
+        return JsonRules.parseValue("body", d.bodyJson().toStringUtf8());
+    }
+
+    /** The filter, evaluated on its own: the fields of these tests are whole numbers or strings. */
+    private static boolean reference(Query.Filter f, StoredDocument d) {
+        JsonNode v = body(d).get(f.field());
+        int c = v.isNumber() ? Long.compare(v.longValue(), f.value().longValue()) : v.asText().compareTo(f.value().asText());
+        return switch (f.op()) {
+            case EQ -> c == 0;
+            case NE -> c != 0;
+            case LT -> c < 0;
+            case LTE -> c <= 0;
+            case GT -> c > 0;
+            case GTE -> c >= 0;
+        };
+    }
+
+    private static java.util.Comparator<StoredDocument> referenceOrder(List<Query.SortKey> keys) {
+        java.util.Comparator<StoredDocument> order = (a, b) -> 0;
+        for (Query.SortKey key : keys) {
+            java.util.Comparator<StoredDocument> byKey = (a, b) -> {
+                JsonNode x = body(a).get(key.field());
+                JsonNode y = body(b).get(key.field());
+                return x.isNumber() ? Long.compare(x.longValue(), y.longValue()) : x.asText().compareTo(y.asText());
+            };
+            order = order.thenComparing(key.descending() ? byKey.reversed() : byKey);
+        }
+        return order.thenComparing(StoredDocument::id);
     }
 }
