@@ -1,9 +1,6 @@
 package dev.corvid.node.storage.query;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.corvid.node.storage.JsonRules;
 import dev.corvid.node.storage.Query;
 import dev.corvid.node.storage.QueryResult;
@@ -11,6 +8,7 @@ import dev.corvid.node.storage.StoredDocument;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
@@ -33,10 +31,6 @@ import java.util.TreeMap;
  * sends as they come; checking those again belongs to the replication path.)
  */
 public final class QueryEngine {
-
-    /** Reads numbers as doubles, which never fails on a number (out of range becomes infinite). */
-    private static final ObjectReader DOUBLES = JsonRules.MAPPER.reader()
-            .without(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private QueryEngine() {
     }
@@ -83,6 +77,12 @@ public final class QueryEngine {
         if (query.filters().isEmpty() && query.orderBy().isEmpty()) {
             return source.slice(query.skip(), query.take());
         }
+        // The fields the filters and sort keys read: the only parts of a body parsed into trees.
+        List<String> paths = new ArrayList<>(new LinkedHashSet<>(java.util.stream.Stream.concat(
+                query.filters().stream().map(Query.Filter::field), query.orderBy().stream().map(Query.SortKey::field)).toList()));
+        BodyFields fields = new BodyFields(paths);
+        int[] filterAt = query.filters().stream().mapToInt(f -> paths.indexOf(f.field())).toArray();
+        int[] sortAt = query.orderBy().stream().mapToInt(k -> paths.indexOf(k.field())).toArray();
         long wanted = (long) query.skip() + query.take();
         Comparator<Row> order = query.orderBy().isEmpty() ? null : ordering(query.orderBy());
         // Sorted: the best `wanted` matches so far, the worst of them at the head.
@@ -93,8 +93,8 @@ public final class QueryEngine {
         while (true) {
             List<StoredDocument> step = source.after(after, SCAN_STEP);
             for (StoredDocument doc : step) {
-                JsonNode body = parse(doc);
-                if (!query.filters().stream().allMatch(f -> matches(f, body))) {
+                JsonNode[] values = read(fields, doc);
+                if (!matchesAll(query.filters(), filterAt, values)) {
                     continue;
                 }
                 matched++;
@@ -104,7 +104,11 @@ public final class QueryEngine {
                     }
                     continue;
                 }
-                Row row = new Row(doc, query.orderBy().stream().map(k -> field(body, k.field())).toList());
+                List<JsonNode> keys = new ArrayList<>(sortAt.length);
+                for (int at : sortAt) {
+                    keys.add(values[at]);
+                }
+                Row row = new Row(doc, keys);
                 if (best.size() < wanted) {
                     best.add(row);
                 } else if (order.compare(row, best.peek()) < 0) {
@@ -129,33 +133,24 @@ public final class QueryEngine {
     private record Row(StoredDocument document, List<JsonNode> keys) {
     }
 
-    /**
-     * The body as a tree, numbers exact. A body stored before {@link JsonRules} bounded exponents
-     * may hold one a {@code BigDecimal} cannot (beyond about 2.1e9): that body is read with doubles
-     * instead, so its numbers out of range become infinite and sort beyond every finite number.
-     */
-    private static JsonNode parse(StoredDocument doc) {
+    private static JsonNode[] read(BodyFields fields, StoredDocument doc) {
         try {
-            try {
-                return JsonRules.MAPPER.readTree(doc.bodyJson().newInput());
-            } catch (NumberFormatException e) {
-                return DOUBLES.readTree(doc.bodyJson().newInput());
-            }
+            return fields.read(doc.bodyJson());
         } catch (IOException e) {
             throw new IllegalStateException("stored body of '" + doc.id() + "' does not parse", e);
         }
     }
 
-    static JsonNode field(JsonNode body, String path) {
-        JsonNode node = body;
-        for (String part : path.split("\\.", -1)) {
-            node = node == null ? null : node.get(part);
+    private static boolean matchesAll(List<Query.Filter> filters, int[] at, JsonNode[] values) {
+        for (int i = 0; i < at.length; i++) {
+            if (!matches(filters.get(i), values[at[i]])) {
+                return false;
+            }
         }
-        return node == null ? NullNode.getInstance() : node;
+        return true;
     }
 
-    private static boolean matches(Query.Filter filter, JsonNode body) {
-        JsonNode value = field(body, filter.field());
+    private static boolean matches(Query.Filter filter, JsonNode value) {
         JsonNode wanted = filter.value();
         boolean sameType = rank(value) == rank(wanted);
         int c = sameType ? compare(value, wanted) : 0;
