@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Consumer;
@@ -51,7 +50,11 @@ public final class DocumentIndex {
     private final Map<String, NavigableSet<String>> collections = new ConcurrentHashMap<>();
     /** collection -> how many ids {@link #collections} holds for it (a skip list counts in O(n)). Guarded by {@link #lock}. */
     private final Map<String, Long> collectionSizes = new ConcurrentHashMap<>();
-    private final Set<String> knownCollections = ConcurrentHashMap.newKeySet();
+    /**
+     * Every collection a document was ever stored in, each name mapped to itself: the one instance
+     * every header of that collection refers to.
+     */
+    private final Map<String, String> knownCollections = new ConcurrentHashMap<>();
     private final Map<String, Long> idSequences = new ConcurrentHashMap<>();
     private final Map<String, Etag> sourceProgress = new ConcurrentHashMap<>();
     private final IndexLock lock = new IndexLock();
@@ -73,13 +76,15 @@ public final class DocumentIndex {
         this.lastChange = store.lastChange();
         List<ChangeOrder.Entry> order = new ArrayList<>();
         store.forEachRecord((id, record) -> {
-            DocumentRecord.Header header = DocumentRecord.header(record);
+            DocumentRecord.Header read = DocumentRecord.header(record);
+            DocumentRecord.Header header = new DocumentRecord.Header(read.etagHigh(), read.change(), read.tombstone(),
+                    collectionName(read.collection()));
             indexLookups(id, header);
-            order.add(new ChangeOrder.Entry(header.etag().change(), id));
-            lastChange = Math.max(lastChange, header.etag().change());
+            order.add(new ChangeOrder.Entry(header.change(), id));
+            lastChange = Math.max(lastChange, header.change());
         });
         this.changeOrder = ChangeOrder.of(order);
-        knownCollections.addAll(store.collections());
+        store.collections().forEach(this::collectionName);
         idSequences.putAll(store.idSequences());
         sourceProgress.putAll(store.sourceProgress());
     }
@@ -141,10 +146,7 @@ public final class DocumentIndex {
         if (entry instanceof LogEntry.Put put) {
             assert put.etag().change() > lastChange : put.etag().change() + " <= " + lastChange;
             byte[] record = DocumentRecord.live(put.etag(), put.collection(), put.metadata(), put.body()).encode();
-            if (put.collection() != null) {
-                knownCollections.add(put.collection());
-            }
-            index(put.id(), new DocumentRecord.Header(put.etag(), false, put.collection()));
+            index(put.id(), new DocumentRecord.Header(put.etag(), false, collectionName(put.collection())));
             lastChange = put.etag().change();
             return remember(put.id(), record, put.collection());
         } else if (entry instanceof LogEntry.Delete delete) {
@@ -177,14 +179,19 @@ public final class DocumentIndex {
         records.recovered(written);
     }
 
+    /** The one instance of {@code name} the index keeps (and knows as a collection ever stored); null for null. */
+    private String collectionName(String name) {
+        return name == null ? null : knownCollections.computeIfAbsent(name, n -> n);
+    }
+
     /** Points the in-memory lookups and the change order at the new current record of {@code id}. */
     private void index(String id, DocumentRecord.Header header) {
         DocumentRecord.Header old = indexLookups(id, header);
         if (old != null) {
-            boolean removed = changeOrder.remove(old.etag().change());
-            assert removed : "change " + old.etag().change() + " of '" + id + "' was not in the change order";
+            boolean removed = changeOrder.remove(old.change());
+            assert removed : "change " + old.change() + " of '" + id + "' was not in the change order";
         }
-        changeOrder.append(header.etag().change(), id);
+        changeOrder.append(header.change(), id);
     }
 
     /**
@@ -310,12 +317,12 @@ public final class DocumentIndex {
 
     /** Every collection a document was ever stored in here, in name order. */
     public List<String> knownCollections() {
-        return knownCollections.stream().sorted().toList();
+        return knownCollections.keySet().stream().sorted().toList();
     }
 
     /** Whether a document of {@code collection} was ever stored here. */
     public boolean isKnownCollection(String collection) {
-        return knownCollections.contains(collection);
+        return knownCollections.containsKey(collection);
     }
 
     /** A page of a collection and how many live documents it has, read at one point in time. */

@@ -77,8 +77,27 @@ public record DocumentRecord(boolean tombstone, Etag etag, String collection, by
         return live(header.etag(), header.collection(), metadata, body);
     }
 
-    /** What the in-memory index keeps of a record: everything but the JSON. */
-    record Header(Etag etag, boolean tombstone, String collection) {
+    /**
+     * What the in-memory index keeps of a record: everything but the JSON. One object per
+     * document, the etag's two halves inline (no {@link Etag} object each), and the collection
+     * name shared by every document of the collection ({@link DocumentIndex} hands out one
+     * instance per name).
+     */
+    record Header(long etagHigh, long change, boolean tombstone, String collection) {
+
+        Header(Etag etag, boolean tombstone, String collection) {
+            this(etag.high(), etag.change(), tombstone, collection);
+        }
+
+        Etag etag() {
+            return Etag.fromLongs(etagHigh, change);
+        }
+
+        /** Whether the encoded record carries this header's etag; reads 16 bytes. */
+        boolean etagOf(byte[] record) {
+            ByteBuffer buf = ByteBuffer.wrap(record);
+            return buf.getLong(1) == etagHigh && buf.getLong(9) == change;
+        }
     }
 
     /** The change counter of the encoded record's etag. */

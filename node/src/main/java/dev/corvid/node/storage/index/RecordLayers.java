@@ -91,7 +91,7 @@ final class RecordLayers {
             return Located.NONE;
         }
         byte[] cached = cache.get(id);
-        return cached != null && DocumentRecord.hasEtag(cached, header.etag())
+        return cached != null && header.etagOf(cached)
                 ? new Located(cached, null) : new Located(null, header.etag());
     }
 
