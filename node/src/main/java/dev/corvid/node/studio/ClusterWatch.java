@@ -71,6 +71,7 @@ final class ClusterWatch implements AutoCloseable {
     }
 
     private final ClusterConfig cluster;
+    private final boolean details;
     private final Function<NodeConfig, ManagedChannel> channels;
     private final Map<String, ManagedChannel> open = new LinkedHashMap<>();
     private final Duration interval;
@@ -82,8 +83,14 @@ final class ClusterWatch implements AutoCloseable {
     private long newestEpoch;
     private Snapshot latest;
 
-    ClusterWatch(ClusterConfig cluster, Function<NodeConfig, ManagedChannel> channels, Duration interval) {
+    /**
+     * @param details whether the nodes tell this caller their request counters and replicas'
+     *                progress (a TLS node tells an admin only); without them those stay unknown
+     *                (null), not 0
+     */
+    ClusterWatch(ClusterConfig cluster, Function<NodeConfig, ManagedChannel> channels, Duration interval, boolean details) {
         this.cluster = cluster;
+        this.details = details;
         this.channels = channels;
         this.interval = interval;
         for (NodeConfig n : cluster.nodes()) {
@@ -91,6 +98,11 @@ final class ClusterWatch implements AutoCloseable {
         }
         this.askers = Executors.newFixedThreadPool(cluster.nodes().size(), daemon("corvid-studio-stats"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("corvid-studio-watch"));
+    }
+
+    /** Whether the nodes tell this watch their counters and replicas' progress. */
+    boolean details() {
+        return details;
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -179,7 +191,7 @@ final class ClusterWatch implements AutoCloseable {
         Optional<NodeStats> masterStats = Optional.ofNullable(answers.get(master)).map(Answer::stats);
         List<NodeView> views = new ArrayList<>();
         for (NodeConfig n : cluster.nodes()) {
-            views.add(view(n, answers.get(n.name()), n.name().equals(master), masterStats));
+            views.add(view(n, answers.get(n.name()), n.name().equals(master), masterStats, details));
         }
         Snapshot previous = latest;
         latest = new Snapshot(now, master, epoch, List.copyOf(views));
@@ -219,7 +231,8 @@ final class ClusterWatch implements AutoCloseable {
         return Math.max(0, counter.apply(now) - counter.apply(before)) / seconds;
     }
 
-    private static NodeView view(NodeConfig node, Answer answer, boolean isMaster, Optional<NodeStats> master) {
+    private static NodeView view(NodeConfig node, Answer answer, boolean isMaster, Optional<NodeStats> master,
+                                 boolean details) {
         Lag lag = isMaster ? null : lag(node, master);
         String role = isMaster ? "master" : "replica";
         if (answer == null || answer.stats() == null) {
@@ -236,7 +249,8 @@ final class ClusterWatch implements AutoCloseable {
         String reason = !serving ? s.getHealthReason() : lag != null && lag.diverged() != null ? lag.diverged() : "";
         return new NodeView(node.name(), s.getRole().isEmpty() ? role : s.getRole(), node.address(), state, reason,
                 s.getEpoch(), s.getDocumentCount(), s.getLastEtag().isEmpty() ? null : WireEtag.text(s.getLastEtag()),
-                s.getUptimeMs(), s.getReadsServed(), s.getWritesServed(), s.getFailoverWritesAccepted(), lag,
+                s.getUptimeMs(), details ? s.getReadsServed() : null, details ? s.getWritesServed() : null,
+                details ? s.getFailoverWritesAccepted() : null, lag,
                 List.copyOf(s.getCollectionsList()));
     }
 

@@ -88,7 +88,9 @@ public final class StudioServer implements AutoCloseable {
     public static StudioServer start(ClusterConfig cluster, String identity, String host, int port, Duration interval) {
         // Its certificate, read now: a Studio without one refuses to start rather than show every node DOWN.
         Tls.asClient(cluster.tls(), identity);
-        ClusterWatch watch = new ClusterWatch(cluster, node -> channel(cluster, identity, node), interval).start();
+        // A TLS node tells only an admin its replicas' progress and its request counters.
+        boolean details = !cluster.tls().enabled() || identity.equals("admin");
+        ClusterWatch watch = new ClusterWatch(cluster, node -> channel(cluster, identity, node), interval, details).start();
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -225,8 +227,7 @@ public final class StudioServer implements AutoCloseable {
         out.put("epoch", s.epoch());
         out.put("master", s.master());
         out.put("readOnly", readOnly);
-        // A TLS node tells only an admin its replicas' progress and its request counters.
-        out.put("details", !cluster.tls().enabled() || identity.equals("admin"));
+        out.put("details", watch.details());
         out.put("identity", identity);
         out.put("time", s.time());
         List<Map<String, Object>> nodes = new ArrayList<>();
