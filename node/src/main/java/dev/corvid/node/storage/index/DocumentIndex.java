@@ -75,13 +75,31 @@ public final class DocumentIndex {
         this.records = new RecordLayers(store, cacheBytes, lock, headers);
         this.lastChange = store.lastChange();
         List<ChangeOrder.Entry> order = new ArrayList<>();
+        // Each collection's members, gathered, then put in its set in id order: the store hands
+        // records out in hash order, and a skip list filled at random spends most of a start there.
+        Map<String, List<String>> members = new java.util.HashMap<>();
         store.forEachRecord((id, record) -> {
             DocumentRecord.Header read = DocumentRecord.header(record);
             DocumentRecord.Header header = new DocumentRecord.Header(read.etagHigh(), read.change(), read.tombstone(),
                     collectionName(read.collection()));
-            indexLookups(id, header);
+            headers.put(id, header);
+            if (header.tombstone()) {
+                tombstoneCount++;
+            } else {
+                documentCount++;
+                if (header.collection() != null) {
+                    members.computeIfAbsent(header.collection(), c -> new ArrayList<>()).add(id);
+                }
+            }
             order.add(new ChangeOrder.Entry(header.change(), id));
             lastChange = Math.max(lastChange, header.change());
+        });
+        members.forEach((collection, ids) -> {
+            ids.sort(null);
+            NavigableSet<String> set = new ConcurrentSkipListSet<>();
+            set.addAll(ids);
+            collections.put(collection, set);
+            collectionSizes.put(collection, (long) ids.size());
         });
         this.changeOrder = ChangeOrder.of(order);
         store.collections().forEach(this::collectionName);
