@@ -22,7 +22,7 @@ Benchmark options (defaults in brackets):
   --docs N           documents of about 1 KB (a name, an age, a 900-character bio) [10000]
   --duration S       seconds of each timed phase [20]
   --phases LIST      comma-separated; they always run in this order [insert,cas,cas-assured,hot-cas,replica-read,lag,failover]
-                     (query-page, query and promotion only when asked)
+                     (query-page, query, lag-idle and promotion only when asked)
                        insert        insert every document, each with the must-not-exist check
                        cas           sessions with optimistic concurrency: load a random document
                                      from the master, change it, saveChanges(); conflicts counted
@@ -35,6 +35,7 @@ Benchmark options (defaults in brackets):
                                      25 documents from a random offset, no filter, no sort
                        query         (not in the default list) People of one age ordered by name, the
                                      first 10: a filtered, sorted scan of the collection on the master
+                       lag-idle      (not in the default list) lag as below with no other load
                        lag           during cas, a marker written every 50 ms; both replicas polled
                                      every 1 ms, each from its own thread, until it appears
                                      (p50/p90/p99/max from the acknowledgement)

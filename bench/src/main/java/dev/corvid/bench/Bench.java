@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
 public final class Bench implements Callable<Integer> {
 
     static final List<String> PHASES = List.of("insert", "cas", "cas-assured", "hot-cas", "replica-read", "query-page",
-            "query", "lag", "failover", "promotion");
+            "query", "lag-idle", "lag", "failover", "promotion");
     /** The page of the query-page phase, and the results the query phase takes. */
     private static final int QUERY_PAGE = 25;
     private static final int QUERY_TAKE = 10;
@@ -76,8 +76,8 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--phases", defaultValue = "insert,cas,cas-assured,hot-cas,replica-read,lag,failover", split = ",",
             description = "Phases to run, in this order: insert, cas, cas-assured (cas whose save waits for one"
                     + " replica), hot-cas, replica-read, query-page (a page of 25 People at a random offset), query"
-                    + " (People of one age by name, the first 10: a filtered, sorted scan), lag, failover, promotion"
-                    + " (default: all but the queries and promotion).")
+                    + " (People of one age by name, the first 10: a filtered, sorted scan), lag-idle (lag with no"
+                    + " other load), lag, failover, promotion (default: all but the queries, lag-idle and promotion).")
     Set<String> phases;
 
     @Option(names = "--warmup", defaultValue = "60",
@@ -189,6 +189,9 @@ public final class Bench implements Callable<Integer> {
                     .whereEquals("age", Person.AGES_FROM + ThreadLocalRandom.current().nextInt(Person.AGES))
                     .orderBy("name").take(QUERY_TAKE).toList()))
                     .line("query", "take=" + QUERY_TAKE));
+        }
+        if (phases.contains("lag-idle")) {
+            print(new LagProbe(cluster, prefix).runIdle(duration));
         }
         if (phases.contains("lag")) {
             print(new LagProbe(cluster, prefix).run(duration,

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Replication lag under load: while the client threads run {@code cas}, a probe writes a marker
+ * Replication lag, idle or under load: while the client threads run {@code cas} (or nothing), a probe writes a marker
  * to the master every 50 ms and polls every replica every millisecond until the marker is
  * there, each replica from a thread of its own. One sample per marker and replica: from the
  * master's acknowledgement (the write is durable there) to the first read on the replica that
@@ -37,6 +37,15 @@ final class LagProbe {
     LagProbe(BenchCluster cluster, String prefix) {
         this.cluster = cluster;
         this.prefix = prefix + "lag/";
+    }
+
+    /** The lag with nothing else running: the replication path's own latency. */
+    String runIdle(int seconds) throws Exception {
+        long start = System.nanoTime();
+        Recorder lag = probe(start + TimeUnit.SECONDS.toNanos(seconds));
+        double secs = (System.nanoTime() - start) / 1e9;
+        return lag.resultLine("lag-idle", secs, String.format(Locale.ROOT, "p90_ms=%.2f max_ms=%.2f",
+                lag.percentileMs(0.90), lag.maxMs()));
     }
 
     String run(int seconds, Workload load) throws Exception {
