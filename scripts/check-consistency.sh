@@ -28,12 +28,7 @@ USAGE
     exit 0 ;;
 esac
 
-CONFIG_ARG=""
-if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
-  CONFIG_ARG="$1"
-  shift
-fi
+config_then_options "$@"
 ensure_built
-CONFIG="$(resolve_config "$CONFIG_ARG")"
 echo "checking the replicas of $(basename "$CONFIG") against the master ..."
-admin check-consistency --config "$CONFIG" "$@"
+admin check-consistency --config "$CONFIG" "${OPTIONS[@]}"

@@ -94,6 +94,18 @@ run_dir() {
   echo "$ROOT/run/$name"
 }
 
+# For a script called as [CONFIG] [OPTIONS...]: sets CONFIG to the config (resolved, default
+# cluster-config/local-3node.json) and OPTIONS to the rest of the arguments.
+config_then_options() {
+  local arg=""
+  if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
+    arg="$1"
+    shift
+  fi
+  CONFIG="$(resolve_config "$arg")"
+  OPTIONS=("$@")
+}
+
 resolve_config() {
   local config="${1:-$DEFAULT_CONFIG}"
   case "$config" in -*) usage_error "unknown option '$config'" ;; esac

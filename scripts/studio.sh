@@ -23,11 +23,6 @@ USAGE
     exit 0 ;;
 esac
 
-CONFIG_ARG=""
-if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
-  CONFIG_ARG="$1"
-  shift
-fi
+config_then_options "$@"
 ensure_built
-CONFIG="$(resolve_config "$CONFIG_ARG")"
-admin studio --config "$CONFIG" "$@"
+admin studio --config "$CONFIG" "${OPTIONS[@]}"
