@@ -333,8 +333,11 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
 
     @Override
     public void query(QueryRequest request, StreamObserver<QueryResponse> out) {
+        // The call's context, read on the transport thread: cancelled when the client gives up or
+        // its deadline passes, which stops a scan of a large collection between two steps.
+        io.grpc.Context call = io.grpc.Context.current();
         offload(blocking, out, () -> {
-            QueryResult result = storage.query(Messages.query(request, cluster.limits()));
+            QueryResult result = storage.query(Messages.query(request, cluster.limits()), call::isCancelled);
             QueryResponse.Builder response = QueryResponse.newBuilder().setTotalResults(result.totalResults());
             result.documents().forEach(d -> response.addDocuments(Messages.document(d)));
             counters.read();

@@ -56,6 +56,8 @@ import org.slf4j.LoggerFactory;
  *     before the node ran it
  *   stream reset by the node (reader  CANCELLED            what the stream held is dropped; see the
  *     stalled, node over its held bytes)                   node's log (StreamReset)
+ *   a query whose caller gave up      CANCELLED            nobody reads it: the scan stopped between
+ *     (cancelled, deadline passed)                         two steps (QueryCancelledException)
  *   a promotion refused (static       FAILED_PRECONDITION  set "failover" manual/automatic; promote
  *     master, master silent unforced)                      with --force when the master is gone
  *   no majority of the Raft group     UNAVAILABLE          start more nodes, or try again
@@ -113,6 +115,9 @@ final class Errors {
         }
         if (error instanceof dev.corvid.node.consensus.ConsensusException) {
             return Status.UNAVAILABLE.withDescription(description(error.getMessage())).asRuntimeException();
+        }
+        if (error instanceof dev.corvid.node.storage.QueryCancelledException) {
+            return Status.CANCELLED.withDescription(error.getMessage()).asRuntimeException();
         }
         if (error instanceof StorageUnavailableException) {
             return Status.UNAVAILABLE.withDescription(description(error.getMessage())).asRuntimeException();

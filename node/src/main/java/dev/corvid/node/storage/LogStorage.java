@@ -246,7 +246,7 @@ public final class LogStorage implements Storage {
     }
 
     @Override
-    public QueryResult query(Query query) {
+    public QueryResult query(Query query, java.util.function.BooleanSupplier cancelled) {
         DocumentIds.checkCollection(query.collection());
         if (!index.isKnownCollection(query.collection())) {
             throw new UnknownCollectionException(query.collection());
@@ -263,7 +263,7 @@ public final class LogStorage implements Storage {
             public List<StoredDocument> after(String afterId, int limit) {
                 return index.collectionAfter(collection, afterId, limit);
             }
-        });
+        }, cancelled);
     }
 
     @Override

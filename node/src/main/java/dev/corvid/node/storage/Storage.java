@@ -60,7 +60,18 @@ public interface Storage extends AutoCloseable {
      *
      * @throws UnknownCollectionException when no document of that collection was ever stored here
      */
-    QueryResult query(Query query);
+    default QueryResult query(Query query) {
+        return query(query, () -> false);
+    }
+
+    /**
+     * Runs a collection query, stopping its scan between two steps once {@code cancelled} says its
+     * caller has given up.
+     *
+     * @throws UnknownCollectionException when no document of that collection was ever stored here
+     * @throws QueryCancelledException when {@code cancelled} turned true before the scan ended
+     */
+    QueryResult query(Query query, java.util.function.BooleanSupplier cancelled);
 
     /**
      * The change feed: up to {@code limit} changes (puts and tombstones) with an etag after

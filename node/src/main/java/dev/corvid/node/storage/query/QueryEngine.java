@@ -3,6 +3,7 @@ package dev.corvid.node.storage.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corvid.node.storage.JsonRules;
 import dev.corvid.node.storage.Query;
+import dev.corvid.node.storage.QueryCancelledException;
 import dev.corvid.node.storage.QueryResult;
 import dev.corvid.node.storage.StoredDocument;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * Evaluates a {@link Query} over the documents of a collection.
@@ -74,6 +76,15 @@ public final class QueryEngine {
      * So its memory grows with its page, not with the collection.
      */
     public static QueryResult run(Query query, Source source) {
+        return run(query, source, () -> false);
+    }
+
+    /**
+     * {@link #run(Query, Source)} that checks {@code cancelled} before each step of a scan and
+     * stops with {@link QueryCancelledException} once it is true: a caller that gave up holds no
+     * thread of the node for the rest of its collection.
+     */
+    public static QueryResult run(Query query, Source source, BooleanSupplier cancelled) {
         if (query.filters().isEmpty() && query.orderBy().isEmpty()) {
             return source.slice(query.skip(), query.take());
         }
@@ -90,8 +101,13 @@ public final class QueryEngine {
         List<StoredDocument> page = new ArrayList<>();
         long matched = 0;
         String after = null;
+        long read = 0;
         while (true) {
+            if (cancelled.getAsBoolean()) {
+                throw new QueryCancelledException(query.collection(), read);
+            }
             List<StoredDocument> step = source.after(after, SCAN_STEP);
+            read += step.size();
             for (StoredDocument doc : step) {
                 JsonNode[] values = read(fields, doc);
                 if (!matchesAll(query.filters(), filterAt, values)) {

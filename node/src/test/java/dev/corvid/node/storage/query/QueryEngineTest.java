@@ -172,6 +172,38 @@ class QueryEngineTest {
         assertEquals(7, slices[0], "a query with neither filters nor sort keys reads only its page");
     }
 
+    /** A scan asks whether its caller gave up before each step, and stops at the first yes. */
+    @Test
+    void aScan_stopsBetweenSteps_onceItsCallerGaveUp() {
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < 3 * QueryEngine.SCAN_STEP; i++) {
+            bodies.add("{\"v\":" + i + "}");
+        }
+        QueryEngine.Source all = QueryEngine.Source.of(docs(bodies.toArray(String[]::new)));
+        int[] steps = {0};
+        QueryEngine.Source counted = new QueryEngine.Source() {
+            @Override
+            public dev.corvid.node.storage.QueryResult slice(int skip, int take) {
+                return all.slice(skip, take);
+            }
+
+            @Override
+            public List<StoredDocument> after(String afterId, int limit) {
+                steps[0]++;
+                return all.after(afterId, limit);
+            }
+        };
+        Query filtered = new Query("C", List.of(filter("v", Query.Op.GTE, "0")), List.of(), 0, 10);
+        dev.corvid.node.storage.QueryCancelledException stopped = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.corvid.node.storage.QueryCancelledException.class,
+                () -> QueryEngine.run(filtered, counted, () -> steps[0] >= 1));
+        assertEquals(1, steps[0], "one step read, then it stopped");
+        assertTrue(stopped.getMessage().contains("after " + QueryEngine.SCAN_STEP + " documents"), stopped.getMessage());
+        steps[0] = 0;
+        assertEquals(3L * QueryEngine.SCAN_STEP, QueryEngine.run(filtered, counted, () -> false).totalResults());
+        assertEquals(4, steps[0], "three full steps and the empty one that ends the scan");
+    }
+
     private static JsonNode body(StoredDocument d) {
         return JsonRules.parseValue("body", d.bodyJson().toStringUtf8());
     }
