@@ -230,25 +230,7 @@ public final class StudioServer implements AutoCloseable {
         out.put("details", watch.details());
         out.put("identity", identity);
         out.put("time", s.time());
-        List<Map<String, Object>> nodes = new ArrayList<>();
-        for (ClusterWatch.NodeView n : s.nodes()) {
-            Map<String, Object> node = new LinkedHashMap<>();
-            node.put("name", n.name());
-            node.put("role", n.role());
-            node.put("address", n.address());
-            node.put("state", n.state());
-            node.put("reason", n.reason());
-            node.put("epoch", n.epoch());
-            node.put("documents", n.documents());
-            node.put("lastEtag", n.lastEtag());
-            node.put("uptimeMs", n.uptimeMs());
-            node.put("readsServed", n.readsServed());
-            node.put("writesServed", n.writesServed());
-            node.put("failoverWrites", n.failoverWrites());
-            node.put("lag", n.lag());
-            nodes.add(node);
-        }
-        out.put("nodes", nodes);
+        out.put("nodes", s.nodes()); // each NodeView as JSON, one member per component
         return out;
     }
 

@@ -95,8 +95,7 @@ public record DocumentRecord(boolean tombstone, Etag etag, String collection, by
 
         /** Whether the encoded record carries this header's etag; reads 16 bytes. */
         boolean etagOf(byte[] record) {
-            ByteBuffer buf = ByteBuffer.wrap(record);
-            return buf.getLong(1) == etagHigh && buf.getLong(9) == change;
+            return hasEtag(record, etagHigh, change);
         }
     }
 
@@ -107,8 +106,12 @@ public record DocumentRecord(boolean tombstone, Etag etag, String collection, by
 
     /** Whether the encoded record carries {@code etag}; reads 16 bytes. */
     static boolean hasEtag(byte[] bytes, Etag etag) {
+        return hasEtag(bytes, etag.high(), etag.change());
+    }
+
+    private static boolean hasEtag(byte[] bytes, long high, long change) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
-        return buf.getLong(1) == etag.high() && buf.getLong(9) == etag.change();
+        return buf.getLong(1) == high && buf.getLong(9) == change;
     }
 
     /** Reads the etag, the tombstone flag and the collection, without copying the JSON. */
