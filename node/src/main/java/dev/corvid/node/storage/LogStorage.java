@@ -23,14 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Storage} on a write-ahead log of our own, an in-memory index and MapDB as the index's
- * checkpoint; see the package documentation for the path of a write. {@link #open} is how the
+ * {@link Storage} on a write-ahead log of our own and an index checkpointed in MapDB; see the package documentation for the path of a write. {@link #open} is how the
  * node gets its storage, {@link #repairLog} how an operator cuts a corrupt log.
  *
  * <p>Why a log of our own and MapDB: a MapDB commit costs two fsyncs and about 1.4 ms under a global lock, which caps a
  * node near 700 durable writes a second. Here a write is durable once its log record is synced
- * (one {@code fdatasync} for a whole group of concurrent writers) and visible once applied to the
- * in-memory index; a flusher thread hands it to MapDB and commits MapDB (checkpoints)
+ * (one {@code fdatasync} for a whole group of concurrent writers) and visible once applied to what
+ * the index holds in memory; a flusher thread hands it to MapDB and commits MapDB (checkpoints)
  * every few thousand entries or seconds, off the callers' path. Opening after a crash replays the
  * log records after the last checkpoint.
  *
@@ -131,6 +130,7 @@ public final class LogStorage implements Storage {
             GroupCommitWriter writer = new GroupCommitWriter(index, flusher, wal, counter, nodeTag, restart,
                     lastSeq + 1, lastEtag, policy);
             flusher.start(writer::fail);
+            index.rankMembersInBackground();
             return new LogStorage(options, checkpoint, index, flusher, wal, writer, counter, nodeTag);
         } catch (IOException e) {
             closeQuietly(flusher, checkpoint, wal);
@@ -180,6 +180,11 @@ public final class LogStorage implements Storage {
     /** Tests only: runs on the thread that forces the log to disk, just before each force. */
     void beforeLogSync(Runnable hook) {
         wal.beforeForce(hook);
+    }
+
+    /** Tests only: whether the collections' member ranges are counted (see {@code DocumentIndex#rankMembersInBackground}). */
+    boolean membersRanked() {
+        return index.membersRanked();
     }
 
     /** The log sequence number the last MapDB commit covers (0 before the first). */

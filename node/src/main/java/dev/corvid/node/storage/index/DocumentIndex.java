@@ -7,30 +7,36 @@ import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.StoredDocument;
 import dev.corvid.node.storage.wal.LogEntry;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The in-memory index of storage, authoritative for everything a write or a read decides on: id
- * to etag, etag order (the change feed), collection membership, id sequences, replication
- * progress, and the records applied since the last checkpoint ({@link RecordLayers}). Rebuilt from
- * the {@link IndexStore} (the checkpoint) on open and from the log records replayed after it. A
- * {@link RecordCache} keeps checkpointed records in memory, so reads seldom wait for the store.
+ * The index of storage: id to current record, etag order (the change feed), collection
+ * membership and counts, id sequences and replication progress, everything a write or a read
+ * decides on. The {@link IndexStore} (the checkpoint) holds it as of its last commit; in memory
+ * are only what changed since ({@link RecordLayers}' recent records, the {@link ChangeFeed}'s and
+ * {@link CollectionMembers}' changes since the checkpoint), a bounded {@link RecordCache} of
+ * checkpointed records, the counts and the small maps. So its memory is set by the checkpoint's
+ * window and the cache, not by the number of documents, and opening it reads nothing but the
+ * store's counters: the log records after the checkpoint are {@link #replay}ed.
  *
  * <p>Contract: only the storage writer thread (or recovery before it) changes the index, by
  * {@link #show}ing log records in log order, and only after they are in the log; it applies a
- * group of them under the write lock, so readers never see part of a batch. What {@link #show}
- * returns is what the checkpoint must receive, once the log records are durable: the index itself
- * never writes the store. Readers on any thread see the index as of one point between write
- * groups. Changes reach readers after their log sync, except a replica's replicated changes
- * (see {@code GroupCommitWriter}).
+ * group of them under the write lock and then publishes the group's last change counter, so
+ * readers never see part of a batch. What {@link #show} returns is what the checkpoint must
+ * receive, once the log records are durable: the index itself never writes the store; after a
+ * checkpoint commits, {@link #checkpointed} drops what it now holds. Readers on any thread read
+ * as of a published change counter, merging the store with what is in memory ({@link IndexLock}
+ * says how neither waits for the other). Changes reach readers after their log sync, except a
+ * replica's replicated changes (see {@code GroupCommitWriter}).
  */
 public final class DocumentIndex {
 
@@ -42,69 +48,59 @@ public final class DocumentIndex {
     public record Shown(long seq, List<IndexWrite> writes) {
     }
 
-    /** id -> etag, tombstone flag and collection of its current record. */
-    private final Map<String, DocumentRecord.Header> headers = new ConcurrentHashMap<>();
-    /** Each id once, at the change counter of its current record. Guarded by {@link #lock}. */
-    private final ChangeOrder changeOrder;
-    /** collection -> ids of its live documents, in id order. */
-    private final Map<String, NavigableSet<String>> collections = new ConcurrentHashMap<>();
-    /** collection -> how many ids {@link #collections} holds for it (a skip list counts in O(n)). Guarded by {@link #lock}. */
-    private final Map<String, Long> collectionSizes = new ConcurrentHashMap<>();
-    /**
-     * Every collection a document was ever stored in, each name mapped to itself: the one instance
-     * every header of that collection refers to.
-     */
+    private static final Logger log = LoggerFactory.getLogger(DocumentIndex.class);
+    /** How many times a read of a collection's page tries before it reads under the index lock. */
+    private static final int OPTIMISTIC_PAGES = 3;
+
+    private final IndexLock lock = new IndexLock();
+    private final IndexStore store;
+    /** The change order: the store's, and what changed since the checkpoint. */
+    private final ChangeFeed feed;
+    /** The live documents of each collection: the store's, and who joined or left since the checkpoint. */
+    private final CollectionMembers members;
+    /** How many members each range of a collection's ids holds. Guarded by {@link #lock}. */
+    private final MemberRanks ranks = new MemberRanks();
+    /** The records themselves: where they are, and how a read gets them at one point in time. */
+    private final RecordLayers records;
+    /** collection -> how many live documents it has. Guarded by {@link #lock}. */
+    private final Map<String, Long> collectionSizes = new HashMap<>();
+    /** Every collection a document was ever stored in, each name mapped to itself. */
     private final Map<String, String> knownCollections = new ConcurrentHashMap<>();
     private final Map<String, Long> idSequences = new ConcurrentHashMap<>();
     private final Map<String, Etag> sourceProgress = new ConcurrentHashMap<>();
-    private final IndexLock lock = new IndexLock();
-    /** The records themselves: where they are, and how a read gets them at one point in time. */
-    private final RecordLayers records;
 
     // Mutated only by the writing thread (or recovery before it); read under the lock.
     private long lastChange;
+    private long lastEtagHigh;
     private long documentCount;
     private long tombstoneCount;
 
     /**
-     * Rebuilds the index from what {@code store} holds.
+     * Opens the index on what {@code store} holds, reading only its counters and small maps.
      *
      * @param cacheBytes how much memory the {@link RecordCache} of checkpointed records may use
      */
     public DocumentIndex(IndexStore store, long cacheBytes) {
-        this.records = new RecordLayers(store, cacheBytes, lock, headers);
+        this.store = store;
         this.lastChange = store.lastChange();
-        List<ChangeOrder.Entry> order = new ArrayList<>();
-        // Each collection's members, gathered, then put in its set in id order: the store hands
-        // records out in hash order, and a skip list filled at random spends most of a start there.
-        Map<String, List<String>> members = new java.util.HashMap<>();
-        store.forEachRecord((id, record) -> {
-            DocumentRecord.Header read = DocumentRecord.header(record);
-            DocumentRecord.Header header = new DocumentRecord.Header(read.etagHigh(), read.change(), read.tombstone(),
-                    collectionName(read.collection()));
-            headers.put(id, header);
-            if (header.tombstone()) {
-                tombstoneCount++;
-            } else {
-                documentCount++;
-                if (header.collection() != null) {
-                    members.computeIfAbsent(header.collection(), c -> new ArrayList<>()).add(id);
-                }
-            }
-            order.add(new ChangeOrder.Entry(header.change(), id));
-            lastChange = Math.max(lastChange, header.change());
-        });
-        members.forEach((collection, ids) -> {
-            ids.sort(null);
-            NavigableSet<String> set = new ConcurrentSkipListSet<>();
-            set.addAll(ids);
-            collections.put(collection, set);
-            collectionSizes.put(collection, (long) ids.size());
-        });
-        this.changeOrder = ChangeOrder.of(order);
+        this.feed = new ChangeFeed(store, lastChange);
+        this.members = new CollectionMembers(store);
+        this.records = new RecordLayers(store, cacheBytes, lock, () -> feed.view().change());
+        this.documentCount = store.documentCount();
+        this.tombstoneCount = store.tombstoneCount();
+        collectionSizes.putAll(store.collectionSizes());
         store.collections().forEach(this::collectionName);
         idSequences.putAll(store.idSequences());
         sourceProgress.putAll(store.sourceProgress());
+        if (lastChange > 0) {
+            long[] high = new long[1];
+            feed.forEachAfter(feed.view(), lastChange - 1, (change, id) -> {
+                high[0] = DocumentRecord.header(store.record(id)).etagHigh();
+                return false;
+            });
+            lastEtagHigh = high[0];
+        }
+        feed.publish(lastChange, lastEtagHigh);
     }
 
     /** The change counter of the last change applied (or checkpointed). */
@@ -127,8 +123,8 @@ public final class DocumentIndex {
      * receive to {@code checkpoint}.
      */
     public void replay(List<LogEntry> entries, Consumer<IndexWrite> checkpoint) {
-        for (LogEntry entry : entries) {
-            checkpoint.accept(applyToMemory(entry));
+        for (Shown shown : show(List.of(new Committed(0, entries)))) {
+            shown.writes().forEach(checkpoint);
         }
     }
 
@@ -140,39 +136,130 @@ public final class DocumentIndex {
      * @return what the checkpoint must receive, in the same order
      */
     public List<Shown> show(List<Committed> batches) {
+        // The records the entries replace, found before the lock: the store may have to be read.
+        Map<String, DocumentRecord.Header> current = new HashMap<>();
+        for (Committed batch : batches) {
+            for (LogEntry entry : batch.entries()) {
+                String id = entry instanceof LogEntry.Put put ? put.id()
+                        : entry instanceof LogEntry.Delete delete ? delete.id() : null;
+                if (id != null && !current.containsKey(id)) {
+                    current.put(id, currentHeader(id));
+                }
+            }
+        }
         List<Shown> shown = new ArrayList<>(batches.size());
         lock.writeLock().lock();
         try {
             for (Committed batch : batches) {
                 List<IndexWrite> writes = new ArrayList<>(batch.entries().size());
                 for (LogEntry entry : batch.entries()) {
-                    writes.add(applyToMemory(entry));
+                    writes.add(applyToMemory(entry, current));
                 }
                 shown.add(new Shown(batch.seq(), writes));
             }
+            feed.publish(lastChange, lastEtagHigh);
         } finally {
             lock.writeLock().unlock();
         }
+        splitRanges();
         return shown;
     }
 
+    /** Splits the member ranges that grew past twice their size. Writer, after a group. */
+    private void splitRanges() {
+        if (ranks.oversized().isEmpty()) {
+            return;
+        }
+        lock.stable(() -> {
+            long at = feed.view().change();
+            for (String collection : List.copyOf(ranks.oversized())) {
+                MemberRanks.Start range;
+                while ((range = ranks.oversizedRange(collection)) != null) {
+                    String[] middle = new String[1];
+                    int[] passed = {0};
+                    members.forEachFrom(collection, range.fromId(), true, at, id -> {
+                        if (passed[0]++ == MemberRanks.RANGE) {
+                            middle[0] = id;
+                            return false;
+                        }
+                        return true;
+                    });
+                    String from = range.fromId();
+                    lock.writeLock().lock();
+                    try {
+                        ranks.split(collection, from, middle[0]);
+                    } finally {
+                        lock.writeLock().unlock();
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
     /**
-     * Updates the in-memory layer for one entry and returns what the checkpoint must receive: for a
-     * put or delete the encoded record, also kept in memory until the checkpoint holds it.
+     * Counts the members of each range of every collection's ids, on a thread of its own, so pages
+     * at an offset start near it ({@link MemberRanks}); until it is done they count from the first.
      */
-    private IndexWrite applyToMemory(LogEntry entry) {
+    public void rankMembersInBackground() {
+        Thread thread = new Thread(() -> {
+            long started = System.nanoTime();
+            try {
+                long members = lock.stable(this::rankMembers);
+                log.info("ranked the {} members of {} collections in {} ms", members, knownCollections.size(),
+                        (System.nanoTime() - started) / 1_000_000);
+            } catch (RuntimeException e) {
+                log.warn("could not rank the collections' members (pages at an offset count from the first): {}",
+                        e.toString());
+            }
+        }, "corvid-index-ranks");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Whether {@link #rankMembersInBackground} is done: pages at an offset start near it. */
+    public boolean membersRanked() {
+        return lock.read(ranks::ready);
+    }
+
+    /** Under the drop lock: the ranges as of one view, then the moves since, under the write lock. */
+    private long rankMembers() {
+        long at = lock.read(() -> feed.view().change());
+        Map<String, MemberRanks.Builder> built = new HashMap<>();
+        long[] count = {0};
+        for (String collection : knownCollections()) {
+            MemberRanks.Builder builder = new MemberRanks.Builder();
+            members.forEachAfter(collection, null, at, id -> {
+                builder.add(id);
+                count[0]++;
+                return true;
+            });
+            built.put(collection, builder);
+        }
+        lock.writeLock().lock();
+        try {
+            ranks.install(built);
+            members.forEachMoveAfter(at, ranks::moved);
+        } finally {
+            lock.writeLock().unlock();
+        }
+        return count[0];
+    }
+
+    /**
+     * Updates what is in memory for one entry and returns what the checkpoint must receive: for a
+     * put or delete the encoded record, also kept in memory until the checkpoint holds it.
+     *
+     * @param current the header of each id's current record (null: none), updated here
+     */
+    private IndexWrite applyToMemory(LogEntry entry, Map<String, DocumentRecord.Header> current) {
         if (entry instanceof LogEntry.Put put) {
-            assert put.etag().change() > lastChange : put.etag().change() + " <= " + lastChange;
             byte[] record = DocumentRecord.live(put.etag(), put.collection(), put.metadata(), put.body()).encode();
-            index(put.id(), new DocumentRecord.Header(put.etag(), false, collectionName(put.collection())));
-            lastChange = put.etag().change();
-            return remember(put.id(), record, put.collection());
+            return index(put.id(), record, new DocumentRecord.Header(put.etag(), false, collectionName(put.collection())),
+                    current);
         } else if (entry instanceof LogEntry.Delete delete) {
-            assert delete.etag().change() > lastChange : delete.etag().change() + " <= " + lastChange;
             byte[] record = DocumentRecord.tombstone(delete.etag(), delete.metadata()).encode();
-            index(delete.id(), new DocumentRecord.Header(delete.etag(), true, null));
-            lastChange = delete.etag().change();
-            return remember(delete.id(), record, null);
+            return index(delete.id(), record, new DocumentRecord.Header(delete.etag(), true, null), current);
         } else if (entry instanceof LogEntry.ReserveIds reserve) {
             idSequences.put(reserve.collection(), reserve.last());
             return new IndexWrite.IdSequence(reserve.collection(), reserve.last());
@@ -182,45 +269,20 @@ public final class DocumentIndex {
         return new IndexWrite.SourceProgress(progress.source(), progress.lastApplied());
     }
 
-    private IndexWrite.Document remember(String id, byte[] record, String collection) {
-        records.applied(id, record);
-        return new IndexWrite.Document(id, record, collection, lastChange);
-    }
-
-    /** After a checkpoint that holds {@code written}; see {@link RecordLayers#checkpointed}. The checkpoint's thread. */
-    public void checkpointed(List<IndexWrite.Document> written) {
-        records.checkpointed(written);
-    }
-
-    /** After the checkpoint that ends recovery holds {@code written}, before any reader runs. */
-    public void recovered(List<IndexWrite.Document> written) {
-        records.recovered(written);
-    }
-
-    /** The one instance of {@code name} the index keeps (and knows as a collection ever stored); null for null. */
-    private String collectionName(String name) {
-        return name == null ? null : knownCollections.computeIfAbsent(name, n -> n);
-    }
-
-    /** Points the in-memory lookups and the change order at the new current record of {@code id}. */
-    private void index(String id, DocumentRecord.Header header) {
-        DocumentRecord.Header old = indexLookups(id, header);
-        if (old != null) {
-            boolean removed = changeOrder.remove(old.change());
-            assert removed : "change " + old.change() + " of '" + id + "' was not in the change order";
-        }
-        changeOrder.append(header.change(), id);
-    }
-
     /**
-     * Puts {@code header} in {@code headers} and updates the document count and the collection
-     * sets. A document that stays live in the same collection (an update) leaves its collection's
-     * set alone.
-     *
-     * @return the header {@code header} replaced, or null
+     * Makes {@code record} the current record of {@code id}: in the records, the change order, the
+     * collection members and the counts. A document that stays live in the same collection (an
+     * update) leaves the members alone.
      */
-    private DocumentRecord.Header indexLookups(String id, DocumentRecord.Header header) {
-        DocumentRecord.Header old = headers.put(id, header);
+    private IndexWrite.Document index(String id, byte[] record, DocumentRecord.Header header,
+                                      Map<String, DocumentRecord.Header> current) {
+        assert header.change() > lastChange : header.change() + " <= " + lastChange;
+        DocumentRecord.Header old = current.put(id, header);
+        records.applied(id, record);
+        if (old != null) {
+            feed.supersede(old.change(), id, header.change());
+        }
+        feed.append(header.change(), id);
         boolean wasLive = old != null && !old.tombstone();
         boolean isLive = !header.tombstone();
         String before = wasLive ? old.collection() : null;
@@ -229,32 +291,60 @@ public final class DocumentIndex {
         tombstoneCount += (isLive ? 0 : 1) - (old != null && old.tombstone() ? 1 : 0);
         if (!Objects.equals(before, after)) {
             if (before != null) {
-                collections.get(before).remove(id);
+                members.leave(before, id, header.change());
+                ranks.moved(before, id, -1);
                 collectionSizes.merge(before, -1L, Long::sum);
             }
             if (after != null) {
-                collections.computeIfAbsent(after, c -> new ConcurrentSkipListSet<>()).add(id);
+                members.join(after, id, header.change());
+                ranks.moved(after, id, 1);
                 collectionSizes.merge(after, 1L, Long::sum);
             }
         }
-        return old;
+        lastChange = header.change();
+        lastEtagHigh = header.etagHigh();
+        return new IndexWrite.Document(id, record, header, old);
+    }
+
+    /**
+     * After a checkpoint that holds {@code written} and every change up to {@code through}
+     * commits: what memory kept for it moves to the record cache or is dropped. The checkpoint's
+     * thread (or recovery's).
+     */
+    public void checkpointed(List<IndexWrite.Document> written, long through) {
+        lock.drop(() -> {
+            records.checkpointed(written);
+            feed.checkpointed(through);
+            members.checkpointed(through);
+        });
+    }
+
+    /** The one instance of {@code name} the index keeps (and knows as a collection ever stored); null for null. */
+    private String collectionName(String name) {
+        return name == null ? null : knownCollections.computeIfAbsent(name, n -> n);
+    }
+
+    /** The header of the current record of {@code id}, or null. Writer thread. */
+    private DocumentRecord.Header currentHeader(String id) {
+        byte[] raw = records.current(id);
+        return raw == null ? null : DocumentRecord.header(raw);
     }
 
     /** The current etag of a live document, or null when it is missing or deleted. Writer thread. */
     public Etag currentEtag(String id) {
-        DocumentRecord.Header header = headers.get(id);
+        DocumentRecord.Header header = currentHeader(id);
         return header == null || header.tombstone() ? null : header.etag();
     }
 
-    /** The current record of a document, its tombstone included; null when it never existed. Any thread. */
+    /** The current record of a document, its tombstone included; null when it never existed. Writer thread. */
     public DocumentRecord record(String id) {
-        return records(List.of(id)).get(0);
+        byte[] raw = records.current(id);
+        return raw == null ? null : DocumentRecord.decode(raw);
     }
 
     /** The current version of a document, or empty when it does not exist or is deleted. Any thread. */
     public Optional<StoredDocument> document(String id) {
-        DocumentRecord record = records(List.of(id)).get(0);
-        return record == null || record.tombstone() ? Optional.empty() : Optional.of(record.toDocument(id));
+        return documents(List.of(id), Long.MAX_VALUE).get(0);
     }
 
     /**
@@ -264,24 +354,11 @@ public final class DocumentIndex {
      * @throws AnswerTooLargeException once the records read add up to more than {@code maxBytes}
      */
     public List<Optional<StoredDocument>> documents(List<String> ids, long maxBytes) {
-        List<DocumentRecord> records = records(ids, maxBytes);
+        List<byte[]> raws = records.read(ids, maxBytes);
         List<Optional<StoredDocument>> out = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
-            DocumentRecord r = records.get(i);
+            DocumentRecord r = raws.get(i) == null ? null : DocumentRecord.decode(raws.get(i));
             out.add(r == null || r.tombstone() ? Optional.empty() : Optional.of(r.toDocument(ids.get(i))));
-        }
-        return out;
-    }
-
-    private List<DocumentRecord> records(List<String> ids) {
-        return records(ids, Long.MAX_VALUE);
-    }
-
-    private List<DocumentRecord> records(List<String> ids, long maxBytes) {
-        List<byte[]> raws = records.read(() -> ids, maxBytes);
-        List<DocumentRecord> out = new ArrayList<>(raws.size());
-        for (byte[] raw : raws) {
-            out.add(raw == null ? null : DocumentRecord.decode(raw));
         }
         return out;
     }
@@ -293,7 +370,14 @@ public final class DocumentIndex {
 
     /** How many entries of the change feed come after {@code change}: O(n), for stats only. */
     public long countChangesAfter(long change) {
-        return lock.read(() -> changeOrder.countAfter(change));
+        return lock.stable(() -> {
+            long[] count = new long[1];
+            feed.forEachAfter(feed.view(), change, (c, id) -> {
+                count[0]++;
+                return true;
+            });
+            return count[0];
+        });
     }
 
     /** The last id of the collection's sequence reserved, 0 when none was. Writer thread. */
@@ -302,35 +386,51 @@ public final class DocumentIndex {
         return last == null ? 0 : last;
     }
 
-    /** Up to {@code limit} entries of the change feed after the change counter {@code change}, in order. */
+    /**
+     * Up to {@code limit} entries of the change feed after the change counter {@code change}, in
+     * order, as of one point between write groups; each with its current record, which may be
+     * newer than that point (then it carries the newer etag, and the feed lists it again later).
+     */
     public List<Change> changesAfter(long change, int limit) {
-        List<String> ids = new ArrayList<>();
-        List<byte[]> raws = records.read(() -> {
-            ids.clear();
-            changeOrder.idsAfter(change, limit, ids);
-            return ids;
+        return lock.stable(() -> {
+            List<String> ids = new ArrayList<>();
+            feed.forEachAfter(feed.view(), change, (c, id) -> {
+                ids.add(id);
+                return ids.size() < limit;
+            });
+            List<byte[]> raws = records.read(ids, Long.MAX_VALUE);
+            List<Change> out = new ArrayList<>(ids.size());
+            for (int i = 0; i < ids.size(); i++) {
+                out.add(DocumentRecord.decode(raws.get(i)).toChange(ids.get(i)));
+            }
+            return out;
         });
-        List<Change> out = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            out.add(DocumentRecord.decode(raws.get(i)).toChange(ids.get(i)));
-        }
-        return out;
     }
 
     /**
      * Takes a {@link ContentScan} snapshot: every id with its record's change counter, the last
-     * etag and the last master etag applied from {@code source}, all under the read lock, so at one
-     * point between write groups. O(ids) copying of in-memory references; bodies are read later.
+     * etag and the last master etag applied from {@code source}, all as of one point between write
+     * groups. O(ids) in memory for the scan's life; bodies are read later.
      */
     public ContentScan contentScan(String source) {
-        return lock.read(() -> {
-            List<ContentScan.Entry> entries = new ArrayList<>(changeOrder.count());
-            changeOrder.forEach((change, id) -> entries.add(new ContentScan.Entry(id, change)));
-            ChangeOrder.Entry last = changeOrder.last();
-            Etag lastEtag = last == null ? null : headers.get(last.id()).etag();
-            Etag applied = source == null ? null : sourceProgress.get(source);
-            return new ContentScan(lastEtag, applied, entries.toArray(ContentScan.Entry[]::new), this::records);
+        record Point(ChangeFeed.View view, Etag applied) {
+        }
+        return lock.stable(() -> {
+            Point at = lock.read(() -> new Point(feed.view(), source == null ? null : sourceProgress.get(source)));
+            List<ContentScan.Entry> entries = new ArrayList<>();
+            feed.forEachAfter(at.view(), 0, (change, id) -> entries.add(new ContentScan.Entry(id, change)));
+            Etag lastEtag = at.view().change() == 0 ? null : Etag.fromLongs(at.view().etagHigh(), at.view().change());
+            return new ContentScan(lastEtag, at.applied(), entries.toArray(ContentScan.Entry[]::new), this::records);
         });
+    }
+
+    private List<DocumentRecord> records(List<String> ids) {
+        List<byte[]> raws = records.read(ids, Long.MAX_VALUE);
+        List<DocumentRecord> out = new ArrayList<>(raws.size());
+        for (byte[] raw : raws) {
+            out.add(raw == null ? null : DocumentRecord.decode(raw));
+        }
+        return out;
     }
 
     /** Every collection a document was ever stored in here, in name order. */
@@ -350,27 +450,15 @@ public final class DocumentIndex {
     /**
      * The live documents of {@code collection} from the {@code skip}th on, at most {@code take}, in
      * id order, with the collection's size, all at one point between write groups. Reads only the
-     * page's records; passes over {@code skip} ids in memory. Any thread.
+     * page's records; passes over {@code skip} ids. Any thread.
      */
     public Slice collectionSlice(String collection, int skip, int take) {
-        List<String> ids = new ArrayList<>();
         long[] total = new long[1];
-        List<byte[]> raws = records.read(() -> {
-            ids.clear();
-            NavigableSet<String> members = collections.get(collection);
-            total[0] = members == null ? 0 : collectionSizes.getOrDefault(collection, 0L);
-            if (members != null) {
-                Iterator<String> it = members.iterator();
-                for (int i = 0; i < skip && it.hasNext(); i++) {
-                    it.next();
-                }
-                while (ids.size() < take && it.hasNext()) {
-                    ids.add(it.next());
-                }
-            }
-            return ids;
-        });
-        return new Slice(documents(ids, raws), total[0]);
+        List<StoredDocument> page = page(collection, view -> {
+            total[0] = collectionSizes.getOrDefault(collection, 0L);
+            return ranks.start(collection, skip);
+        }, true, take);
+        return new Slice(page, total[0]);
     }
 
     /**
@@ -379,27 +467,60 @@ public final class DocumentIndex {
      * collection in bounded steps. Any thread.
      */
     public List<StoredDocument> collectionAfter(String collection, String afterId, int limit) {
-        List<String> ids = new ArrayList<>();
-        List<byte[]> raws = records.read(() -> {
-            ids.clear();
-            NavigableSet<String> members = collections.get(collection);
-            if (members != null) {
-                for (String id : afterId == null ? members : members.tailSet(afterId, false)) {
-                    if (ids.size() == limit) {
-                        break;
-                    }
-                    ids.add(id);
-                }
-            }
-            return ids;
-        });
-        return documents(ids, raws);
+        return page(collection, view -> new MemberRanks.Start(afterId, 0), false, limit);
     }
 
-    private static List<StoredDocument> documents(List<String> ids, List<byte[]> raws) {
+    /**
+     * Up to {@code take} members of {@code collection} with their records, all as of one view, from
+     * where {@code underLock} says (it runs under the index lock with the view, for whatever else
+     * must be read at the same point), {@code inclusive} of its first id. A page whose records
+     * changed since its view is read again; after {@value #OPTIMISTIC_PAGES} tries, under the
+     * index lock.
+     */
+    private List<StoredDocument> page(String collection, Function<ChangeFeed.View, MemberRanks.Start> underLock,
+                                      boolean inclusive, int take) {
+        record Point(ChangeFeed.View view, MemberRanks.Start start) {
+        }
+        return lock.stable(() -> {
+            for (int attempt = 0; attempt <= OPTIMISTIC_PAGES; attempt++) {
+                List<StoredDocument> page;
+                if (attempt < OPTIMISTIC_PAGES) {
+                    Point at = lock.read(() -> new Point(feed.view(), underLock.apply(feed.view())));
+                    page = pageAt(collection, at.view(), at.start(), inclusive, take);
+                } else {
+                    page = lock.read(() -> pageAt(collection, feed.view(), underLock.apply(feed.view()), inclusive, take));
+                }
+                if (page != null) {
+                    return page;
+                }
+            }
+            throw new IllegalStateException("a page of '" + collection + "' read under the index lock changed");
+        });
+    }
+
+    /** The page as of {@code view}, or null when one of its records is newer than the view. */
+    private List<StoredDocument> pageAt(String collection, ChangeFeed.View view, MemberRanks.Start start,
+                                        boolean inclusive, int take) {
+        List<String> ids = new ArrayList<>();
+        long[] skipped = {0};
+        if (take > 0) {
+            members.forEachFrom(collection, start.fromId(), inclusive, view.change(), id -> {
+                if (skipped[0] < start.skip()) {
+                    skipped[0]++;
+                    return true;
+                }
+                ids.add(id);
+                return ids.size() < take;
+            });
+        }
+        List<byte[]> raws = records.read(ids, Long.MAX_VALUE);
         List<StoredDocument> out = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
-            out.add(DocumentRecord.decode(raws.get(i)).toDocument(ids.get(i)));
+            byte[] raw = raws.get(i);
+            if (raw == null || DocumentRecord.change(raw) > view.change()) {
+                return null;
+            }
+            out.add(DocumentRecord.decode(raw).toDocument(ids.get(i)));
         }
         return out;
     }

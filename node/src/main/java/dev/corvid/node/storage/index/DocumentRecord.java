@@ -78,18 +78,16 @@ public record DocumentRecord(boolean tombstone, Etag etag, String collection, by
     }
 
     /**
-     * What the in-memory index keeps of a record: everything but the JSON. One object per
-     * document, the etag's two halves inline (no {@link Etag} object each), and the collection
-     * name shared by every document of the collection ({@link DocumentIndex} hands out one
-     * instance per name).
+     * What the index decides on about a record: everything but the JSON, the etag's two halves
+     * inline.
      */
-    record Header(long etagHigh, long change, boolean tombstone, String collection) {
+    public record Header(long etagHigh, long change, boolean tombstone, String collection) {
 
         Header(Etag etag, boolean tombstone, String collection) {
             this(etag.high(), etag.change(), tombstone, collection);
         }
 
-        Etag etag() {
+        public Etag etag() {
             return Etag.fromLongs(etagHigh, change);
         }
 
@@ -115,7 +113,7 @@ public record DocumentRecord(boolean tombstone, Etag etag, String collection, by
     }
 
     /** Reads the etag, the tombstone flag and the collection, without copying the JSON. */
-    static Header header(byte[] bytes) {
+    public static Header header(byte[] bytes) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         boolean tombstone = buf.get() == 1;
         Etag etag = Etag.fromLongs(buf.getLong(), buf.getLong());

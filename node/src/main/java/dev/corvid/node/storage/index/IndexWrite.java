@@ -18,10 +18,22 @@ public sealed interface IndexWrite {
      * @param record     the encoded {@link DocumentRecord} (live version or tombstone); the same
      *                   array the index serves readers from until the checkpoint holds it, never
      *                   written to
-     * @param collection the collection of a live version, or null: it joins the collections ever stored
-     * @param change     the change counter of the record's etag
+     * @param header     the record's etag, tombstone flag and collection
+     * @param previous   the header of the record it replaces, or null when the id had none: what
+     *                   the checkpoint's change order, collection members and counts drop
      */
-    record Document(String id, byte[] record, String collection, long change) implements IndexWrite {
+    record Document(String id, byte[] record, DocumentRecord.Header header, DocumentRecord.Header previous)
+            implements IndexWrite {
+
+        /** The collection of a live version, or null: it joins the collections ever stored. */
+        public String collection() {
+            return header.tombstone() ? null : header.collection();
+        }
+
+        /** The change counter of the record's etag. */
+        public long change() {
+            return header.change();
+        }
     }
 
     /** The collection's id sequence is reserved up to {@code last}. */

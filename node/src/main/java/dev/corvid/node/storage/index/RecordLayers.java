@@ -1,26 +1,30 @@
 package dev.corvid.node.storage.index;
 
 import dev.corvid.node.storage.AnswerTooLargeException;
-import dev.corvid.node.storage.Etag;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 
 /**
  * The encoded records of the index, in three layers, and how a read gets a consistent set of
  * them: first the records applied since the last checkpoint ({@code recent}), then the
  * {@link RecordCache} of checkpointed ones, then the {@link IndexStore} itself. A record moves
- * from {@code recent} to the cache only after the checkpoint holds it, so a reader always finds
- * the current record in one of the layers.
+ * from {@code recent} to the cache only after the checkpoint holds it, so the current record of
+ * an id is the one in {@code recent}, else the cached one, else the store's.
  *
- * <p>Shares the {@link DocumentIndex}'s lock and its headers (id to current etag): the writer
- * changes both under the write lock, and a read locates its records under the read lock.
+ * <p>Why the cached one is current when {@code recent} has none: the cache takes a record only
+ * from a checkpoint (under the drop lock) or from a store read of the current record, and it
+ * keeps the higher of two change counters; a read offers what it read under the drop lock's read
+ * side, so no checkpoint can offer, and the cache lose, a newer version in between.
+ *
+ * <p>{@code recent} is bounded by the checkpoint's window (entries and bytes); the cache by its
+ * capacity. Shares the {@link DocumentIndex}'s locks.
  */
 final class RecordLayers {
 
-    /** How many times a read locates its records before it reads the store under the lock after all. */
+    /** How many times a read locates its records before it reads the store under the index lock after all. */
     private static final int OPTIMISTIC_READS = 3;
 
     private final IndexStore store;
@@ -29,14 +33,14 @@ final class RecordLayers {
     /** Records the checkpoint holds, as far as they fit. */
     private final RecordCache cache;
     private final IndexLock lock;
-    /** The index's headers: the etag each id's current record carries. Guarded by {@link #lock} for writes. */
-    private final Map<String, DocumentRecord.Header> headers;
+    /** The change counter readers see now. */
+    private final LongSupplier visibleChange;
 
-    RecordLayers(IndexStore store, long cacheBytes, IndexLock lock, Map<String, DocumentRecord.Header> headers) {
+    RecordLayers(IndexStore store, long cacheBytes, IndexLock lock, LongSupplier visibleChange) {
         this.store = store;
         this.cache = new RecordCache(cacheBytes);
         this.lock = lock;
-        this.headers = headers;
+        this.visibleChange = visibleChange;
     }
 
     /** Keeps the new current record of {@code id} until the checkpoint holds it. Writer, under the write lock. */
@@ -45,9 +49,8 @@ final class RecordLayers {
     }
 
     /**
-     * After a checkpoint that holds {@code records}: they move from {@code recent} to the cache
-     * (in that order, so a reader always finds the record in one of them). A newer version applied
-     * meanwhile stays in {@code recent}.
+     * After a checkpoint that holds {@code records}: they move from {@code recent} to the cache. A
+     * newer version applied meanwhile stays in {@code recent}. Under the drop lock.
      */
     void checkpointed(List<IndexWrite.Document> records) {
         for (IndexWrite.Document p : records) {
@@ -56,111 +59,93 @@ final class RecordLayers {
         }
     }
 
-    /** After the checkpoint that ends recovery holds {@code records}: {@code recent} forgets them. */
-    void recovered(List<IndexWrite.Document> records) {
-        for (IndexWrite.Document p : records) {
-            recent.remove(p.id(), p.record());
-        }
-    }
-
     /**
-     * The encoded current record of {@code id}: the one not yet checkpointed first. Under the read
-     * lock only as the last resort of {@link #read}: a store read may wait for a checkpoint.
+     * The current record of {@code id} as the writer sees it (only the writer changes it), or
+     * null. Writer thread, outside the index lock: it may read the store.
      */
-    private byte[] raw(String id) {
+    byte[] current(String id) {
         byte[] raw = recent.get(id);
-        return raw != null ? raw : store.record(id);
+        if (raw == null) {
+            raw = cache.get(id);
+        }
+        if (raw == null) {
+            raw = store.record(id);
+            if (raw != null) {
+                cache.offer(id, raw);
+            }
+        }
+        return raw;
+    }
+
+    /** Under the index lock: the record in memory, or null when only the store may have one. */
+    private byte[] inMemory(String id) {
+        byte[] raw = recent.get(id);
+        return raw != null ? raw : cache.get(id);
     }
 
     /**
-     * Where the current record of an id is, as seen under the read lock: its bytes when they are in
-     * memory, else the etag the store's copy must carry; neither when there is no record.
-     */
-    private record Located(byte[] inMemory, Etag inStore) {
-        static final Located NONE = new Located(null, null);
-    }
-
-    /** Under the read lock. */
-    private Located locate(String id) {
-        byte[] raw = recent.get(id);
-        if (raw != null) {
-            return new Located(raw, null);
-        }
-        DocumentRecord.Header header = headers.get(id);
-        if (header == null) {
-            return Located.NONE;
-        }
-        byte[] cached = cache.get(id);
-        return cached != null && header.etagOf(cached)
-                ? new Located(cached, null) : new Located(null, header.etag());
-    }
-
-    /**
-     * The current records of the ids {@code idsUnderLock} names under the read lock (null where
-     * there is none), all as of one point between write groups.
+     * The current records of {@code ids} (null where there is none), all as of one point between
+     * write groups, stopping with {@link AnswerTooLargeException} once they add up to more than
+     * {@code maxBytes}, so a read of many large documents that the store alone holds never has
+     * more than that (and one record) in memory.
      *
      * <p>The store is read outside the index lock, because a store read waits while a checkpoint
-     * commits (tens to hundreds of milliseconds under load), and a reader holding the read lock
-     * would hold up the writer, and with it every write and replicated change. So the ids are
-     * located under the lock, and the records only the store holds are read after it and checked
-     * against the etag the lock saw: a record a checkpoint replaced meanwhile (the document changed
-     * since) makes the whole read start over. After {@value #OPTIMISTIC_READS} such attempts, a read that keeps
-     * losing the race reads under the lock.
+     * commits (tens to hundreds of milliseconds under load), and a reader holding the index lock
+     * would hold up the writer, and with it every write and replicated change. So the records in
+     * memory are found under the lock, at the change counter it shows, and the others are read
+     * from the store after it: a record there with a higher counter was written since (the id's
+     * version at that point is gone), and the whole read starts over. After
+     * {@value #OPTIMISTIC_READS} such attempts, a read that keeps losing the race reads under the
+     * lock.
      */
-    List<byte[]> read(Supplier<List<String>> idsUnderLock) {
-        return read(idsUnderLock, Long.MAX_VALUE);
+    List<byte[]> read(List<String> ids, long maxBytes) {
+        return lock.stable(() -> {
+            for (int attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
+                long[] at = new long[1];
+                List<byte[]> located = lock.read(() -> {
+                    at[0] = visibleChange.getAsLong();
+                    List<byte[]> out = new ArrayList<>(ids.size());
+                    for (String id : ids) {
+                        out.add(inMemory(id));
+                    }
+                    return out;
+                });
+                List<byte[]> out = fromStore(ids, located, at[0], maxBytes);
+                if (out != null) {
+                    return out;
+                }
+            }
+            return lock.read(() -> {
+                List<byte[]> located = new ArrayList<>(ids.size());
+                for (String id : ids) {
+                    located.add(inMemory(id));
+                }
+                return fromStore(ids, located, Long.MAX_VALUE, maxBytes);
+            });
+        });
     }
 
-    /**
-     * {@link #read(Supplier)} that stops with {@link AnswerTooLargeException} once the records
-     * read add up to more than {@code maxBytes}, so a read of many large documents that the store
-     * alone holds never has more than that (and one record) in memory.
-     */
-    List<byte[]> read(Supplier<List<String>> idsUnderLock, long maxBytes) {
-        for (int attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
-            List<String> ids = new ArrayList<>();
-            List<Located> located = lock.read(() -> {
-                ids.addAll(idsUnderLock.get());
-                List<Located> out = new ArrayList<>(ids.size());
-                for (String id : ids) {
-                    out.add(locate(id));
-                }
-                return out;
-            });
-            List<byte[]> out = new ArrayList<>(ids.size());
-            long bytes = 0;
-            for (int i = 0; i < ids.size(); i++) {
-                Located at = located.get(i);
-                byte[] raw = at.inMemory();
-                if (at.inStore() != null) {
-                    raw = store.record(ids.get(i));
-                    if (raw == null || !DocumentRecord.hasEtag(raw, at.inStore())) {
-                        break;
+    /** Fills in what only the store holds; null when a record there is newer than {@code at}. */
+    private List<byte[]> fromStore(List<String> ids, List<byte[]> located, long at, long maxBytes) {
+        List<byte[]> out = new ArrayList<>(ids.size());
+        long bytes = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            byte[] raw = located.get(i);
+            if (raw == null) {
+                raw = store.record(ids.get(i));
+                if (raw != null) {
+                    if (DocumentRecord.change(raw) > at) {
+                        return null;
                     }
                     cache.offer(ids.get(i), raw);
                 }
-                bytes += raw == null ? 0 : raw.length;
-                if (bytes > maxBytes) {
-                    throw new AnswerTooLargeException(bytes, maxBytes);
-                }
-                out.add(raw);
             }
-            if (out.size() == ids.size()) {
-                return out;
+            bytes += raw == null ? 0 : raw.length;
+            if (bytes > maxBytes) {
+                throw new AnswerTooLargeException(bytes, maxBytes);
             }
+            out.add(raw);
         }
-        return lock.read(() -> {
-            List<byte[]> out = new ArrayList<>();
-            long bytes = 0;
-            for (String id : idsUnderLock.get()) {
-                byte[] raw = raw(id);
-                bytes += raw == null ? 0 : raw.length;
-                if (bytes > maxBytes) {
-                    throw new AnswerTooLargeException(bytes, maxBytes);
-                }
-                out.add(raw);
-            }
-            return out;
-        });
+        return out;
     }
 }

@@ -12,7 +12,7 @@ import java.util.Set;
 /**
  * What the checkpoint has yet to receive: the latest write per document, id sequence and
  * replication source, each kind in log order. A document saved ten times before the next commit
- * is written once. Not thread-safe: the flusher thread (or recovery, before it starts) owns one.
+ * is written once, as replacing the record the checkpoint holds. Not thread-safe: the flusher thread (or recovery, before it starts) owns one.
  */
 final class DirtyWrites {
 
@@ -29,7 +29,10 @@ final class DirtyWrites {
     /** Adds a write, replacing an earlier one with the same key. */
     void add(IndexWrite write) {
         if (write instanceof IndexWrite.Document document) {
-            IndexWrite.Document replaced = documents.put(document.id(), document);
+            IndexWrite.Document replaced = documents.get(document.id());
+            // The checkpoint holds the record the first write of the id replaced, not the later ones.
+            documents.put(document.id(), replaced == null ? document
+                    : new IndexWrite.Document(document.id(), document.record(), document.header(), replaced.previous()));
             recordBytes += document.record().length - (replaced == null ? 0 : replaced.record().length);
             if (document.collection() != null) {
                 collections.add(document.collection());

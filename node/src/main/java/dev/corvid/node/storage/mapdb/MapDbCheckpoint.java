@@ -3,6 +3,7 @@ package dev.corvid.node.storage.mapdb;
 import dev.corvid.node.storage.Etag;
 import dev.corvid.node.storage.StorageOpenException;
 import dev.corvid.node.storage.index.DocumentIndex;
+import dev.corvid.node.storage.index.DocumentRecord;
 import dev.corvid.node.storage.index.IndexStore;
 import dev.corvid.node.storage.index.IndexWrite;
 import dev.corvid.node.storage.wal.LogRecovery;
@@ -10,33 +11,56 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BiConsumer;
 import org.mapdb.Atomic;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The index's checkpoint: one transactional MapDB file ({@code index.db}) holding what must
  * survive a restart: each document's current record (live version or tombstone, with its etag),
- * the id sequences, the collections ever seen, the replication progress and the counters. A
- * commit records the log sequence number it covers, so the log before it can be recycled and a
- * restart replays only what comes after.
+ * the change order (change counter to id, a B-tree), the members of each collection (a B-tree of
+ * collection and id), the counts of documents, tombstones and collection members, the id
+ * sequences, the collections ever seen, the replication progress and the counters. A commit
+ * records the log sequence number it covers, so the log before it can be recycled and a restart
+ * replays only what comes after; nothing else is read at a start.
  *
  * <p>Only the {@link MapDbFlusher} writes and commits it (or recovery before the flusher starts);
  * any thread reads records from it as the {@link IndexStore} of the index.
  */
 public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(MapDbCheckpoint.class);
+    /**
+     * The layout of the file: 1 held the records without the change order, members and counts
+     * (they are built from the records on the first open by a build that knows 2, and again after
+     * a build that does not know them committed).
+     */
+    private static final int FORMAT = 2;
+    /** Between a collection's name and an id in {@link #members}: ids and names hold no control characters. */
+    private static final char MEMBER_SEPARATOR = '\u0000';
+    /** Entries per node of the change order and members B-trees. */
+    private static final int CHANGE_NODE_SIZE = 16;
+
     private final Path file;
     private final DB db;
     /** id -> encoded record (live version or tombstone). */
     private final HTreeMap<String, byte[]> documents;
+    /** change counter -> id, for each id's current record. */
+    private final NavigableMap<Long, String> changes;
+    /** collection, {@link #MEMBER_SEPARATOR}, id: for each live document of a collection. */
+    private final NavigableSet<String> members;
+    /** collection -> how many live documents it has. */
+    private final Map<String, Long> collectionSizes;
     /** every collection ever stored, also after its documents are deleted. */
     private final NavigableSet<String> collections;
     /** collection -> last reserved id number. */
@@ -47,6 +71,15 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
     private final Atomic.Integer restartsVar;
     private final Atomic.Long lastChangeVar;
     private final Atomic.Long checkpointSeqVar;
+    private final Atomic.Long documentCountVar;
+    private final Atomic.Long tombstoneCountVar;
+    private final Atomic.Integer formatVar;
+    /** The log sequence number the change order, members and counts were last committed with. */
+    private final Atomic.Long orderSeqVar;
+    // Written by the flusher between commits, stored at each commit.
+    private long documentCount;
+    private long tombstoneCount;
+    private final Map<String, Long> sizeChanges = new HashMap<>();
 
     private MapDbCheckpoint(Path file) {
         this.file = file;
@@ -64,6 +97,65 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
         this.restartsVar = db.atomicInteger("restarts").createOrOpen();
         this.lastChangeVar = db.atomicLong("last-change").createOrOpen();
         this.checkpointSeqVar = db.atomicLong("checkpoint-seq").createOrOpen();
+        // Nodes of 16 and keys packed against their neighbours: a change, a member joining or leaving
+        // rewrites one node, and took 3.8 and 6.0 us here, against 6.3 and 11.6 with nodes of 32 and
+        // whole keys (100,000 puts, a commit every 10,000). Deltas keep String order.
+        this.changes = db.treeMap("changes", Serializer.LONG_DELTA, Serializer.STRING).maxNodeSize(CHANGE_NODE_SIZE)
+                .createOrOpen();
+        this.members = db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(CHANGE_NODE_SIZE).createOrOpen();
+        this.collectionSizes = db.treeMap("collection-sizes", Serializer.STRING, Serializer.LONG).createOrOpen();
+        this.documentCountVar = db.atomicLong("document-count").createOrOpen();
+        this.tombstoneCountVar = db.atomicLong("tombstone-count").createOrOpen();
+        this.formatVar = db.atomicInteger("index-format").createOrOpen();
+        this.orderSeqVar = db.atomicLong("index-order-seq").createOrOpen();
+        // A build before the change order commits the records and the sequence number, not the
+        // order: whatever it committed last, the order is built again from the records.
+        if (formatVar.get() < FORMAT || orderSeqVar.get() != checkpointSeqVar.get()) {
+            buildOrder();
+        }
+        this.documentCount = documentCountVar.get();
+        this.tombstoneCount = tombstoneCountVar.get();
+    }
+
+    /**
+     * Builds the change order, the members and the counts from the records, once, for a file a
+     * build before them wrote (or a new one), and commits them with the format they complete.
+     */
+    private void buildOrder() {
+        long started = System.nanoTime();
+        changes.clear();
+        members.clear();
+        collectionSizes.clear();
+        long live = 0;
+        long tombstones = 0;
+        Map<String, Long> sizes = new HashMap<>();
+        for (Map.Entry<String, byte[]> e : documents.getEntries()) {
+            DocumentRecord.Header header = DocumentRecord.header(e.getValue());
+            changes.put(header.change(), e.getKey());
+            if (header.tombstone()) {
+                tombstones++;
+            } else {
+                live++;
+                if (header.collection() != null) {
+                    members.add(memberKey(header.collection(), e.getKey()));
+                    sizes.merge(header.collection(), 1L, Long::sum);
+                }
+            }
+        }
+        collectionSizes.putAll(sizes);
+        documentCountVar.set(live);
+        tombstoneCountVar.set(tombstones);
+        formatVar.set(FORMAT);
+        orderSeqVar.set(checkpointSeqVar.get());
+        db.commit();
+        if (live + tombstones > 0) {
+            log.info("built the change order and collection members of {} records in {} ({} ms)",
+                    live + tombstones, file, (System.nanoTime() - started) / 1_000_000);
+        }
+    }
+
+    private static String memberKey(String collection, String id) {
+        return collection + MEMBER_SEPARATOR + id;
     }
 
     /**
@@ -81,7 +173,7 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
     }
 
     /**
-     * Rebuilds the in-memory index from this checkpoint.
+     * Opens the index on this checkpoint.
      *
      * @throws StorageOpenException when MapDB fails reading it, as {@link #open} does
      */
@@ -126,10 +218,42 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
     }
 
     @Override
-    public void forEachRecord(BiConsumer<String, byte[]> visitor) {
-        for (Map.Entry<String, byte[]> e : documents.getEntries()) {
-            visitor.accept(e.getKey(), e.getValue());
-        }
+    public Iterator<Map.Entry<Long, String>> changesAfter(long change) {
+        return changes.tailMap(change, false).entrySet().iterator();
+    }
+
+    @Override
+    public Iterator<String> members(String collection, String fromId, boolean inclusive) {
+        String prefix = collection + MEMBER_SEPARATOR;
+        String end = collection + (char) (MEMBER_SEPARATOR + 1);
+        Iterator<String> keys = fromId == null ? members.subSet(prefix, true, end, false).iterator()
+                : members.subSet(prefix + fromId, inclusive, end, false).iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return keys.hasNext();
+            }
+
+            @Override
+            public String next() {
+                return keys.next().substring(prefix.length());
+            }
+        };
+    }
+
+    @Override
+    public long documentCount() {
+        return documentCountVar.get();
+    }
+
+    @Override
+    public long tombstoneCount() {
+        return tombstoneCountVar.get();
+    }
+
+    @Override
+    public Map<String, Long> collectionSizes() {
+        return Collections.unmodifiableMap(collectionSizes);
     }
 
     @Override
@@ -161,9 +285,41 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
         }
     }
 
-    /** Writes a document's record, uncommitted (its collection: see {@link DirtyWrites}). */
+    /**
+     * Writes a document's record, uncommitted, and moves it in the change order, the members and
+     * the counts: from {@code document.previous()}, which must be the record the checkpoint holds
+     * (its collection: see {@link DirtyWrites}).
+     */
     void write(IndexWrite.Document document) {
-        documents.put(document.id(), document.record());
+        String id = document.id();
+        DocumentRecord.Header previous = document.previous();
+        DocumentRecord.Header header = document.header();
+        if (previous != null) {
+            changes.remove(previous.change());
+            if (previous.tombstone()) {
+                tombstoneCount--;
+            } else {
+                documentCount--;
+                if (previous.collection() != null && !previous.collection().equals(document.collection())) {
+                    members.remove(memberKey(previous.collection(), id));
+                    sizeChanges.merge(previous.collection(), -1L, Long::sum);
+                }
+            }
+        }
+        changes.put(header.change(), id);
+        if (header.tombstone()) {
+            tombstoneCount++;
+        } else {
+            documentCount++;
+            String collection = header.collection();
+            boolean wasMember = previous != null && !previous.tombstone() && collection != null
+                    && collection.equals(previous.collection());
+            if (collection != null && !wasMember) {
+                members.add(memberKey(collection, id));
+                sizeChanges.merge(collection, 1L, Long::sum);
+            }
+        }
+        documents.put(id, document.record());
     }
 
     /** Writes a collection's id sequence, uncommitted. */
@@ -181,8 +337,17 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
      * node's change counter reached {@code change}.
      */
     void commit(long seq, long change) {
+        sizeChanges.forEach((collection, delta) -> {
+            if (delta != 0) {
+                collectionSizes.merge(collection, delta, Long::sum);
+            }
+        });
+        sizeChanges.clear();
+        documentCountVar.set(documentCount);
+        tombstoneCountVar.set(tombstoneCount);
         lastChangeVar.set(Math.max(lastChangeVar.get(), change));
         checkpointSeqVar.set(seq);
+        orderSeqVar.set(seq);
         db.commit();
     }
 

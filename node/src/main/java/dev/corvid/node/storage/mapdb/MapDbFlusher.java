@@ -73,8 +73,9 @@ public final class MapDbFlusher implements AutoCloseable {
      * once, however often the log changed it) and commits it as covering the log up to {@code seq}.
      */
     public void commitRecovery(long seq) {
-        index.recovered(dirty.writeTo(checkpoint));
+        List<IndexWrite.Document> written = dirty.writeTo(checkpoint);
         checkpoint.commit(seq, index.lastChange());
+        index.checkpointed(written, index.lastChange());
         flushedSeq = seq;
     }
 
@@ -181,7 +182,7 @@ public final class MapDbFlusher implements AutoCloseable {
         long started = System.nanoTime();
         List<IndexWrite.Document> records = dirty.writeTo(checkpoint);
         checkpoint.commit(flushedSeq, flushedChange);
-        index.checkpointed(records);
+        index.checkpointed(records, flushedChange);
         wal.retireSegmentsUpTo(flushedSeq);
         long took = System.nanoTime() - started;
         wal.prepareSpare();

@@ -1,0 +1,221 @@
+package dev.corvid.node.storage;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mapdb.DB;
+import org.mapdb.DBMaker;
+import org.mapdb.Serializer;
+
+/**
+ * The index lives in the checkpoint: its change order, collection members and counts are read
+ * from MapDB merged with what changed since the last commit. Random writes across many commits,
+ * clean reopens and a crash image must read exactly as a model of them says, and an index file
+ * written before the change order was kept there gets it built on its first open.
+ */
+class IndexOnDiskTest {
+
+    private static final List<String> COLLECTIONS = List.of("Alphas", "Betas", "Gammas");
+    /** A commit every few entries or milliseconds: reads keep meeting one. */
+    private static final CheckpointPolicy OFTEN = new CheckpointPolicy(40, 128 * 1024, 5, 2, 64 * 1024);
+    private static final CheckpointPolicy NEVER =
+            new CheckpointPolicy(Integer.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    @TempDir
+    Path dir;
+
+    /** id -> collection ("" for none) and body of its live version; deleted ids map to null. */
+    private final Map<String, String[]> model = new TreeMap<>();
+
+    @Test
+    void randomWrites_acrossCommitsReopensAndACrash_readAsTheModelSays() throws IOException {
+        Random random = new Random(42);
+        Path live = dir.resolve("live");
+        LogStorage storage = LogStorage.open(LogStorageTest.small(live), OFTEN);
+        try {
+            for (int round = 0; round < 8; round++) {
+                for (int op = 0; op < 150; op++) {
+                    write(storage, random);
+                }
+                check(storage);
+                if (round % 3 == 2) {
+                    storage.close();
+                    storage = LogStorage.open(LogStorageTest.small(live), OFTEN);
+                    check(storage);
+                }
+            }
+            // A crash: an image of the files with log records past the last commit.
+            storage.close();
+            storage = LogStorage.open(LogStorageTest.small(live), NEVER);
+            for (int op = 0; op < 200; op++) {
+                write(storage, random);
+            }
+            Path image = dir.resolve("image");
+            CrashRecoveryTest.copy(live, image);
+            storage.close();
+            storage = LogStorage.open(LogStorageTest.small(image), OFTEN);
+            check(storage);
+            for (int op = 0; op < 150; op++) {
+                write(storage, random);
+            }
+            check(storage);
+        } finally {
+            storage.close();
+        }
+    }
+
+    @Test
+    void anIndexWithoutItsChangeOrder_orWithAnOlderOne_getsItBuiltOnOpen() {
+        Random random = new Random(7);
+        Path data = dir.resolve("old");
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
+            for (int op = 0; op < 300; op++) {
+                write(storage, random);
+            }
+        }
+        // What a build before the change order left: the records and counters only.
+        DB db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()
+                .fileMmapEnableIfSupported().make();
+        db.treeMap("changes", Serializer.LONG_DELTA, Serializer.STRING).maxNodeSize(16).createOrOpen().clear();
+        db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(16).createOrOpen().clear();
+        db.treeMap("collection-sizes", Serializer.STRING, Serializer.LONG).createOrOpen().clear();
+        db.atomicLong("document-count").createOrOpen().set(0);
+        db.atomicLong("tombstone-count").createOrOpen().set(0);
+        db.atomicInteger("index-format").createOrOpen().set(1);
+        db.commit();
+        db.close();
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
+            check(storage);
+            for (int op = 0; op < 100; op++) {
+                write(storage, random);
+            }
+            check(storage);
+        }
+        // What a build before the change order leaves after committing records the order lacks.
+        db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()
+                .fileMmapEnableIfSupported().make();
+        db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(16).createOrOpen().clear();
+        db.atomicLong("index-order-seq").createOrOpen().set(db.atomicLong("checkpoint-seq").createOrOpen().get() - 1);
+        db.commit();
+        db.close();
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
+            check(storage);
+        }
+    }
+
+    /**
+     * Pages at an offset start from counted ranges of a collection's ids: they must stay exact as
+     * ranges split (inserts), merge (deletes), and are counted again after a reopen.
+     */
+    @Test
+    void pagesAtAnOffset_stayExact_asTheirRangesSplitAndMerge() {
+        Random random = new Random(11);
+        Path data = dir.resolve("ranks");
+        java.util.TreeSet<String> people = new java.util.TreeSet<>();
+        LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN);
+        try {
+            for (int round = 0; round < 3; round++) {
+                LogStorage open = storage;
+                await().atMost(Duration.ofSeconds(30)).until(open::membersRanked);
+                for (int op = 0; op < 3_000; op++) {
+                    String id = "people/" + random.nextInt(6_000);
+                    if (people.contains(id) && random.nextInt(round == 1 ? 2 : 6) == 0) {
+                        storage.write(WriteBatch.builder().delete(id, null).build());
+                        people.remove(id);
+                    } else {
+                        storage.write(WriteBatch.builder().put(id, "{\"@collection\":\"People\"}", "{}", null).build());
+                        people.add(id);
+                    }
+                }
+                List<String> all = new ArrayList<>(people);
+                for (int skip : List.of(0, 1, 1023, 1024, 1025, 2047, 2048, 2049, all.size() - 1, all.size(), all.size() + 5)) {
+                    pageIs(storage, all, skip);
+                }
+                for (int i = 0; i < 40; i++) {
+                    pageIs(storage, all, random.nextInt(all.size() + 10));
+                }
+                storage.close();
+                storage = LogStorage.open(LogStorageTest.small(data), OFTEN);
+            }
+        } finally {
+            storage.close();
+        }
+    }
+
+    private static void pageIs(LogStorage storage, List<String> all, int skip) {
+        QueryResult page = storage.query(new Query("People", List.of(), List.of(), skip, 7));
+        assertEquals(all.stream().skip(skip).limit(7).toList(), page.documents().stream().map(StoredDocument::id).toList(),
+                "skip " + skip);
+        assertEquals(all.size(), page.totalResults());
+    }
+
+    /** Creates, updates, moves between collections (or out of any) or deletes one document. */
+    private void write(LogStorage storage, Random random) {
+        String id = "docs/" + random.nextInt(60);
+        String[] current = model.get(id);
+        if (current != null && random.nextInt(5) == 0) {
+            storage.write(WriteBatch.builder().delete(id, null).build());
+            model.put(id, null);
+            return;
+        }
+        String collection = random.nextInt(8) == 0 ? "" : COLLECTIONS.get(random.nextInt(COLLECTIONS.size()));
+        String metadata = collection.isEmpty() ? "{}" : "{\"@collection\":\"" + collection + "\"}";
+        String body = "{\"n\":" + random.nextInt(1_000_000) + "}";
+        storage.write(WriteBatch.builder().put(id, metadata, body, null).build());
+        model.put(id, new String[] {collection, body});
+    }
+
+    private void check(LogStorage storage) {
+        long live = model.values().stream().filter(v -> v != null).count();
+        assertEquals(live, storage.documentCount());
+        assertEquals(model.size() - live, storage.tombstoneCount());
+        for (Map.Entry<String, String[]> e : model.entrySet()) {
+            String body = e.getValue() == null ? null : e.getValue()[1];
+            assertEquals(body, storage.get(e.getKey()).map(d -> d.bodyJson().toStringUtf8()).orElse(null), e.getKey());
+        }
+        for (String collection : COLLECTIONS) {
+            List<String> expected = new ArrayList<>();
+            model.forEach((id, v) -> {
+                if (v != null && v[0].equals(collection)) {
+                    expected.add(id);
+                }
+            });
+            QueryResult all = storage.query(new Query(collection, List.of(), List.of(), 0, 1_000));
+            assertEquals(expected, all.documents().stream().map(StoredDocument::id).toList(), collection);
+            assertEquals(expected.size(), all.totalResults(), collection);
+            QueryResult page = storage.query(new Query(collection, List.of(), List.of(), 3, 5));
+            assertEquals(expected.stream().skip(3).limit(5).toList(), page.documents().stream().map(StoredDocument::id).toList());
+        }
+        List<Change> feed = storage.changesAfter(Etag.EMPTY, 10_000);
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < feed.size(); i++) {
+            Change c = feed.get(i);
+            assertTrue(ids.add(c.id()), c.id() + " twice in the feed");
+            assertTrue(i == 0 || c.etag().compareTo(feed.get(i - 1).etag()) > 0, "feed out of order at " + i);
+            assertEquals(model.get(c.id()) == null, c.deleted(), c.id());
+            storage.get(c.id()).ifPresent(d -> assertEquals(d.etag(), c.etag()));
+        }
+        assertEquals(model.keySet(), ids);
+        assertEquals(storage.lastEtag(), feed.get(feed.size() - 1).etag());
+        for (int i = 0; i < feed.size(); i += 17) {
+            List<Change> tail = storage.changesAfter(feed.get(i).etag(), 10_000);
+            assertEquals(feed.subList(i + 1, feed.size()).stream().map(Change::id).toList(),
+                    tail.stream().map(Change::id).toList(), "the feed after entry " + i);
+        }
+        assertEquals(feed.size() - 1, storage.countChangesAfter(feed.get(0).etag()));
+    }
+}
