@@ -130,7 +130,6 @@ public final class LogStorage implements Storage {
             GroupCommitWriter writer = new GroupCommitWriter(index, flusher, wal, counter, nodeTag, restart,
                     lastSeq + 1, lastEtag, policy);
             flusher.start(writer::fail);
-            index.rankMembersInBackground();
             return new LogStorage(options, checkpoint, index, flusher, wal, writer, counter, nodeTag);
         } catch (IOException e) {
             closeQuietly(flusher, checkpoint, wal);
@@ -182,7 +181,7 @@ public final class LogStorage implements Storage {
         wal.beforeForce(hook);
     }
 
-    /** Tests only: whether the collections' member ranges are counted (see {@code DocumentIndex#rankMembersInBackground}). */
+    /** Tests only: whether the collections' member ranges are counted (see {@code DocumentIndex#membersRanked}). */
     boolean membersRanked() {
         return index.membersRanked();
     }

@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * after each group, and a reader ignores whatever a later change wrote (an entry or a mark above
  * its view's change counter). The arrays only grow between checkpoints; {@link #checkpointed}
  * drops what the store now holds. It runs under the index's drop lock, which readers hold for
- * their whole read, so no reader sees it half done.
+ * their whole read, so no reader sees it half done; a long read pins its view's change counter
+ * instead ({@link Pins}), and the marks it needs are kept (its view keeps its own arrays).
  *
  * <p>The writer appends and supersedes under the index's write lock; {@link #checkpointed} runs
  * under both locks.
@@ -118,6 +119,15 @@ final class ChangeFeed {
      * Under the drop lock and the write lock.
      */
     void checkpointed(long floor) {
+        checkpointed(floor, floor);
+    }
+
+    /**
+     * {@link #checkpointed(long)}, keeping the marks of store changes superseded after
+     * {@code keepAfter} (at most {@code floor}): a view of a change counter from {@code keepAfter}
+     * on, taken before, stays readable (see {@link Pins}).
+     */
+    void checkpointed(long floor, long keepAfter) {
         View current = view;
         if (floor > current.change()) {
             throw new IllegalArgumentException("checkpoint through " + floor + " past the published change " + current.change());
@@ -125,7 +135,7 @@ final class ChangeFeed {
         if (floor <= current.floor()) {
             return;
         }
-        supersededInStore.values().removeIf(s -> s.by() <= floor);
+        supersededInStore.values().removeIf(s -> s.by() <= keepAfter);
         int from = 0;
         while (from < count && changes[from] <= floor) {
             long by = (long) SLOT.getAcquire(supersededBy, from);
@@ -161,7 +171,8 @@ final class ChangeFeed {
     /**
      * Calls {@code visitor} with the entries after {@code after} as of {@code at}, in counter
      * order, until it returns false. Reads the store for the part at or below the floor. Under the
-     * drop lock (read side), not the index lock.
+     * drop lock (read side), or with {@code at}'s change counter pinned ({@link Pins}); not under
+     * the index lock.
      */
     void forEachAfter(View at, long after, Visitor visitor) {
         if (after < at.floor()) {

@@ -75,7 +75,8 @@ final class CollectionMembers {
     /**
      * Calls {@code visitor} with the members of {@code collection} after {@code afterId} (null:
      * from the first) as of the change counter {@code at}, in id order, until it returns false.
-     * Under the drop lock (read side), not the index lock.
+     * Under the drop lock (read side), or with {@code at} pinned ({@link Pins}); not under the
+     * index lock.
      */
     void forEachAfter(String collection, String afterId, long at, Predicate<String> visitor) {
         forEachFrom(collection, afterId, false, at, visitor);

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -58,6 +59,9 @@ public final class DocumentIndex {
     private final ChangeFeed feed;
     /** The live documents of each collection: the store's, and who joined or left since the checkpoint. */
     private final CollectionMembers members;
+    /** The change counters long reads read as of. */
+    private final Pins pins = new Pins();
+    private final AtomicBoolean rankingStarted = new AtomicBoolean();
     /** How many members each range of a collection's ids holds. Guarded by {@link #lock}. */
     private final MemberRanks ranks = new MemberRanks();
     /** The records themselves: where they are, and how a read gets them at one point in time. */
@@ -200,12 +204,17 @@ public final class DocumentIndex {
     /**
      * Counts the members of each range of every collection's ids, on a thread of its own, so pages
      * at an offset start near it ({@link MemberRanks}); until it is done they count from the first.
+     * Once, when the first page at an offset of a range or more is asked for: a node that never
+     * serves one never spends the time (about 2 s of a core per million members).
      */
-    public void rankMembersInBackground() {
+    private void rankMembersInBackground() {
+        if (!rankingStarted.compareAndSet(false, true)) {
+            return;
+        }
         Thread thread = new Thread(() -> {
             long started = System.nanoTime();
             try {
-                long members = lock.stable(this::rankMembers);
+                long members = rankMembers();
                 log.info("ranked the {} members of {} collections in {} ms", members, knownCollections.size(),
                         (System.nanoTime() - started) / 1_000_000);
             } catch (RuntimeException e) {
@@ -217,33 +226,37 @@ public final class DocumentIndex {
         thread.start();
     }
 
-    /** Whether {@link #rankMembersInBackground} is done: pages at an offset start near it. */
+    /** Whether the members are ranked ({@link #rankMembersInBackground}): pages at an offset start near it. */
     public boolean membersRanked() {
         return lock.read(ranks::ready);
     }
 
-    /** Under the drop lock: the ranges as of one view, then the moves since, under the write lock. */
+    /** The ranges as of one pinned view, then the moves since, under the write lock. */
     private long rankMembers() {
-        long at = lock.read(() -> feed.view().change());
-        Map<String, MemberRanks.Builder> built = new HashMap<>();
-        long[] count = {0};
-        for (String collection : knownCollections()) {
-            MemberRanks.Builder builder = new MemberRanks.Builder();
-            members.forEachAfter(collection, null, at, id -> {
-                builder.add(id);
-                count[0]++;
-                return true;
-            });
-            built.put(collection, builder);
-        }
-        lock.writeLock().lock();
+        long at = pinnedView().change();
         try {
-            ranks.install(built);
-            members.forEachMoveAfter(at, ranks::moved);
+            Map<String, MemberRanks.Builder> built = new HashMap<>();
+            long[] count = {0};
+            for (String collection : knownCollections()) {
+                MemberRanks.Builder builder = new MemberRanks.Builder();
+                members.forEachAfter(collection, null, at, id -> {
+                    builder.add(id);
+                    count[0]++;
+                    return true;
+                });
+                built.put(collection, builder);
+            }
+            lock.writeLock().lock();
+            try {
+                ranks.install(built);
+                members.forEachMoveAfter(at, ranks::moved);
+            } finally {
+                lock.writeLock().unlock();
+            }
+            return count[0];
         } finally {
-            lock.writeLock().unlock();
+            pins.release(at);
         }
-        return count[0];
     }
 
     /**
@@ -314,8 +327,9 @@ public final class DocumentIndex {
     public void checkpointed(List<IndexWrite.Document> written, long through) {
         lock.drop(() -> {
             records.checkpointed(written);
-            feed.checkpointed(through);
-            members.checkpointed(through);
+            long keepAfter = pins.dropUpTo(through);
+            feed.checkpointed(through, keepAfter);
+            members.checkpointed(keepAfter);
         });
     }
 
@@ -370,13 +384,25 @@ public final class DocumentIndex {
 
     /** How many entries of the change feed come after {@code change}: O(n), for stats only. */
     public long countChangesAfter(long change) {
-        return lock.stable(() -> {
+        ChangeFeed.View view = pinnedView();
+        try {
             long[] count = new long[1];
-            feed.forEachAfter(feed.view(), change, (c, id) -> {
+            feed.forEachAfter(view, change, (c, id) -> {
                 count[0]++;
                 return true;
             });
             return count[0];
+        } finally {
+            pins.release(view.change());
+        }
+    }
+
+    /** The view now, pinned (see {@link Pins}): release it when done. */
+    private ChangeFeed.View pinnedView() {
+        return lock.read(() -> {
+            ChangeFeed.View view = feed.view();
+            pins.pin(view.change());
+            return view;
         });
     }
 
@@ -415,13 +441,19 @@ public final class DocumentIndex {
     public ContentScan contentScan(String source) {
         record Point(ChangeFeed.View view, Etag applied) {
         }
-        return lock.stable(() -> {
-            Point at = lock.read(() -> new Point(feed.view(), source == null ? null : sourceProgress.get(source)));
+        Point at = lock.read(() -> {
+            ChangeFeed.View view = feed.view();
+            pins.pin(view.change());
+            return new Point(view, source == null ? null : sourceProgress.get(source));
+        });
+        try {
             List<ContentScan.Entry> entries = new ArrayList<>();
             feed.forEachAfter(at.view(), 0, (change, id) -> entries.add(new ContentScan.Entry(id, change)));
             Etag lastEtag = at.view().change() == 0 ? null : Etag.fromLongs(at.view().etagHigh(), at.view().change());
             return new ContentScan(lastEtag, at.applied(), entries.toArray(ContentScan.Entry[]::new), this::records);
-        });
+        } finally {
+            pins.release(at.view().change());
+        }
     }
 
     private List<DocumentRecord> records(List<String> ids) {
@@ -453,6 +485,9 @@ public final class DocumentIndex {
      * page's records; passes over {@code skip} ids. Any thread.
      */
     public Slice collectionSlice(String collection, int skip, int take) {
+        if (skip >= MemberRanks.RANGE) {
+            rankMembersInBackground();
+        }
         long[] total = new long[1];
         List<StoredDocument> page = page(collection, view -> {
             total[0] = collectionSizes.getOrDefault(collection, 0L);

@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * <p>The <em>drop lock</em>: after a checkpoint commits, what the index kept in memory for it is
  * dropped under its write side (and the index lock's). A reader that merges the store with what
  * is in memory holds its read side for the whole read, store reads included, so nothing it
- * relies on is dropped meanwhile. The writer never takes it. Order: drop lock, then index lock.
+ * relies on is dropped meanwhile (a long read pins its change counter instead: {@link Pins}). The
+ * writer takes it only to split member ranges. Order: drop lock, then index lock.
  */
 final class IndexLock {
 

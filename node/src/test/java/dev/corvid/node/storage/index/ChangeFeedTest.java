@@ -62,13 +62,20 @@ class ChangeFeedTest {
                 long published = feed.view().change();
                 store.holdUpTo(floor + (published == floor ? 0 : 1 + random.nextInt((int) (published - floor))));
             } else {
-                // A checkpoint committed: the store at some point up to what was published, dropped.
+                // A checkpoint committed: the store at some point up to what was published, dropped;
+                // sometimes with a long reader's view pinned across it, which must read as before.
                 long published = feed.view().change();
                 long through = Math.max(floor, published - random.nextInt(3));
                 through = Math.max(through, floor);
+                ChangeFeed.View pinned = feed.view();
+                boolean pin = random.nextBoolean();
                 store.holdUpTo(through);
-                feed.checkpointed(through);
+                feed.checkpointed(through, pin ? Math.min(through, pinned.change()) : through);
                 floor = through;
+                if (pin) {
+                    long after = pinned.change() == 0 ? 0 : random.nextInt((int) pinned.change() + 1);
+                    assertEquals(expected(pinned.change(), after), read(feed, pinned, after), "pinned view");
+                }
             }
             // A reader at the view now; the writer and the store may move on while it reads.
             ChangeFeed.View view = feed.view();

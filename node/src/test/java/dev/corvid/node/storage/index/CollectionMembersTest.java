@@ -55,9 +55,16 @@ class CollectionMembersTest {
                 store.holdUpTo(floor + (published == floor ? 0 : 1 + random.nextInt((int) (published - floor))));
             } else {
                 long through = Math.max(floor, published - random.nextInt(3));
+                long pinned = Math.max(floor, published - random.nextInt(5)); // a view is never below its floor
+                boolean pin = random.nextBoolean();
                 store.holdUpTo(through);
-                members.checkpointed(through);
+                members.checkpointed(pin ? Math.min(through, pinned) : through);
                 floor = through;
+                if (pin) {
+                    String collection = COLLECTIONS.get(random.nextInt(COLLECTIONS.size()));
+                    long at = pinned;
+                    assertEquals(expected(collection, at, null), read(members, collection, null, at), "pinned at " + at);
+                }
             }
             long at = published;
             String collection = COLLECTIONS.get(random.nextInt(COLLECTIONS.size()));
