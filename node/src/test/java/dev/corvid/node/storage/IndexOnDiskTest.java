@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mapdb.DB;
@@ -168,6 +169,43 @@ class IndexOnDiskTest {
         assertEquals(all.stream().skip(skip).limit(7).toList(), page.documents().stream().map(StoredDocument::id).toList(),
                 "skip " + skip);
         assertEquals(all.size(), page.totalResults());
+    }
+
+    /**
+     * A replica reads the feed right behind the writer, where records change between the feed's
+     * order and the read of their bodies: every page must still be in etag order, each change
+     * carrying the etag of its place, across commits.
+     */
+    @Test
+    void theFeed_staysInEtagOrder_whileHotDocumentsChangeUnderItsReaders() throws Exception {
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(dir.resolve("hot")), OFTEN)) {
+            AtomicBoolean done = new AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                Random random = new Random(3);
+                while (!done.get()) {
+                    storage.write(WriteBatch.builder().put("hot/" + random.nextInt(20), "{}", "{}", null).build());
+                }
+            });
+            writer.start();
+            try {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
+                int pages = 0;
+                while (System.nanoTime() < deadline) {
+                    Etag from = Etag.EMPTY;
+                    for (List<Change> page; !(page = storage.changesAfter(from, 7)).isEmpty(); ) {
+                        for (Change c : page) {
+                            assertTrue(c.etag().compareTo(from) > 0, c.etag() + " after " + from);
+                            from = c.etag();
+                        }
+                        pages++;
+                    }
+                }
+                assertTrue(pages > 100, pages + " pages");
+            } finally {
+                done.set(true);
+                writer.join();
+            }
+        }
     }
 
     /** Creates, updates, moves between collections (or out of any) or deletes one document. */

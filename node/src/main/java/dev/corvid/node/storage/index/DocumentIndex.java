@@ -414,23 +414,43 @@ public final class DocumentIndex {
 
     /**
      * Up to {@code limit} entries of the change feed after the change counter {@code change}, in
-     * order, as of one point between write groups; each with its current record, which may be
-     * newer than that point (then it carries the newer etag, and the feed lists it again later).
+     * order, each with its record, all as of one point between write groups. A record rewritten
+     * since that point ends the page before it (it comes later in the feed); a page that would
+     * end before its first entry is read again, as of a later point, and after
+     * {@value #OPTIMISTIC_PAGES} tries under the index lock.
      */
     public List<Change> changesAfter(long change, int limit) {
         return lock.stable(() -> {
-            List<String> ids = new ArrayList<>();
-            feed.forEachAfter(feed.view(), change, (c, id) -> {
-                ids.add(id);
-                return ids.size() < limit;
-            });
-            List<byte[]> raws = records.read(ids, Long.MAX_VALUE);
-            List<Change> out = new ArrayList<>(ids.size());
-            for (int i = 0; i < ids.size(); i++) {
-                out.add(DocumentRecord.decode(raws.get(i)).toChange(ids.get(i)));
+            for (int attempt = 0; attempt <= OPTIMISTIC_PAGES; attempt++) {
+                List<Change> page = attempt < OPTIMISTIC_PAGES ? changesAt(feed.view(), change, limit)
+                        : lock.read(() -> changesAt(feed.view(), change, limit));
+                if (page != null) {
+                    return page;
+                }
             }
-            return out;
+            throw new IllegalStateException("the change feed read under the index lock changed");
         });
+    }
+
+    /** The page as of {@code view}, up to its first record rewritten since; null when that is its first. */
+    private List<Change> changesAt(ChangeFeed.View view, long change, int limit) {
+        List<String> ids = new ArrayList<>();
+        List<Long> changes = new ArrayList<>();
+        feed.forEachAfter(view, change, (c, id) -> {
+            ids.add(id);
+            changes.add(c);
+            return ids.size() < limit;
+        });
+        List<byte[]> raws = records.read(ids, Long.MAX_VALUE);
+        List<Change> out = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            byte[] raw = raws.get(i);
+            if (raw == null || DocumentRecord.change(raw) != changes.get(i)) {
+                break;
+            }
+            out.add(DocumentRecord.decode(raw).toChange(ids.get(i)));
+        }
+        return out.isEmpty() && !ids.isEmpty() ? null : out;
     }
 
     /**
