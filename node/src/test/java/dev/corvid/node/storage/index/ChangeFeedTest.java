@@ -3,17 +3,14 @@ package dev.corvid.node.storage.index;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.corvid.node.storage.Etag;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -142,7 +139,7 @@ class ChangeFeedTest {
     }
 
     /** A store whose change order is the feed as of some change counter. */
-    private final class FakeStore implements IndexStore {
+    private final class FakeStore extends EmptyIndexStore {
         final ConcurrentSkipListMap<Long, String> changes = new ConcurrentSkipListMap<>();
 
         void holdUpTo(long through) {
@@ -155,51 +152,6 @@ class ChangeFeedTest {
         @Override
         public Iterator<Map.Entry<Long, String>> changesAfter(long change) {
             return changes.tailMap(change, false).entrySet().iterator();
-        }
-
-        @Override
-        public byte[] record(String id) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Iterator<String> members(String collection, String afterId, boolean inclusive) {
-            return new ConcurrentSkipListSet<String>().iterator();
-        }
-
-        @Override
-        public long documentCount() {
-            return 0;
-        }
-
-        @Override
-        public long tombstoneCount() {
-            return 0;
-        }
-
-        @Override
-        public Map<String, Long> collectionSizes() {
-            return Map.of();
-        }
-
-        @Override
-        public Set<String> collections() {
-            return Set.of();
-        }
-
-        @Override
-        public Map<String, Long> idSequences() {
-            return Map.of();
-        }
-
-        @Override
-        public Map<String, Etag> sourceProgress() {
-            return Map.of();
-        }
-
-        @Override
-        public long lastChange() {
-            return 0;
         }
     }
 }

@@ -2,14 +2,12 @@ package dev.corvid.node.storage.index;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.corvid.node.storage.Etag;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -130,7 +128,7 @@ class CollectionMembersTest {
     }
 
     /** A store whose members are the collections' as of some change counter. */
-    private final class FakeStore implements IndexStore {
+    private final class FakeStore extends EmptyIndexStore {
         final Map<String, ConcurrentSkipListSet<String>> members = new HashMap<>();
 
         void holdUpTo(long through) {
@@ -142,51 +140,6 @@ class CollectionMembersTest {
         public Iterator<String> members(String collection, String afterId, boolean inclusive) {
             ConcurrentSkipListSet<String> of = members.getOrDefault(collection, new ConcurrentSkipListSet<>());
             return (afterId == null ? of : of.tailSet(afterId, inclusive)).iterator();
-        }
-
-        @Override
-        public Iterator<Map.Entry<Long, String>> changesAfter(long change) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public byte[] record(String id) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public long documentCount() {
-            return 0;
-        }
-
-        @Override
-        public long tombstoneCount() {
-            return 0;
-        }
-
-        @Override
-        public Map<String, Long> collectionSizes() {
-            return Map.of();
-        }
-
-        @Override
-        public Set<String> collections() {
-            return Set.of();
-        }
-
-        @Override
-        public Map<String, Long> idSequences() {
-            return Map.of();
-        }
-
-        @Override
-        public Map<String, Etag> sourceProgress() {
-            return Map.of();
-        }
-
-        @Override
-        public long lastChange() {
-            return 0;
         }
     }
 }
