@@ -115,17 +115,9 @@ final class ChangeFeed {
 
     /**
      * After a checkpoint that holds every change up to {@code floor}: the arrays keep only what
-     * comes after it, and the store's superseded changes only those a later change superseded.
-     * Under the drop lock and the write lock.
-     */
-    void checkpointed(long floor) {
-        checkpointed(floor, floor);
-    }
-
-    /**
-     * {@link #checkpointed(long)}, keeping the marks of store changes superseded after
-     * {@code keepAfter} (at most {@code floor}): a view of a change counter from {@code keepAfter}
-     * on, taken before, stays readable (see {@link Pins}).
+     * comes after it, and the marks of the store's superseded changes only those superseded after
+     * {@code keepAfter} (at most {@code floor}; lower while a long read pins an older view, which
+     * then stays readable: {@link Pins}). Under the drop lock and the write lock.
      */
     void checkpointed(long floor, long keepAfter) {
         View current = view;

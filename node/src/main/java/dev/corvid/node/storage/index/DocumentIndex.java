@@ -54,7 +54,6 @@ public final class DocumentIndex {
     private static final int OPTIMISTIC_PAGES = 3;
 
     private final IndexLock lock = new IndexLock();
-    private final IndexStore store;
     /** The change order: the store's, and what changed since the checkpoint. */
     private final ChangeFeed feed;
     /** The live documents of each collection: the store's, and who joined or left since the checkpoint. */
@@ -73,6 +72,12 @@ public final class DocumentIndex {
     private final Map<String, Long> idSequences = new ConcurrentHashMap<>();
     private final Map<String, Etag> sourceProgress = new ConcurrentHashMap<>();
 
+    /**
+     * The headers the writer looked up since its last {@link #show}: a group's batches are checked
+     * against the index, then shown, and an id not in memory is read from the store once. Writer only.
+     */
+    private final Map<String, DocumentRecord.Header> lookedUp = new HashMap<>();
+
     // Mutated only by the writing thread (or recovery before it); read under the lock.
     private long lastChange;
     private long lastEtagHigh;
@@ -85,7 +90,6 @@ public final class DocumentIndex {
      * @param cacheBytes how much memory the {@link RecordCache} of checkpointed records may use
      */
     public DocumentIndex(IndexStore store, long cacheBytes) {
-        this.store = store;
         this.lastChange = store.lastChange();
         this.feed = new ChangeFeed(store, lastChange);
         this.members = new CollectionMembers(store);
@@ -164,6 +168,7 @@ public final class DocumentIndex {
             feed.publish(lastChange, lastEtagHigh);
         } finally {
             lock.writeLock().unlock();
+            lookedUp.clear();
         }
         splitRanges();
         return shown;
@@ -340,8 +345,13 @@ public final class DocumentIndex {
 
     /** The header of the current record of {@code id}, or null. Writer thread. */
     private DocumentRecord.Header currentHeader(String id) {
+        if (lookedUp.containsKey(id)) {
+            return lookedUp.get(id);
+        }
         byte[] raw = records.current(id);
-        return raw == null ? null : DocumentRecord.header(raw);
+        DocumentRecord.Header header = raw == null ? null : DocumentRecord.header(raw);
+        lookedUp.put(id, header);
+        return header;
     }
 
     /** The current etag of a live document, or null when it is missing or deleted. Writer thread. */
