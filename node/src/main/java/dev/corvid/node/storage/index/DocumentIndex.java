@@ -182,7 +182,7 @@ public final class DocumentIndex {
         lock.stable(() -> {
             long at = feed.view().change();
             for (String collection : List.copyOf(ranks.oversized())) {
-                MemberRanks.Start range;
+                MemberRanks.Range range;
                 while ((range = ranks.oversizedRange(collection)) != null) {
                     String[] middle = new String[1];
                     int[] passed = {0};

@@ -1,8 +1,10 @@
 package dev.corvid.node.storage.index;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -25,6 +27,10 @@ final class MemberRanks {
 
     /** Where a page starts: from {@code fromId} on (null: the first member), past {@code skip} members. */
     record Start(String fromId, long skip) {
+    }
+
+    /** A range: its first id (null: the collection's first) and how many members it holds. */
+    record Range(String fromId, long members) {
     }
 
     /** One collection's ranges: each one's first id (the first range's is null) and its members. */
@@ -62,8 +68,8 @@ final class MemberRanks {
 
     /** Builds one collection's ranges from its members in id order, as {@link #install} takes them. */
     static final class Builder {
-        private final java.util.List<String> starts = new java.util.ArrayList<>();
-        private final java.util.List<Long> counts = new java.util.ArrayList<>();
+        private final List<String> starts = new ArrayList<>();
+        private final List<Long> counts = new ArrayList<>();
         private long inRange;
 
         /** The next member. */
@@ -165,12 +171,12 @@ final class MemberRanks {
     }
 
     /** A range of {@code collection} past twice its size, as (first id, members), or null. Writer, under the lock. */
-    Start oversizedRange(String collection) {
+    Range oversizedRange(String collection) {
         Table table = tables.get(collection);
         if (table != null) {
             for (int i = 0; i < table.counts.length; i++) {
                 if (table.counts[i] > 2L * RANGE) {
-                    return new Start(table.starts[i], table.counts[i]);
+                    return new Range(table.starts[i], table.counts[i]);
                 }
             }
         }
