@@ -20,8 +20,9 @@ import java.util.function.Supplier;
  * Sends a {@link ContentScan} as {@link DigestPage}s, at the pace the caller reads them, without a
  * thread waiting for the caller: a page is read from storage (on the blocking pool, as it may touch
  * the disk) only when the transport is ready for it, and the next one when the transport says so
- * ({@code onReady}). So a slow reader holds one page and the scan's snapshot, and no thread; one
- * that takes nothing for {@code serving.readerStallMillis} is reset ({@link ReaderWatch}).
+ * ({@code onReady}). So a slow reader holds one page and the scan's pinned point, and no thread;
+ * one that takes nothing for {@code serving.readerStallMillis} is reset ({@link ReaderWatch}).
+ * However the stream ends, the scan is closed.
  *
  * <p>Page tasks run one at a time ({@link #running}), so the scan, which is not thread-safe, is
  * only touched by one thread at a time, and the executor's hand-off orders those touches.
@@ -41,7 +42,7 @@ final class DigestStream {
     private final Runnable release;
     private final AtomicBoolean released = new AtomicBoolean();
     private final ReaderWatch watch;
-    /** Touched only by the running page task. */
+    /** Set by the first page task, under this; then read by page tasks, and closed by {@link #end}. */
     private ContentScan scan;
     /** Guarded by this: a page task is queued or running. */
     private boolean running;
@@ -115,7 +116,15 @@ final class DigestStream {
         try {
             DigestPage.Builder b = DigestPage.newBuilder();
             if (scan == null) {
-                scan = open.get();
+                ContentScan opened = open.get();
+                synchronized (this) {
+                    scan = opened;
+                    if (ended) {
+                        running = false;
+                        opened.close(); // ended while it opened: end() found no scan to close
+                        return;
+                    }
+                }
                 b.setSnapshot(snapshot.apply(scan));
             }
             for (ContentDigest d : scan.nextPage(pageSize)) {
@@ -200,6 +209,13 @@ final class DigestStream {
 
     private void end() {
         watch.done();
+        ContentScan opened;
+        synchronized (this) {
+            opened = scan;
+        }
+        if (opened != null) {
+            opened.close();
+        }
         if (released.compareAndSet(false, true)) {
             release.run();
         }

@@ -5,53 +5,73 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
  * A listing of every id a node has a record of (live or tombstone), in id order, as of one point
  * in time, read page by page with a hash of each body; see {@link Storage#contentScan}.
  *
- * <p>Semantics: the set of ids, their etags, {@link #lastEtag()} and {@link #lastAppliedFromSource()}
- * are taken together under the index's read lock, so they describe one state of the node, between
- * two write groups. Bodies are read later, page by page, without holding the lock (a node with a
- * million documents keeps taking writes meanwhile). An id whose record changed after the snapshot
+ * <p>Semantics: the set of ids, {@link #size()}, {@link #lastEtag()} and
+ * {@link #lastAppliedFromSource()} describe one state of the node, between two write groups. The
+ * ids are read from the index a page at a time as of that point, and their bodies with them,
+ * without holding a lock (a node with millions of documents keeps taking writes meanwhile), so
+ * a scan holds a page in memory, not the listing. An id whose record changed after the snapshot
  * no longer has its snapshot version: it is left out of the pages and counted in
  * {@link #changedDuringScan()}. When that count is 0 at the end, the pages are exactly the node's
  * state at the snapshot. Ids created after the snapshot are not listed.
  *
- * <p>Not thread-safe: one reader pages through it.
+ * <p>While open, the scan keeps the index holding what it needs to read as of its point (what
+ * changed since, at most until the next checkpoint after it ends): {@link #close} it when done,
+ * read to the end or not.
+ *
+ * <p>Not thread-safe: one reader pages through it; {@link #close} may come from any thread.
  */
-public final class ContentScan {
+public final class ContentScan implements AutoCloseable {
 
     /** How many bytes of the SHA-256 of a body a digest keeps: 128 bits, plenty to tell bodies apart. */
     public static final int HASH_BYTES = 16;
 
-    /** One id of the snapshot and the change counter of its record at that point. */
-    public record Entry(String id, long change) {
+    /** The ids of the snapshot, in id order, a step at a time. */
+    public interface Ids {
+
+        /** The next (up to) {@code max} ids, in id order; empty once {@link #done()}. */
+        List<String> next(int max);
+
+        /** Whether {@link #next} has returned every id. */
+        boolean done();
     }
 
     private final Etag lastEtag;
     private final Etag lastApplied;
-    private final Entry[] entries;
+    private final long size;
+    private final long at;
+    private final Ids ids;
     private final Function<List<String>, List<DocumentRecord>> records;
+    private final Runnable release;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final MessageDigest sha256;
-    private int next;
     private long changed;
 
     /**
      * A scan of a snapshot the index took; see {@code DocumentIndex#contentScan}.
      *
-     * @param entries the snapshot's ids in any order (sorted here, off the index lock)
+     * @param size    how many ids the snapshot holds
+     * @param at      the change counter of the snapshot: a record with a later one changed since
+     * @param ids     the snapshot's ids
      * @param records reads the current records of some ids (null for an id without one)
+     * @param release called once, on {@link #close}
      */
-    public ContentScan(Etag lastEtag, Etag lastApplied, Entry[] entries, Function<List<String>, List<DocumentRecord>> records) {
+    public ContentScan(Etag lastEtag, Etag lastApplied, long size, long at, Ids ids,
+                       Function<List<String>, List<DocumentRecord>> records, Runnable release) {
         this.lastEtag = lastEtag;
         this.lastApplied = lastApplied;
-        this.entries = entries;
+        this.size = size;
+        this.at = at;
+        this.ids = ids;
         this.records = records;
-        Arrays.sort(this.entries, Comparator.comparing(Entry::id));
+        this.release = release;
         try {
             this.sha256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -70,13 +90,13 @@ public final class ContentScan {
     }
 
     /** How many ids the snapshot holds, live and tombstones. */
-    public int size() {
-        return entries.length;
+    public long size() {
+        return size;
     }
 
     /** Whether {@link #nextPage} has returned every entry. */
     public boolean done() {
-        return next >= entries.length;
+        return ids.done();
     }
 
     /**
@@ -87,29 +107,35 @@ public final class ContentScan {
         if (max < 1) {
             throw new IllegalArgumentException("a page holds at least one entry, not " + max);
         }
-        int end = Math.min(entries.length, next + max);
-        List<String> ids = new ArrayList<>(end - next);
-        for (int i = next; i < end; i++) {
-            ids.add(entries[i].id());
+        if (closed.get()) {
+            throw new IllegalStateException("the content scan is closed");
         }
-        List<DocumentRecord> current = records.apply(ids);
-        List<ContentDigest> page = new ArrayList<>(ids.size());
-        for (int i = next; i < end; i++) {
-            DocumentRecord r = current.get(i - next);
-            if (r == null || r.etag().change() != entries[i].change()) {
+        List<String> page = ids.next(max);
+        List<DocumentRecord> current = records.apply(page);
+        List<ContentDigest> out = new ArrayList<>(page.size());
+        for (int i = 0; i < page.size(); i++) {
+            DocumentRecord r = current.get(i);
+            if (r == null || r.etag().change() > at) {
                 changed++; // rewritten since the snapshot: its snapshot version is gone
                 continue;
             }
-            page.add(new ContentDigest(entries[i].id(), r.etag(), r.tombstone(), r.collection(),
+            out.add(new ContentDigest(page.get(i), r.etag(), r.tombstone(), r.collection(),
                     r.tombstone() ? new byte[0] : Arrays.copyOf(sha256.digest(r.body()), HASH_BYTES),
                     !r.tombstone() && ContentDigest.isConflict(r.metadata())));
         }
-        next = end;
-        return page;
+        return out;
     }
 
     /** Ids of the snapshot read so far that were left out because they changed after it. */
     public long changedDuringScan() {
         return changed;
+    }
+
+    /** Ends the scan; idempotent, any thread. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            release.run();
+        }
     }
 }

@@ -5,11 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -104,6 +110,16 @@ class IndexOnDiskTest {
             for (int op = 0; op < 100; op++) {
                 write(storage, random);
             }
+            check(storage);
+        }
+        // What a build before the tombstones and unnamed documents were members left.
+        db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()
+                .fileMmapEnableIfSupported().make();
+        db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(16).createOrOpen().removeIf(k -> k.startsWith("\u0001"));
+        db.atomicInteger("index-format").createOrOpen().set(2);
+        db.commit();
+        db.close();
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
             check(storage);
         }
         // What a build before the change order leaves after committing records the order lacks.
@@ -208,20 +224,80 @@ class IndexOnDiskTest {
         }
     }
 
-    /** Creates, updates, moves between collections (or out of any) or deletes one document. */
-    private void write(LogStorage storage, Random random) {
+    /**
+     * A content scan reads its ids a page at a time as of its snapshot, while writes and commits go
+     * on: it lists exactly the snapshot's ids that nothing rewrote since, and counts the others.
+     */
+    @Test
+    void aContentScan_readsItsSnapshot_acrossCommitsAndWrites() {
+        Random random = new Random(11);
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(dir.resolve("scan")), OFTEN)) {
+            for (int op = 0; op < 400; op++) {
+                write(storage, random);
+            }
+            // Groups larger than a scan reads of each at once.
+            for (int batch = 0; batch < 30; batch++) {
+                WriteBatch.Builder b = WriteBatch.builder();
+                for (int i = 0; i < 100; i++) {
+                    String id = "bulk/" + (batch * 100 + i);
+                    String collection = COLLECTIONS.get(i % COLLECTIONS.size());
+                    b.put(id, "{\"@collection\":\"" + collection + "\"}", "{\"i\":" + i + "}", null);
+                    model.put(id, new String[] {collection, "{\"i\":" + i + "}"});
+                }
+                storage.write(b.build());
+            }
+            long leftOut = 0;
+            for (int round = 0; round < 5; round++) {
+                Map<String, String[]> snapshot = new TreeMap<>(model);
+                Set<String> rewritten = new HashSet<>();
+                List<String> listed = new ArrayList<>();
+                try (ContentScan scan = storage.contentScan(null)) {
+                    assertEquals(snapshot.size(), scan.size());
+                    while (!scan.done()) {
+                        listed.addAll(describe(scan.nextPage(50)));
+                        for (int op = 0; op < 4; op++) {
+                            rewritten.add(write(storage, random));
+                        }
+                        // New ids, listed last: not in the snapshot, so neither listed nor counted.
+                        String created = "new/" + round + "/" + listed.size() + "/" + random.nextInt(1_000_000);
+                        String collection = COLLECTIONS.get(random.nextInt(COLLECTIONS.size()));
+                        storage.write(WriteBatch.builder().put(created, "{\"@collection\":\"" + collection + "\"}",
+                                "{}", null).build());
+                        model.put(created, new String[] {collection, "{}"});
+                    }
+                    // Each id is listed as the snapshot had it, unless it was rewritten before its page was read.
+                    List<String> expected = expectedListing(snapshot);
+                    List<String> missing = new ArrayList<>(expected);
+                    missing.removeAll(listed);
+                    assertTrue(expected.containsAll(listed), "round " + round + ": " + listed);
+                    assertEquals(listed.stream().sorted(Comparator.comparing(e -> e.split(" ")[0])).toList(), listed);
+                    for (String entry : missing) {
+                        assertTrue(rewritten.contains(entry.split(" ")[0]), "round " + round + ": " + entry + " left out");
+                    }
+                    assertEquals(missing.size(), scan.changedDuringScan(), "round " + round);
+                    leftOut += missing.size();
+                }
+                check(storage);
+            }
+            assertTrue(leftOut > 0, "no id was rewritten before its page: the test tests nothing");
+        }
+    }
+
+    /** Creates, updates, moves between collections (or out of any) or deletes one document; returns its id. */
+    private String write(LogStorage storage, Random random) {
         String id = "docs/" + random.nextInt(60);
         String[] current = model.get(id);
         if (current != null && random.nextInt(5) == 0) {
             storage.write(WriteBatch.builder().delete(id, null).build());
             model.put(id, null);
-            return;
+            return id;
         }
         String collection = random.nextInt(8) == 0 ? "" : COLLECTIONS.get(random.nextInt(COLLECTIONS.size()));
         String metadata = collection.isEmpty() ? "{}" : "{\"@collection\":\"" + collection + "\"}";
         String body = "{\"n\":" + random.nextInt(1_000_000) + "}";
         storage.write(WriteBatch.builder().put(id, metadata, body, null).build());
         model.put(id, new String[] {collection, body});
+        return id;
     }
 
     private void check(LogStorage storage) {
@@ -239,7 +315,7 @@ class IndexOnDiskTest {
                     expected.add(id);
                 }
             });
-            QueryResult all = storage.query(new Query(collection, List.of(), List.of(), 0, 1_000));
+            QueryResult all = storage.query(new Query(collection, List.of(), List.of(), 0, 5_000));
             assertEquals(expected, all.documents().stream().map(StoredDocument::id).toList(), collection);
             assertEquals(expected.size(), all.totalResults(), collection);
             QueryResult page = storage.query(new Query(collection, List.of(), List.of(), 3, 5));
@@ -262,5 +338,42 @@ class IndexOnDiskTest {
                     tail.stream().map(Change::id).toList(), "the feed after entry " + i);
         }
         assertEquals(feed.size() - 1, storage.countChangesAfter(feed.get(0).etag()));
+        assertEquals(expectedListing(model), listing(storage));
+    }
+
+    /** What a content scan of {@code documents} lists: each id with "deleted" or its collection and body. */
+    private static List<String> expectedListing(Map<String, String[]> documents) {
+        List<String> out = new ArrayList<>();
+        documents.forEach((id, v) -> out.add(id + " " + (v == null ? "deleted" : v[0] + " " + hash(v[1]))));
+        return out;
+    }
+
+    /** A whole content scan in pages of 7, as {@link #expectedListing}; checks it has no change left out. */
+    private static List<String> listing(LogStorage storage) {
+        List<String> out = new ArrayList<>();
+        try (ContentScan scan = storage.contentScan(null)) {
+            long size = scan.size();
+            while (!scan.done()) {
+                out.addAll(describe(scan.nextPage(7)));
+            }
+            assertEquals(0, scan.changedDuringScan());
+            assertEquals(size, out.size());
+        }
+        return out;
+    }
+
+    private static List<String> describe(List<ContentDigest> page) {
+        return page.stream().map(d -> d.id() + " " + (d.deleted() ? "deleted"
+                : (d.collection() == null ? "" : d.collection()) + " " + HexFormat.of().formatHex(d.bodyHash())))
+                .toList();
+    }
+
+    private static String hash(String body) {
+        try {
+            byte[] sha = MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(Arrays.copyOf(sha, ContentScan.HASH_BYTES));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -10,7 +10,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Predicate;
 
 /**
- * The live documents of each collection, in id order. The {@link IndexStore} holds them as of
+ * The live documents of each collection, in id order, and in the same way the members of the two
+ * other groups ({@link DocumentRecord.Header#group}: the tombstones, the live documents without a
+ * collection), so every id is listed somewhere. The {@link IndexStore} holds them as of
  * the last checkpoint; this class holds, in memory, every joining and leaving since, per id, so a
  * reader can tell the members as of the change counter of its {@link ChangeFeed.View}.
  *

@@ -254,7 +254,11 @@ public final class DocumentIndex {
             lock.writeLock().lock();
             try {
                 ranks.install(built);
-                members.forEachMoveAfter(at, ranks::moved);
+                members.forEachMoveAfter(at, (collection, id, delta) -> {
+                    if (DocumentRecord.Header.isCollection(collection)) {
+                        ranks.moved(collection, id, delta);
+                    }
+                });
             } finally {
                 lock.writeLock().unlock();
             }
@@ -289,8 +293,8 @@ public final class DocumentIndex {
 
     /**
      * Makes {@code record} the current record of {@code id}: in the records, the change order, the
-     * collection members and the counts. A document that stays live in the same collection (an
-     * update) leaves the members alone.
+     * members of its group ({@link DocumentRecord.Header#group}) and the counts. A record that stays
+     * in its group (an update) leaves the members alone.
      */
     private IndexWrite.Document index(String id, byte[] record, DocumentRecord.Header header,
                                       Map<String, DocumentRecord.Header> current) {
@@ -307,14 +311,19 @@ public final class DocumentIndex {
         String after = isLive ? header.collection() : null;
         documentCount += (isLive ? 1 : 0) - (wasLive ? 1 : 0);
         tombstoneCount += (isLive ? 0 : 1) - (old != null && old.tombstone() ? 1 : 0);
+        String group = header.group();
+        if (old == null || !old.group().equals(group)) {
+            if (old != null) {
+                members.leave(old.group(), id, header.change());
+            }
+            members.join(group, id, header.change());
+        }
         if (!Objects.equals(before, after)) {
             if (before != null) {
-                members.leave(before, id, header.change());
                 ranks.moved(before, id, -1);
                 collectionSizes.merge(before, -1L, Long::sum);
             }
             if (after != null) {
-                members.join(after, id, header.change());
                 ranks.moved(after, id, 1);
                 collectionSizes.merge(after, 1L, Long::sum);
             }
@@ -464,25 +473,32 @@ public final class DocumentIndex {
     }
 
     /**
-     * Takes a {@link ContentScan} snapshot: every id with its record's change counter, the last
-     * etag and the last master etag applied from {@code source}, all as of one point between write
-     * groups. O(ids) in memory for the scan's life; bodies are read later.
+     * Takes a {@link ContentScan} snapshot: the last etag, the last master etag applied from
+     * {@code source} and the number of ids, all as of one point between write groups, which the
+     * scan keeps pinned until it is closed; its ids and records are read a page at a time
+     * ({@link IdListing}), so it holds a page, not the listing.
      */
     public ContentScan contentScan(String source) {
-        record Point(ChangeFeed.View view, Etag applied) {
+        record Point(ChangeFeed.View view, Etag applied, long size, List<String> groups) {
         }
         Point at = lock.read(() -> {
             ChangeFeed.View view = feed.view();
             pins.pin(view.change());
-            return new Point(view, source == null ? null : sourceProgress.get(source));
+            List<String> groups = new ArrayList<>(knownCollections.keySet());
+            groups.add(DocumentRecord.Header.TOMBSTONES);
+            groups.add(DocumentRecord.Header.UNNAMED);
+            return new Point(view, source == null ? null : sourceProgress.get(source), documentCount + tombstoneCount,
+                    groups);
         });
+        long change = at.view().change();
         try {
-            List<ContentScan.Entry> entries = new ArrayList<>();
-            feed.forEachAfter(at.view(), 0, (change, id) -> entries.add(new ContentScan.Entry(id, change)));
-            Etag lastEtag = at.view().change() == 0 ? null : Etag.fromLongs(at.view().etagHigh(), at.view().change());
-            return new ContentScan(lastEtag, at.applied(), entries.toArray(ContentScan.Entry[]::new), this::records);
-        } finally {
-            pins.release(at.view().change());
+            IdListing ids = new IdListing(members, at.groups(), change);
+            Etag lastEtag = change == 0 ? null : Etag.fromLongs(at.view().etagHigh(), change);
+            return new ContentScan(lastEtag, at.applied(), at.size(), change, ids, this::records,
+                    () -> pins.release(change));
+        } catch (RuntimeException e) {
+            pins.release(change);
+            throw e;
         }
     }
 

@@ -83,8 +83,27 @@ public record DocumentRecord(boolean tombstone, Etag etag, String collection, by
      */
     public record Header(long etagHigh, long change, boolean tombstone, String collection) {
 
+        /** The group of the tombstones among the members (no collection name holds a control character). */
+        public static final String TOMBSTONES = "\u0001tombstones";
+        /** The group of the live documents without a collection among the members. */
+        public static final String UNNAMED = "\u0001unnamed";
+
         Header(Etag etag, boolean tombstone, String collection) {
             this(etag.high(), etag.change(), tombstone, collection);
+        }
+
+        /**
+         * The group the id is a member of: its collection when live, else {@link #UNNAMED} or
+         * {@link #TOMBSTONES}. Every id with a record is in exactly one, so the groups together
+         * list every id in id order ({@code DocumentIndex#contentScan}).
+         */
+        public String group() {
+            return tombstone ? TOMBSTONES : collection == null ? UNNAMED : collection;
+        }
+
+        /** Whether {@code group} is one of the two groups that are not collections. */
+        public static boolean isCollection(String group) {
+            return !group.equals(TOMBSTONES) && !group.equals(UNNAMED);
         }
 
         public Etag etag() {

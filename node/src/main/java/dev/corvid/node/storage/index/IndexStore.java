@@ -8,7 +8,8 @@ import java.util.Set;
 /**
  * The durable side of the index as its last checkpoint left it (and, between a checkpoint's
  * writes and its commit, as far as the checkpoint has written): each id's current record, the
- * change order, the members of each collection and their counts. The index reads it for whatever
+ * change order, the members of each collection (and of the tombstones and the documents without
+ * one) and their counts. The index reads it for whatever
  * it does not hold in memory; it never writes it: the checkpoint receives {@link IndexWrite}s.
  *
  * <p>Every read may wait while a checkpoint is being committed, so the index never reads it
@@ -24,10 +25,11 @@ public interface IndexStore {
     Iterator<Map.Entry<Long, String>> changesAfter(long change);
 
     /**
-     * The ids of the live documents of {@code collection} from {@code fromId} on (null: from the
-     * first), ascending; {@code fromId} itself only if {@code inclusive}.
+     * The ids of the members of {@code group} from {@code fromId} on (null: from the first),
+     * ascending; {@code fromId} itself only if {@code inclusive}. A group is a collection (its live
+     * documents) or one of the two that are not ({@link DocumentRecord.Header#group}).
      */
-    Iterator<String> members(String collection, String fromId, boolean inclusive);
+    Iterator<String> members(String group, String fromId, boolean inclusive);
 
     /** Live documents. On open. */
     long documentCount();

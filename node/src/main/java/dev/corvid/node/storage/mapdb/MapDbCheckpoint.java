@@ -41,11 +41,12 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MapDbCheckpoint.class);
     /**
-     * The layout of the file: 1 held the records without the change order, members and counts
-     * (they are built from the records on the first open by a build that knows 2, and again after
-     * a build that does not know them committed).
+     * The layout of the file: 1 held the records without the change order, members and counts,
+     * 2 the members of collections without the tombstones and the live documents without a
+     * collection (they are built from the records on the first open by a build that knows 3, and
+     * again after a build that does not know them committed).
      */
-    private static final int FORMAT = 2;
+    private static final int FORMAT = 3;
     /** Between a collection's name and an id in {@link #members}: ids and names hold no control characters. */
     private static final char MEMBER_SEPARATOR = '\u0000';
     /** Entries per node of the change order and members B-trees. */
@@ -57,7 +58,10 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
     private final HTreeMap<String, byte[]> documents;
     /** change counter -> id, for each id's current record. */
     private final NavigableMap<Long, String> changes;
-    /** collection, {@link #MEMBER_SEPARATOR}, id: for each live document of a collection. */
+    /**
+     * group, {@link #MEMBER_SEPARATOR}, id: for each id, in its {@link DocumentRecord.Header#group}
+     * (its collection, or the tombstones, or the live documents without a collection).
+     */
     private final NavigableSet<String> members;
     /** collection -> how many live documents it has. */
     private final Map<String, Long> collectionSizes;
@@ -132,12 +136,12 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
         for (Map.Entry<String, byte[]> e : documents.getEntries()) {
             DocumentRecord.Header header = DocumentRecord.header(e.getValue());
             changes.put(header.change(), e.getKey());
+            members.add(memberKey(header.group(), e.getKey()));
             if (header.tombstone()) {
                 tombstones++;
             } else {
                 live++;
                 if (header.collection() != null) {
-                    members.add(memberKey(header.collection(), e.getKey()));
                     sizes.merge(header.collection(), 1L, Long::sum);
                 }
             }
@@ -294,14 +298,18 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
         String id = document.id();
         DocumentRecord.Header previous = document.previous();
         DocumentRecord.Header header = document.header();
+        String group = header.group();
+        boolean moves = previous == null || !previous.group().equals(group);
         if (previous != null) {
             changes.remove(previous.change());
             if (previous.tombstone()) {
                 tombstoneCount--;
             } else {
                 documentCount--;
-                if (previous.collection() != null && !previous.collection().equals(document.collection())) {
-                    members.remove(memberKey(previous.collection(), id));
+            }
+            if (moves) {
+                members.remove(memberKey(previous.group(), id));
+                if (!previous.tombstone() && previous.collection() != null) {
                     sizeChanges.merge(previous.collection(), -1L, Long::sum);
                 }
             }
@@ -311,12 +319,11 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
             tombstoneCount++;
         } else {
             documentCount++;
-            String collection = header.collection();
-            boolean wasMember = previous != null && !previous.tombstone() && collection != null
-                    && collection.equals(previous.collection());
-            if (collection != null && !wasMember) {
-                members.add(memberKey(collection, id));
-                sizeChanges.merge(collection, 1L, Long::sum);
+        }
+        if (moves) {
+            members.add(memberKey(group, id));
+            if (!header.tombstone() && header.collection() != null) {
+                sizeChanges.merge(header.collection(), 1L, Long::sum);
             }
         }
         documents.put(id, document.record());
