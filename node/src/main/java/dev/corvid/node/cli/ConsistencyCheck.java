@@ -14,7 +14,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -54,104 +58,179 @@ public final class ConsistencyCheck {
 
     /**
      * Checks every replica of {@code config} against its current master (the config's, or with a
-     * Raft-decided master the one of the newest epoch a node names), waiting up to {@code catchUp} for each.
+     * Raft-decided master the one of the newest epoch a node names), waiting up to {@code catchUp}
+     * for them to catch up. The replicas are compared together, with one listing of the master.
      */
     public static ConsistencyReport run(ClusterConfig config, Duration catchUp) throws InterruptedException {
         ClusterConfig cluster = CurrentMaster.view(config);
         ConsistencyCheck check = new ConsistencyCheck(cluster.master(), catchUp);
         ManagedChannel masterChannel = Admin.channel(cluster, cluster.master().address());
+        Map<NodeConfig, ManagedChannel> channels = new LinkedHashMap<>();
         try {
-            List<ConsistencyReport.Replica> replicas = new ArrayList<>();
             for (NodeConfig replica : cluster.replicas()) {
-                ManagedChannel channel = Admin.channel(cluster, replica.address());
-                try {
-                    replicas.add(check.checkReplica(masterChannel, replica, channel));
-                } finally {
-                    channel.shutdownNow();
-                }
+                channels.put(replica, Admin.channel(cluster, replica.address()));
             }
-            return new ConsistencyReport(cluster.master().name(), cluster.master().address(), replicas);
+            Map<String, ConsistencyReport.Replica> checked = check.checkReplicas(masterChannel, channels);
+            return new ConsistencyReport(cluster.master().name(), cluster.master().address(),
+                    cluster.replicas().stream().map(r -> checked.get(r.name())).toList());
         } finally {
+            channels.values().forEach(ManagedChannel::shutdownNow);
             masterChannel.shutdownNow();
         }
     }
 
-    private ConsistencyReport.Replica checkReplica(ManagedChannel masterChannel, NodeConfig replica,
-                                                   ManagedChannel replicaChannel) throws InterruptedException {
-        long start = System.nanoTime();
-        long deadline = start + catchUp.toNanos();
-        int attempts = 0;
-        while (true) {
-            attempts++;
-            Optional<NodeStats> masterStats = stats(masterChannel);
-            if (masterStats.isEmpty()) {
-                return ConsistencyReport.Replica.problem(replica.name(), "master " + master.name() + " at "
-                        + master.address() + " does not answer");
-            }
-            Optional<String> diverged = diverged(masterStats.get(), replica.name());
-            if (diverged.isPresent()) {
-                return diverged(replica, diverged.get());
-            }
-            ByteString target = masterStats.get().getLastEtag();
-            Optional<NodeStats> replicaStats = awaitApplied(masterChannel, replicaChannel, replica.name(), target, deadline);
-            if (replicaStats.isEmpty()) {
-                return ConsistencyReport.Replica.problem(replica.name(), "replica " + replica.name() + " at "
-                        + replica.address() + " does not answer");
-            }
-            diverged = diverged(replicaStats.get(), replica.name());
-            if (diverged.isPresent()) {
-                return diverged(replica, diverged.get());
-            }
-            ByteString applied = replicaStats.get().getLastAppliedMasterEtag();
-            if (!applied.equals(target)) {
-                if (System.nanoTime() < deadline) {
-                    continue; // the master moved on while we waited
-                }
-                return ConsistencyReport.Replica.problem(replica.name(), "did not catch up within "
-                        + catchUp.toSeconds() + " s: applied master etag " + orNone(applied) + ", master at "
-                        + orNone(target) + behind(masterStats.get(), replica.name()));
-            }
-            Optional<DigestComparison.Result> result;
-            try {
-                result = compare(masterChannel, replicaChannel);
-            } catch (StatusRuntimeException e) {
-                return ConsistencyReport.Replica.problem(replica.name(), "a node stopped answering during the "
-                        + "comparison: " + e.getStatus().getCode() + " " + e.getStatus().getDescription());
-            }
-            if (result.isPresent()) {
-                return ConsistencyReport.Replica.compared(replica.name(), result.get(),
-                        Duration.ofNanos(System.nanoTime() - start), attempts);
-            }
-            if (System.nanoTime() >= deadline) {
-                return ConsistencyReport.Replica.problem(replica.name(), "no common point with the master within "
-                        + catchUp.toSeconds() + " s (the master kept taking writes); try again when writes pause");
-            }
+    /** A replica still to be settled: its channel and how many comparisons it took part in. */
+    private static final class Pending {
+        final NodeConfig node;
+        final ManagedChannel channel;
+        int attempts;
+        /** The last master etag it reported applied. */
+        ByteString applied = ByteString.EMPTY;
+
+        Pending(NodeConfig node, ManagedChannel channel) {
+            this.node = node;
+            this.channel = channel;
         }
     }
 
     /**
-     * Both listings, compared when they are at the same master etag and nothing changed while
-     * they were read; empty when not (try again).
+     * Settles every replica: each round takes the master's last etag, waits for the replicas to
+     * apply it, and compares those that did with one listing of the master; a replica the master
+     * moved on from, or whose comparison met changes, takes part in the next round, until the
+     * catch-up time is spent.
      */
-    private static Optional<DigestComparison.Result> compare(ManagedChannel masterChannel, ManagedChannel replicaChannel) {
+    private Map<String, ConsistencyReport.Replica> checkReplicas(ManagedChannel masterChannel,
+                                                                 Map<NodeConfig, ManagedChannel> channels)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + catchUp.toNanos();
+        Map<String, ConsistencyReport.Replica> settled = new HashMap<>();
+        List<Pending> pending = new ArrayList<>();
+        channels.forEach((node, channel) -> pending.add(new Pending(node, channel)));
+        while (!pending.isEmpty()) {
+            Optional<NodeStats> masterStats = stats(masterChannel);
+            if (masterStats.isEmpty()) {
+                for (Pending p : pending) {
+                    settled.put(p.node.name(), ConsistencyReport.Replica.problem(p.node.name(), "master "
+                            + master.name() + " at " + master.address() + " does not answer"));
+                }
+                break;
+            }
+            ByteString target = masterStats.get().getLastEtag();
+            List<Pending> ready = new ArrayList<>();
+            for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
+                Pending p = it.next();
+                Optional<ConsistencyReport.Replica> outcome = awaitTarget(masterChannel, masterStats.get(), p, target,
+                        deadline);
+                if (outcome.isPresent()) {
+                    settled.put(p.node.name(), outcome.get());
+                    it.remove();
+                } else if (target.equals(p.applied)) {
+                    ready.add(p);
+                } // else the master moved on while it waited: the next round
+            }
+            if (!ready.isEmpty()) {
+                compare(masterChannel, ready, start, settled);
+                pending.removeIf(p -> settled.containsKey(p.node.name()));
+            }
+            if (!pending.isEmpty() && System.nanoTime() >= deadline) {
+                for (Pending p : pending) {
+                    settled.put(p.node.name(), ConsistencyReport.Replica.problem(p.node.name(), p.attempts > 0
+                            ? "no common point with the master within " + catchUp.toSeconds()
+                                    + " s (the master kept taking writes); try again when writes pause"
+                            : "did not catch up within " + catchUp.toSeconds() + " s: applied master etag "
+                                    + orNone(p.applied) + ", master at " + orNone(target)
+                                    + behind(masterStats.get(), p.node.name())));
+                }
+                break;
+            }
+        }
+        return settled;
+    }
+
+    /**
+     * Waits (up to the deadline) for {@code p} to apply {@code target}; the replica's outcome when
+     * it is settled without a comparison (diverged, or not answering), else empty.
+     */
+    private Optional<ConsistencyReport.Replica> awaitTarget(ManagedChannel masterChannel, NodeStats masterStats,
+                                                            Pending p, ByteString target, long deadline)
+            throws InterruptedException {
+        String name = p.node.name();
+        Optional<String> diverged = diverged(masterStats, name);
+        if (diverged.isPresent()) {
+            return Optional.of(diverged(p.node, diverged.get()));
+        }
+        Optional<NodeStats> replicaStats = awaitApplied(masterChannel, p.channel, name, target, deadline);
+        if (replicaStats.isEmpty()) {
+            return Optional.of(ConsistencyReport.Replica.problem(name, "replica " + name + " at "
+                    + p.node.address() + " does not answer"));
+        }
+        diverged = diverged(replicaStats.get(), name);
+        if (diverged.isPresent()) {
+            return Optional.of(diverged(p.node, diverged.get()));
+        }
+        p.applied = replicaStats.get().getLastAppliedMasterEtag();
+        return Optional.empty();
+    }
+
+    /**
+     * One listing of the master, compared with the listing of each of {@code ready} in the same
+     * pass; settles those whose listings are at the master's point with nothing changed meanwhile.
+     */
+    private static void compare(ManagedChannel masterChannel, List<Pending> ready, long start,
+                                Map<String, ConsistencyReport.Replica> settled) {
         Context.CancellableContext context = Context.current().withCancellation();
         try {
-            return context.call(() -> {
-                DigestComparison.Listing m = listing(masterChannel);
-                DigestComparison.Listing r = listing(replicaChannel);
-                if (!m.snapshot().getLastEtag().equals(r.snapshot().getLastAppliedMasterEtag())) {
-                    return Optional.<DigestComparison.Result>empty();
+            context.run(() -> {
+                DigestComparison.Listing m;
+                try {
+                    m = listing(masterChannel);
+                } catch (StatusRuntimeException e) {
+                    ready.forEach(p -> settled.put(p.node.name(), stoppedAnswering(p, e)));
+                    return;
                 }
-                DigestComparison.Result result = DigestComparison.compare(m, r);
-                return result.changedDuringScan() == 0 ? Optional.of(result) : Optional.<DigestComparison.Result>empty();
+                List<Pending> compared = new ArrayList<>();
+                List<DigestComparison.Listing> listings = new ArrayList<>();
+                for (Pending p : ready) {
+                    p.attempts++;
+                    try {
+                        DigestComparison.Listing r = listing(p.channel);
+                        if (m.snapshot().getLastEtag().equals(r.snapshot().getLastAppliedMasterEtag())) {
+                            compared.add(p);
+                            listings.add(r);
+                        }
+                    } catch (StatusRuntimeException e) {
+                        settled.put(p.node.name(), stoppedAnswering(p, e));
+                    }
+                }
+                List<DigestComparison.Outcome> outcomes;
+                try {
+                    outcomes = DigestComparison.compareAll(m, listings);
+                } catch (StatusRuntimeException e) {
+                    compared.forEach(p -> settled.put(p.node.name(), stoppedAnswering(p, e)));
+                    return;
+                }
+                for (int i = 0; i < compared.size(); i++) {
+                    Pending p = compared.get(i);
+                    DigestComparison.Outcome outcome = outcomes.get(i);
+                    if (outcome.failure() instanceof StatusRuntimeException e) {
+                        settled.put(p.node.name(), stoppedAnswering(p, e));
+                    } else if (outcome.failure() != null) {
+                        throw outcome.failure();
+                    } else if (outcome.result().changedDuringScan() == 0) {
+                        settled.put(p.node.name(), ConsistencyReport.Replica.compared(p.node.name(), outcome.result(),
+                                Duration.ofNanos(System.nanoTime() - start), p.attempts));
+                    }
+                }
             });
-        } catch (StatusRuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("comparing digests failed: " + e, e);
         } finally {
-            context.cancel(null); // ends a stream we stopped reading
+            context.cancel(null); // ends the streams we stopped reading
         }
+    }
+
+    private static ConsistencyReport.Replica stoppedAnswering(Pending p, StatusRuntimeException e) {
+        return ConsistencyReport.Replica.problem(p.node.name(), "a node stopped answering during the "
+                + "comparison: " + e.getStatus().getCode() + " " + e.getStatus().getDescription());
     }
 
     private static DigestComparison.Listing listing(ManagedChannel channel) {

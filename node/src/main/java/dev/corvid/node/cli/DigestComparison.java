@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Compares two digest listings (the master's and a replica's), both in id order, in one pass:
- * memory stays one page per side whatever the number of documents.
+ * Compares digest listings (the master's and each replica's), all in id order, in one pass:
+ * memory stays one page per listing whatever the number of documents.
  *
  * <p>A tombstone and no record at all count as the same state, "not live": a replica skips the
  * tombstone of a document it never had (created and deleted on the master before it was sent),
@@ -105,29 +105,75 @@ final class DigestComparison {
     private DigestComparison() {
     }
 
-    /** Walks both listings to their end. */
-    static Result compare(Listing master, Listing replica) {
-        DigestComparison c = new DigestComparison();
-        DocumentDigest m = next(master);
-        DocumentDigest r = next(replica);
-        while (m != null || r != null) {
-            int order = m == null ? 1 : r == null ? -1 : m.getId().compareTo(r.getId());
-            if (order < 0) {
-                c.pair(m, null);
-                m = next(master);
-            } else if (order > 0) {
-                c.pair(null, r);
-                r = next(replica);
-            } else {
-                c.pair(m, r);
-                m = next(master);
-                r = next(replica);
+    /** What comparing one replica came to: its result, or why its listing could not be read to the end. */
+    record Outcome(Result result, RuntimeException failure) {
+    }
+
+    /**
+     * Walks the master's listing once, and each replica's alongside it, to their ends: the
+     * replicas are compared at once, each in one pass. A replica whose listing fails has that as
+     * its outcome and the others go on; a failure of the master's listing is thrown.
+     */
+    static List<Outcome> compareAll(Listing master, List<Listing> replicas) {
+        List<Side> sides = replicas.stream().map(Side::new).toList();
+        for (DocumentDigest m = next(master); m != null; m = next(master)) {
+            for (Side side : sides) {
+                side.pairWith(m);
             }
         }
-        return new Result(master.snapshot(), replica.snapshot(), c.masterLive, c.masterTombstones,
-                c.replicaLive, c.replicaTombstones, c.missing, c.extra, c.different,
-                List.copyOf(c.missingExamples), List.copyOf(c.extraExamples), List.copyOf(c.differentExamples),
-                master.changedDuringScan() + replica.changedDuringScan(), c.conflicts, List.copyOf(c.conflictExamples));
+        List<Outcome> out = new ArrayList<>(sides.size());
+        for (Side side : sides) {
+            side.pairWith(null);
+            out.add(side.failure != null ? new Outcome(null, side.failure) : new Outcome(side.result(master), null));
+        }
+        return out;
+    }
+
+    /** One replica's listing and its comparison with the master's so far. */
+    private static final class Side {
+        private final Listing replica;
+        private final DigestComparison c = new DigestComparison();
+        private DocumentDigest head;
+        private RuntimeException failure;
+
+        Side(Listing replica) {
+            this.replica = replica;
+            advance();
+        }
+
+        /** Pairs the replica's entries up to the master's entry {@code m} (null: to its end) with it. */
+        void pairWith(DocumentDigest m) {
+            while (failure == null && head != null && (m == null || head.getId().compareTo(m.getId()) < 0)) {
+                c.pair(null, head);
+                advance();
+            }
+            if (failure != null || m == null) {
+                return;
+            }
+            if (head != null && head.getId().equals(m.getId())) {
+                c.pair(m, head);
+                advance();
+            } else {
+                c.pair(m, null);
+            }
+        }
+
+        private void advance() {
+            try {
+                head = next(replica);
+            } catch (RuntimeException e) {
+                failure = e;
+                head = null;
+            }
+        }
+
+        Result result(Listing master) {
+            return new Result(master.snapshot(), replica.snapshot(), c.masterLive, c.masterTombstones,
+                    c.replicaLive, c.replicaTombstones, c.missing, c.extra, c.different,
+                    List.copyOf(c.missingExamples), List.copyOf(c.extraExamples), List.copyOf(c.differentExamples),
+                    master.changedDuringScan() + replica.changedDuringScan(), c.conflicts,
+                    List.copyOf(c.conflictExamples));
+        }
     }
 
     private static DocumentDigest next(Listing listing) {
