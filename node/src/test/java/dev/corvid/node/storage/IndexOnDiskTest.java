@@ -121,6 +121,19 @@ class IndexOnDiskTest {
         db.close();
         try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
             check(storage);
+            for (int op = 0; op < 100; op++) {
+                write(storage, random);
+            }
+        }
+        // What such a build leaves after committing to a file of format 3: groups it did not keep.
+        db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()
+                .fileMmapEnableIfSupported().make();
+        db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(16).createOrOpen().removeIf(k -> k.startsWith("\u0001"));
+        db.atomicLong("index-groups-seq").createOrOpen().set(db.atomicLong("checkpoint-seq").createOrOpen().get() - 1);
+        db.commit();
+        db.close();
+        try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
+            check(storage);
         }
         // What a build before the change order leaves after committing records the order lacks.
         db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()

@@ -502,8 +502,9 @@ public final class DocumentIndex {
         }
     }
 
+    /** The records of a content scan's page: each on its own, since each is checked against the snapshot. */
     private List<DocumentRecord> records(List<String> ids) {
-        List<byte[]> raws = records.read(ids, Long.MAX_VALUE);
+        List<byte[]> raws = records.latest(ids);
         List<DocumentRecord> out = new ArrayList<>(raws.size());
         for (byte[] raw : raws) {
             out.add(raw == null ? null : DocumentRecord.decode(raw));

@@ -77,6 +77,23 @@ final class RecordLayers {
         return raw;
     }
 
+    /**
+     * For each of {@code ids}, its record as of some moment during the call, at least as new as
+     * the one current when the call began (or null when it had none): a read of records that
+     * each stand alone (a content scan checks each against its snapshot), without any lock, and
+     * without filling the cache, since such a read takes each record once. Any thread.
+     */
+    List<byte[]> latest(List<String> ids) {
+        List<byte[]> out = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            // In this order: a checkpoint offers a record to the cache before it leaves recent,
+            // and a record leaves the cache only once the store holds it.
+            byte[] raw = inMemory(id);
+            out.add(raw != null ? raw : store.record(id));
+        }
+        return out;
+    }
+
     /** Under the index lock: the record in memory, or null when only the store may have one. */
     private byte[] inMemory(String id) {
         byte[] raw = recent.get(id);

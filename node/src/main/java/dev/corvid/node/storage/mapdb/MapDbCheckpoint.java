@@ -42,9 +42,10 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MapDbCheckpoint.class);
     /**
      * The layout of the file: 1 held the records without the change order, members and counts,
-     * 2 the members of collections without the tombstones and the live documents without a
-     * collection (they are built from the records on the first open by a build that knows 3, and
-     * again after a build that does not know them committed).
+     * 2 the members of collections without the groups of the tombstones and of the live documents
+     * without a collection. What a file lacks is built from the records on its first open by a
+     * build that knows 3, and again after a build that does not know it committed: such a build
+     * does not set {@code index-order-seq} (before 2) or {@code index-groups-seq} (before 3).
      */
     private static final int FORMAT = 3;
     /** Between a collection's name and an id in {@link #members}: ids and names hold no control characters. */
@@ -80,6 +81,8 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
     private final Atomic.Integer formatVar;
     /** The log sequence number the change order, members and counts were last committed with. */
     private final Atomic.Long orderSeqVar;
+    /** The log sequence number a build that keeps the groups apart from collections last committed with. */
+    private final Atomic.Long groupsSeqVar;
     // Written by the flusher between commits, stored at each commit.
     private long documentCount;
     private long tombstoneCount;
@@ -112,10 +115,15 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
         this.tombstoneCountVar = db.atomicLong("tombstone-count").createOrOpen();
         this.formatVar = db.atomicInteger("index-format").createOrOpen();
         this.orderSeqVar = db.atomicLong("index-order-seq").createOrOpen();
+        this.groupsSeqVar = db.atomicLong("index-groups-seq").createOrOpen();
         // A build before the change order commits the records and the sequence number, not the
-        // order: whatever it committed last, the order is built again from the records.
-        if (formatVar.get() < FORMAT || orderSeqVar.get() != checkpointSeqVar.get()) {
+        // order: whatever it committed last, the order is built again from the records. One before
+        // the groups apart from collections keeps the order and the collections, not those groups.
+        long seq = checkpointSeqVar.get();
+        if (formatVar.get() < 2 || orderSeqVar.get() != seq) {
             buildOrder();
+        } else if (formatVar.get() < FORMAT || groupsSeqVar.get() != seq) {
+            buildGroups();
         }
         this.documentCount = documentCountVar.get();
         this.tombstoneCount = tombstoneCountVar.get();
@@ -151,11 +159,36 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
         tombstoneCountVar.set(tombstones);
         formatVar.set(FORMAT);
         orderSeqVar.set(checkpointSeqVar.get());
+        groupsSeqVar.set(checkpointSeqVar.get());
         db.commit();
         if (live + tombstones > 0) {
             log.info("built the change order and collection members of {} records in {} ({} ms)",
                     live + tombstones, file, (System.nanoTime() - started) / 1_000_000);
         }
+    }
+
+    /**
+     * Builds the members of the groups that are not collections (tombstones, documents without a
+     * collection) from the records, for a file whose change order and collections are kept but
+     * not those groups: a build of format 2 wrote it last.
+     */
+    private void buildGroups() {
+        long started = System.nanoTime();
+        // Group names start with U+0001 and collection names hold no control character.
+        members.subSet("\u0001", true, "\u0002", false).clear();
+        long added = 0;
+        for (Map.Entry<String, byte[]> e : documents.getEntries()) {
+            String group = DocumentRecord.header(e.getValue()).group();
+            if (!DocumentRecord.Header.isCollection(group)) {
+                members.add(memberKey(group, e.getKey()));
+                added++;
+            }
+        }
+        formatVar.set(FORMAT);
+        groupsSeqVar.set(checkpointSeqVar.get());
+        db.commit();
+        log.info("listed the {} tombstones and documents without a collection of {} ({} ms)", added, file,
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     private static String memberKey(String collection, String id) {
@@ -355,6 +388,7 @@ public final class MapDbCheckpoint implements IndexStore, AutoCloseable {
         lastChangeVar.set(Math.max(lastChangeVar.get(), change));
         checkpointSeqVar.set(seq);
         orderSeqVar.set(seq);
+        groupsSeqVar.set(seq);
         db.commit();
     }
 
