@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,12 +25,17 @@ import org.slf4j.LoggerFactory;
  * <p>Before {@link #start}, recovery hands it what the log replay applied and commits that on
  * the opening thread ({@link #stageRecovered}, {@link #commitRecovery}).
  *
- * <p>Back-pressure: when more than {@value #MAX_STAGED} writes wait, the writer waits for room.
+ * <p>Back-pressure: when more than {@value #MAX_STAGED} writes, or {@value #MAX_STAGED_BYTES}
+ * bytes of document records, wait, the writer waits for room. So the heap holds at most that
+ * much besides the checkpoint's window ({@link CheckpointPolicy#maxDirtyBytes}) and what MapDB
+ * keeps of an uncommitted checkpoint, whatever the size of the documents.
  */
 public final class MapDbFlusher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MapDbFlusher.class);
     private static final int MAX_STAGED = 200_000;
+    /** 64 MiB of staged document records: 200,000 writes of 1 KB would hold 200 MB. */
+    private static final long MAX_STAGED_BYTES = 64L * 1024 * 1024;
 
     private static final DocumentIndex.Shown STOP = new DocumentIndex.Shown(-1, List.of());
 
@@ -39,6 +45,7 @@ public final class MapDbFlusher implements AutoCloseable {
     private final CheckpointPolicy policy;
     private final LinkedBlockingQueue<DocumentIndex.Shown> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger staged = new AtomicInteger();
+    private final AtomicLong stagedBytes = new AtomicLong();
     private final Object room = new Object();
     private final Thread thread = new Thread(this::run, "corvid-index-flusher");
     private volatile Throwable failure;
@@ -96,6 +103,7 @@ public final class MapDbFlusher implements AutoCloseable {
     public void stage(List<DocumentIndex.Shown> shown) throws InterruptedException {
         for (DocumentIndex.Shown record : shown) {
             staged.addAndGet(record.writes().size());
+            stagedBytes.addAndGet(recordBytes(record));
             queue.add(record);
         }
         awaitRoom();
@@ -103,10 +111,25 @@ public final class MapDbFlusher implements AutoCloseable {
 
     private void awaitRoom() throws InterruptedException {
         synchronized (room) {
-            while (staged.get() > MAX_STAGED && failure == null && thread.isAlive()) {
+            while (full() && failure == null && thread.isAlive()) {
                 room.wait(100);
             }
         }
+    }
+
+    private boolean full() {
+        return staged.get() > MAX_STAGED || stagedBytes.get() > MAX_STAGED_BYTES;
+    }
+
+    /** The bytes of the document records {@code shown} holds. */
+    private static long recordBytes(DocumentIndex.Shown shown) {
+        long bytes = 0;
+        for (IndexWrite write : shown.writes()) {
+            if (write instanceof IndexWrite.Document document) {
+                bytes += document.record().length;
+            }
+        }
+        return bytes;
     }
 
     /** Hears each commit from now on (metrics). */
@@ -158,7 +181,9 @@ public final class MapDbFlusher implements AutoCloseable {
                 assert next.seq() > flushedSeq : next.seq() + " <= " + flushedSeq;
                 flushedSeq = next.seq();
                 sinceCommit += next.writes().size();
-                if (staged.addAndGet(-next.writes().size()) <= MAX_STAGED) {
+                staged.addAndGet(-next.writes().size());
+                stagedBytes.addAndGet(-recordBytes(next));
+                if (!full()) {
                     synchronized (room) {
                         room.notifyAll();
                     }
