@@ -414,7 +414,8 @@ final class DocumentService extends DocumentsGrpc.DocumentsImplBase {
     /**
      * Streams the node's digest listing (see {@link dev.corvid.node.storage.ContentScan}): on a
      * replica "as of" is the last master etag applied, on the master its own last etag. At most
-     * {@code serving.maxDigestStreams} at once (each holds a snapshot of every id): more fail
+     * {@code serving.maxDigestStreams} at once (each holds a page, and keeps the index holding what
+     * changed since its snapshot until it ends): more fail
      * RESOURCE_EXHAUSTED.
      */
     @Override
