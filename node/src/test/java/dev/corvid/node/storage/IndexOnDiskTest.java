@@ -18,10 +18,12 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mapdb.DB;
@@ -95,16 +97,14 @@ class IndexOnDiskTest {
             }
         }
         // What a build before the change order left: the records and counters only.
-        DB db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()
-                .fileMmapEnableIfSupported().make();
-        db.treeMap("changes", Serializer.LONG_DELTA, Serializer.STRING).maxNodeSize(16).createOrOpen().clear();
-        db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(16).createOrOpen().clear();
-        db.treeMap("collection-sizes", Serializer.STRING, Serializer.LONG).createOrOpen().clear();
-        db.atomicLong("document-count").createOrOpen().set(0);
-        db.atomicLong("tombstone-count").createOrOpen().set(0);
-        db.atomicInteger("index-format").createOrOpen().set(1);
-        db.commit();
-        db.close();
+        edit(data, db -> {
+            db.treeMap("changes", Serializer.LONG_DELTA, Serializer.STRING).maxNodeSize(16).createOrOpen().clear();
+            members(db).clear();
+            db.treeMap("collection-sizes", Serializer.STRING, Serializer.LONG).createOrOpen().clear();
+            db.atomicLong("document-count").createOrOpen().set(0);
+            db.atomicLong("tombstone-count").createOrOpen().set(0);
+            db.atomicInteger("index-format").createOrOpen().set(1);
+        });
         try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
             check(storage);
             for (int op = 0; op < 100; op++) {
@@ -113,12 +113,10 @@ class IndexOnDiskTest {
             check(storage);
         }
         // What a build before the tombstones and unnamed documents were members left.
-        db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()
-                .fileMmapEnableIfSupported().make();
-        db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(16).createOrOpen().removeIf(k -> k.startsWith("\u0001"));
-        db.atomicInteger("index-format").createOrOpen().set(2);
-        db.commit();
-        db.close();
+        edit(data, db -> {
+            members(db).removeIf(k -> k.startsWith("\u0001"));
+            db.atomicInteger("index-format").createOrOpen().set(2);
+        });
         try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
             check(storage);
             for (int op = 0; op < 100; op++) {
@@ -126,25 +124,41 @@ class IndexOnDiskTest {
             }
         }
         // What such a build leaves after committing to a file of format 3: groups it did not keep.
-        db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()
-                .fileMmapEnableIfSupported().make();
-        db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(16).createOrOpen().removeIf(k -> k.startsWith("\u0001"));
-        db.atomicLong("index-groups-seq").createOrOpen().set(db.atomicLong("checkpoint-seq").createOrOpen().get() - 1);
-        db.commit();
-        db.close();
+        edit(data, db -> {
+            members(db).removeIf(k -> k.startsWith("\u0001"));
+            db.atomicLong("index-groups-seq").createOrOpen().set(checkpointSeq(db) - 1);
+        });
         try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
             check(storage);
         }
         // What a build before the change order leaves after committing records the order lacks.
-        db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()
-                .fileMmapEnableIfSupported().make();
-        db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(16).createOrOpen().clear();
-        db.atomicLong("index-order-seq").createOrOpen().set(db.atomicLong("checkpoint-seq").createOrOpen().get() - 1);
-        db.commit();
-        db.close();
+        edit(data, db -> {
+            members(db).clear();
+            db.atomicLong("index-order-seq").createOrOpen().set(checkpointSeq(db) - 1);
+        });
         try (LogStorage storage = LogStorage.open(LogStorageTest.small(data), OFTEN)) {
             check(storage);
         }
+    }
+
+    /** Changes the index file of the closed storage in {@code data} as {@code change} says, and commits. */
+    private static void edit(Path data, Consumer<DB> change) {
+        DB db = DBMaker.fileDB(data.resolve(LogStorage.INDEX_FILE).toFile()).transactionEnable()
+                .fileMmapEnableIfSupported().make();
+        try {
+            change.accept(db);
+            db.commit();
+        } finally {
+            db.close();
+        }
+    }
+
+    private static NavigableSet<String> members(DB db) {
+        return db.treeSet("members", Serializer.STRING_DELTA).maxNodeSize(16).createOrOpen();
+    }
+
+    private static long checkpointSeq(DB db) {
+        return db.atomicLong("checkpoint-seq").createOrOpen().get();
     }
 
     /**
