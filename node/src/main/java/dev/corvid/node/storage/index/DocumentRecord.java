@@ -101,7 +101,7 @@ public record DocumentRecord(boolean tombstone, Etag etag, String collection, by
             return tombstone ? TOMBSTONES : collection == null ? UNNAMED : collection;
         }
 
-        /** Whether {@code group} is one of the two groups that are not collections. */
+        /** Whether {@code group} is a collection, not one of the two other groups. */
         public static boolean isCollection(String group) {
             return !group.equals(TOMBSTONES) && !group.equals(UNNAMED);
         }

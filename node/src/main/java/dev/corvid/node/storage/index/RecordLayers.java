@@ -94,7 +94,11 @@ final class RecordLayers {
         return out;
     }
 
-    /** Under the index lock: the record in memory, or null when only the store may have one. */
+    /**
+     * The record in memory, or null when only the store may have one: under the index lock for a
+     * set of records at one point ({@link #read}), or without it for records that stand alone
+     * ({@link #latest}).
+     */
     private byte[] inMemory(String id) {
         byte[] raw = recent.get(id);
         return raw != null ? raw : cache.get(id);
