@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,16 +64,16 @@ public final class ConsistencyCheck {
         ClusterConfig cluster = CurrentMaster.view(config);
         ConsistencyCheck check = new ConsistencyCheck(cluster.master(), catchUp);
         ManagedChannel masterChannel = Admin.channel(cluster, cluster.master().address());
-        Map<NodeConfig, ManagedChannel> channels = new LinkedHashMap<>();
+        List<Pending> replicas = new ArrayList<>();
         try {
             for (NodeConfig replica : cluster.replicas()) {
-                channels.put(replica, Admin.channel(cluster, replica.address()));
+                replicas.add(new Pending(replica, Admin.channel(cluster, replica.address())));
             }
-            Map<String, ConsistencyReport.Replica> checked = check.checkReplicas(masterChannel, channels);
+            Map<String, ConsistencyReport.Replica> checked = check.checkReplicas(masterChannel, replicas);
             return new ConsistencyReport(cluster.master().name(), cluster.master().address(),
                     cluster.replicas().stream().map(r -> checked.get(r.name())).toList());
         } finally {
-            channels.values().forEach(ManagedChannel::shutdownNow);
+            replicas.forEach(p -> p.channel.shutdownNow());
             masterChannel.shutdownNow();
         }
     }
@@ -99,14 +98,12 @@ public final class ConsistencyCheck {
      * moved on from, or whose comparison met changes, takes part in the next round, until the
      * catch-up time is spent.
      */
-    private Map<String, ConsistencyReport.Replica> checkReplicas(ManagedChannel masterChannel,
-                                                                 Map<NodeConfig, ManagedChannel> channels)
+    private Map<String, ConsistencyReport.Replica> checkReplicas(ManagedChannel masterChannel, List<Pending> replicas)
             throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + catchUp.toNanos();
         Map<String, ConsistencyReport.Replica> settled = new HashMap<>();
-        List<Pending> pending = new ArrayList<>();
-        channels.forEach((node, channel) -> pending.add(new Pending(node, channel)));
+        List<Pending> pending = new ArrayList<>(replicas);
         while (!pending.isEmpty()) {
             Optional<NodeStats> masterStats = stats(masterChannel);
             if (masterStats.isEmpty()) {
