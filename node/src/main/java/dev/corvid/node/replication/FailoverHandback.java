@@ -23,10 +23,13 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +49,10 @@ import org.slf4j.LoggerFactory;
  * <p>Progress: the position in the replica's own feed up to which everything is handed back is
  * recorded durably (as progress {@value #PROGRESS}) after the master answered, so each run reads
  * only the feed written since; a run cut short hands the rest back next time, and a version the
- * master already has is answered ALREADY.
+ * master already has is answered ALREADY. While nothing is left to hand back, the position follows
+ * the feed as it grows (at most once per {@link #ADVANCE_INTERVAL_NANOS}), so the run after a
+ * restart reads only the last moments of the feed, not every change replicated since the last
+ * hand-back.
  */
 final class FailoverHandback implements AutoCloseable {
 
@@ -60,6 +66,8 @@ final class FailoverHandback implements AutoCloseable {
     private static final int SCAN_PAGE = 256;
     /** Longest wait for failover writes admitted before the stream was accepted to be submitted: a safety net. */
     private static final long SUBMIT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Shortest time between two advances of the progress while nothing is pending: 1 s. */
+    static final long ADVANCE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final byte[] MARK = ("\"" + MetadataKeys.FAILOVER_WRITE + "\"").getBytes(StandardCharsets.UTF_8);
 
     private final Storage storage;
@@ -68,7 +76,7 @@ final class FailoverHandback implements AutoCloseable {
     private final Mastership mastership;
     private final MasterConfirmation master;
     private final Duration callTimeout;
-    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService runner = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "corvid-handback");
         t.setDaemon(true);
         return t;
@@ -77,6 +85,12 @@ final class FailoverHandback implements AutoCloseable {
     private final AtomicInteger submitting = new AtomicInteger();
     /** Whether the feed may hold failover writes not yet handed back; true until a run finds none. */
     private volatile boolean maybePending = true;
+    /** The last etag of the feed known durable, for {@link #advance}; null before the first commit. */
+    private final AtomicReference<Etag> latest = new AtomicReference<>();
+    /** Whether an {@link #advance} is scheduled and has not started. */
+    private final AtomicBoolean advanceScheduled = new AtomicBoolean();
+    /** When the progress may next follow the feed, in {@link System#nanoTime()}; set on the runner. */
+    private volatile long nextAdvance = System.nanoTime();
 
     /**
      * @param master      the channel to the master's configured address
@@ -90,6 +104,44 @@ final class FailoverHandback implements AutoCloseable {
         this.self = self;
         this.master = master;
         this.callTimeout = callTimeout;
+        storage.addCommitListener(this::committed);
+    }
+
+    /**
+     * On the writer thread, after a group of writes up to {@code last} became durable: notes it and,
+     * unless an advance is due already, schedules one on the runner for when the interval has passed.
+     */
+    private void committed(Etag last) {
+        latest.set(last);
+        if (!maybePending && advanceScheduled.compareAndSet(false, true)) {
+            long wait = Math.max(0, nextAdvance - System.nanoTime());
+            try {
+                runner.schedule(this::advance, wait, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closed) {
+                // the node is stopping: the next start reads from the position recorded last
+            }
+        }
+    }
+
+    /**
+     * Moves the progress to the last durable etag of the feed when no failover write is pending: on
+     * the runner, so never while a run hands writes back. A failover write at or before that etag
+     * was counted by {@link #enter} before storage gave it its etag, so it is still counted, or its
+     * {@link #exit} set {@link #maybePending} before uncounting it: read in that order, after the
+     * etag, the two say whether every one of them is handed back.
+     */
+    private void advance() {
+        advanceScheduled.set(false);
+        nextAdvance = System.nanoTime() + ADVANCE_INTERVAL_NANOS;
+        Etag last = latest.get();
+        if (last == null || submitting.get() != 0 || maybePending) {
+            return;
+        }
+        try {
+            storage.recordProgressAsync(PROGRESS, last).join();
+        } catch (RuntimeException e) {
+            log.debug("replica {} could not record its hand-back progress at {}: {}", self.name(), last, e.toString());
+        }
     }
 
     /**
@@ -196,12 +248,12 @@ final class FailoverHandback implements AutoCloseable {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         maybePending = false; // a failover write from here on sets it again
-        Etag from = storage.lastAppliedFrom(PROGRESS);
-        from = from == null ? Etag.EMPTY : from;
-        // Queued behind every write submitted so far: once durable, the feed holds them all.
-        storage.recordProgressAsync(PROGRESS, from).join();
         Map<HandBackOutcome.Kind, Integer> counts = new EnumMap<>(HandBackOutcome.Kind.class);
         try {
+            Etag from = storage.lastAppliedFrom(PROGRESS);
+            from = from == null ? Etag.EMPTY : from;
+            // Queued behind every write submitted so far: once durable, the feed holds them all.
+            storage.recordProgressAsync(PROGRESS, from).join();
             while (true) {
                 List<Change> page = storage.changesAfter(from, SCAN_PAGE);
                 if (page.isEmpty()) {
