@@ -9,8 +9,10 @@ JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 # The parallel (throughput) collector: with three nodes and a client sharing two cores, G1's
 # concurrent threads and costlier write barriers took 40-80 % more CPU per cas (docs/performance.md,
 # "The parallel collector"). Its young pauses are short; a full collection runs when the old
-# generation fills.
-NODE_JAVA_OPTS="${NODE_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}"
+# generation fills. A 256 MiB heap holds a node at any data size (storage's buffers take an eighth
+# of it each); it starts at 32 MiB and is kept within 10-30 % free, so a node holds what its load
+# needs, not its maximum (docs/performance.md, "memory").
+NODE_JAVA_OPTS="${NODE_JAVA_OPTS:--Xmx256m -Xms32m -XX:+UseParallelGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30}"
 BENCH_JAVA_OPTS="${BENCH_JAVA_OPTS:--Xmx2g -XX:+UseParallelGC}"
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }

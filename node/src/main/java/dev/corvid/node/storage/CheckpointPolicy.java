@@ -9,12 +9,12 @@ package dev.corvid.node.storage;
 public record CheckpointPolicy(int maxEntries, long maxLogBytes, long maxAgeMillis, long idleMillis,
                                long maxDirtyBytes) {
     /**
-     * Commits after the options' entries or interval, 200 ms idle or 64 MiB of distinct
-     * records; segments of the options' size. A document saved many times within the window
+     * Commits after the options' entries or interval, 200 ms idle or
+     * {@link StorageOptions#DEFAULT_BUFFER_BYTES} of distinct records; segments of the options' size. A document saved many times within the window
      * reaches the checkpoint once; a restart replays at most that window of log.
      */
     static CheckpointPolicy of(StorageOptions options) {
         return new CheckpointPolicy(options.checkpointEntries(), options.logSegmentBytes(),
-                options.checkpointIntervalMillis(), 200, 64L * 1024 * 1024);
+                options.checkpointIntervalMillis(), 200, StorageOptions.DEFAULT_BUFFER_BYTES);
     }
 }

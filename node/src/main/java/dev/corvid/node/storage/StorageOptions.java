@@ -11,8 +11,8 @@ import java.nio.file.Path;
  * @param logSegmentBytes  the size write-ahead log segments are preallocated to; a checkpoint is
  *                         taken when one fills (default {@value #DEFAULT_LOG_SEGMENT_BYTES}, 16 MiB)
  * @param cacheBytes       how much heap the cache of committed document records may use, so that
- *                         reads seldom go to MapDB (default {@value #DEFAULT_CACHE_BYTES}, 64 MiB;
- *                         0 turns it off)
+ *                         reads seldom go to MapDB (default {@link #DEFAULT_BUFFER_BYTES}: 64 MiB,
+ *                         or an eighth of the heap's maximum when that is less; 0 turns it off)
  * @param checkpointEntries the index (MapDB) commits after this many log entries, a document
  *                         saved many times in between reaching it once (default
  *                         {@value #DEFAULT_CHECKPOINT_ENTRIES}); a restart replays at most about
@@ -25,7 +25,15 @@ public record StorageOptions(Path dataDirectory, int maxDocumentBytes, long logS
 
     public static final int DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 16L * 1024 * 1024;
-    public static final long DEFAULT_CACHE_BYTES = 64L * 1024 * 1024;
+    /**
+     * The heap each of storage's three holders of document records may fill: the checkpoint's
+     * window of records not yet in MapDB ({@link CheckpointPolicy#maxDirtyBytes}), the flusher's
+     * queue behind a running commit, and by default the record cache. 64 MiB, or an eighth of the
+     * heap's maximum ({@code -Xmx}) when that is less, so that the three and what MapDB keeps of an
+     * uncommitted checkpoint stay under half of any heap: with {@code -Xmx256m}, 32 MiB each.
+     */
+    public static final long DEFAULT_BUFFER_BYTES = Math.min(64L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 8);
+    public static final long DEFAULT_CACHE_BYTES = DEFAULT_BUFFER_BYTES;
     public static final int DEFAULT_CHECKPOINT_ENTRIES = 100_000;
     public static final long DEFAULT_CHECKPOINT_INTERVAL_MILLIS = 10_000;
 

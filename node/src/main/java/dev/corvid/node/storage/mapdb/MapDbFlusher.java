@@ -25,17 +25,15 @@ import org.slf4j.LoggerFactory;
  * <p>Before {@link #start}, recovery hands it what the log replay applied and commits that on
  * the opening thread ({@link #stageRecovered}, {@link #commitRecovery}).
  *
- * <p>Back-pressure: when more than {@value #MAX_STAGED} writes, or {@value #MAX_STAGED_BYTES}
- * bytes of document records, wait, the writer waits for room. So the heap holds at most that
- * much besides the checkpoint's window ({@link CheckpointPolicy#maxDirtyBytes}) and what MapDB
- * keeps of an uncommitted checkpoint, whatever the size of the documents.
+ * <p>Back-pressure: when more than {@value #MAX_STAGED} writes, or as many bytes of document
+ * records as the checkpoint's window holds ({@link CheckpointPolicy#maxDirtyBytes}), wait, the
+ * writer waits for room. So the heap holds at most that much besides the window itself and what
+ * MapDB keeps of an uncommitted checkpoint, whatever the size of the documents.
  */
 public final class MapDbFlusher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MapDbFlusher.class);
     private static final int MAX_STAGED = 200_000;
-    /** 64 MiB of staged document records: 200,000 writes of 1 KB would hold 200 MB. */
-    private static final long MAX_STAGED_BYTES = 64L * 1024 * 1024;
 
     private static final DocumentIndex.Shown STOP = new DocumentIndex.Shown(-1, List.of());
 
@@ -118,7 +116,7 @@ public final class MapDbFlusher implements AutoCloseable {
     }
 
     private boolean full() {
-        return staged.get() > MAX_STAGED || stagedBytes.get() > MAX_STAGED_BYTES;
+        return staged.get() > MAX_STAGED || stagedBytes.get() > policy.maxDirtyBytes();
     }
 
     /** The bytes of the document records {@code shown} holds. */
