@@ -123,9 +123,21 @@ admin() {
   return $rc
 }
 
-# Prints "name<TAB>address<TAB>role<TAB>dataDir" per node of the config.
+# Prints "name<TAB>address<TAB>role<TAB>dataDir" per node of the config. The admin tool reads the
+# config (a JVM start, about half a second here); what it printed is kept in the config's run
+# directory for as long as the config and the jar stay the same, so a restart or a kill starts
+# no JVM for it.
 nodes_of() {
-  admin nodes --config "$1"
+  local run cache
+  run="$(run_dir "$1")"
+  cache="$run/nodes-$(stat -c %.9Y-%s "$1")-$(stat -c %.9Y-%s "$NODE_JAR").tsv"
+  if [ ! -s "$cache" ]; then
+    mkdir -p "$run"
+    admin nodes --config "$1" >"$cache.$$" || { rm -f "$cache.$$"; return 1; }
+    rm -f "$run"/nodes-*.tsv
+    mv -f "$cache.$$" "$cache"
+  fi
+  cat "$cache"
 }
 
 # Fails with the usage unless the config $1 has a node named $2.
@@ -133,8 +145,8 @@ require_node() {
   local names
   case "$2" in -*) usage_error "unknown option '$2'" ;; esac
   [ -f "$NODE_JAR" ] || return 0 # nothing built, so nothing of it runs either
-  names="$(nodes_of "$1" | cut -f1 | paste -sd, - | sed 's/,/, /g')"
-  nodes_of "$1" | cut -f1 | grep -qxF -- "$2" || usage_error "no node '$2' in $1; its nodes are $names"
+  names="$(nodes_of "$1" | cut -f1)"
+  grep -qxF -- "$2" <<<"$names" || usage_error "no node '$2' in $1; its nodes are $(paste -sd, - <<<"$names" | sed 's/,/, /g')"
 }
 
 # The pid of a node we started, if that process is still alive; empty otherwise.

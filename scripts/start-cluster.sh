@@ -23,8 +23,11 @@ at_most 1 "$@"
 CONFIG="$(resolve_config "${1:-}")"
 RUN="$(run_dir "$CONFIG")"
 mkdir -p "$RUN"
-# A config with "tls": its certificates are made on the first start (scripts/make-certs.sh).
-admin certs --config "$CONFIG" --if-tls
+# A config with "tls": its certificates are made on the first start (scripts/make-certs.sh). A
+# config without the word starts no JVM for it.
+if grep -q '"tls"' "$CONFIG"; then
+  admin certs --config "$CONFIG" --if-tls
+fi
 
 while IFS=$'\t' read -r name address role _; do
   pid="$(node_pid "$RUN" "$name")"

@@ -139,7 +139,13 @@ public final class Admin {
             }
         }
 
+        /**
+         * One health check. A node that is still starting refuses the connection, and a channel
+         * then waits out its reconnect backoff (a second and more) before it tries again: the wait
+         * is reset each time, so the check sees the node within one poll of it serving.
+         */
         private static boolean healthy(ManagedChannel channel) {
+            channel.resetConnectBackoff();
             try {
                 return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
                         .check(HealthCheckRequest.getDefaultInstance()).getStatus()
