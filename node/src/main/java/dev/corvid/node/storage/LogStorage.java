@@ -116,8 +116,7 @@ public final class LogStorage implements Storage {
             flusher.commitRecovery(lastSeq);
             ChangeCounter counter = ChangeCounter.open(dir, index.lastChange(), recovered.bytesCut() > 0);
             wal.startSegment(lastSeq + 1);
-            wal.retireSegmentsUpTo(lastSeq);
-            wal.prepareSpare();
+            wal.retireSegmentsUpTo(lastSeq); // the flusher prepares the spare once it runs
             Etag lastEtag = index.lastChange() == 0 ? null : lastEtagOf(index);
             long opened = System.nanoTime();
             log.info("storage opened in {}: node tag {}, start #{}, {} documents, {} log records replayed{}; "

@@ -156,6 +156,10 @@ public final class MapDbFlusher implements AutoCloseable {
 
     private void run() {
         try {
+            // Zeroing the spare segment (a segment of zeros and a sync) is the slowest part of an open
+            // otherwise: done here, the node serves meanwhile, and a writer that fills its segment
+            // first zero-fills a new one itself.
+            wal.prepareSpare();
             while (true) {
                 DocumentIndex.Shown next = queue.poll(policy.idleMillis(), TimeUnit.MILLISECONDS);
                 if (next == null) {

@@ -108,8 +108,8 @@ public final class WriteAheadLog implements AutoCloseable {
     /**
      * Makes sure a spare segment exists, so the next {@link #startSegment} needs no zero-filling:
      * zeroes the recycled segment in place, or writes a new file of zeros. The zeroing runs outside
-     * the segment lock, so the writer can start a segment meanwhile. One thread at a time (the
-     * index flusher, or {@code open} before it starts).
+     * the segment lock, so the writer can start a segment meanwhile. One thread at a time: the
+     * index flusher's, after its start and after each commit.
      */
     public void prepareSpare() throws IOException {
         Path spare = dir.resolve(SPARE);
