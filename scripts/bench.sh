@@ -52,6 +52,9 @@ Benchmark options (defaults in brackets):
                      (on two cores the compilers still take a sixth of the CPU in the first
                      phase after 60 s; 150 measures a steadier state)
                      0: no warm-up, the first phase measures nodes and client just started
+  --prefix PREFIX    the ids' prefix [bench/<run>/, new every run; the run prints it]; with an
+                     earlier run's prefix and no insert phase, the phases work on the --docs
+                     documents that run inserted (e.g. 5,000,000 loaded once) instead of new ones
   --api PATH         the client path of insert, cas, cas-assured, hot-cas and replica-read [sessions]
                        sessions   load / store / saveChanges()
                        commands   DatabaseCommands get and put(id, etag, ...) with Jackson trees

@@ -110,7 +110,14 @@ public final class Bench implements Callable<Integer> {
                     + "Needed for the failover phase.")
     String restartCommand;
 
-    private final String prefix = "bench/" + Long.toString(System.currentTimeMillis(), 36) + "/";
+    @Option(names = "--prefix", paramLabel = "PREFIX",
+            description = "The ids' prefix (default: bench/<run>/, new for every run). Given an earlier run's prefix"
+                    + " (it prints it) and no insert phase, the phases work on the documents that run inserted, e.g."
+                    + " a large set loaded once, instead of inserting --docs documents first.")
+    String prefix = "bench/" + Long.toString(System.currentTimeMillis(), 36) + "/";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
     private ExecutorService pool;
     private BenchCluster cluster;
     /** The killed master's peak memory, from its first process (the failover phase restarts it). */
@@ -150,7 +157,7 @@ public final class Bench implements Callable<Integer> {
                 return 2;
             }
             System.out.printf("corvid-bench: master %s, replicas %s; %d threads, %d documents, %d s phases, warm-up %d s,"
-                    + " api %s%n", c.master(), c.replicas(), threads, docs, duration, warmup, api);
+                    + " api %s; ids under %s%n", c.master(), c.replicas(), threads, docs, duration, warmup, api, prefix);
             if (warmup > 0) {
                 warmUp();
             }
@@ -164,6 +171,8 @@ public final class Bench implements Callable<Integer> {
     private void run() throws Exception {
         if (phases.contains("insert")) {
             print(insertPhase());
+        } else if (spec.commandLine().getParseResult().hasMatchedOption("--prefix")) {
+            System.out.printf("no insert: the phases work on the %d documents under %s%n", docs, prefix);
         } else {
             insertPhase(); // the other phases read and change these documents
         }
