@@ -10,8 +10,9 @@ public record CheckpointPolicy(int maxEntries, long maxLogBytes, long maxAgeMill
                                long maxDirtyBytes) {
     /**
      * Commits after the options' entries or interval, 200 ms idle or
-     * {@link StorageOptions#DEFAULT_BUFFER_BYTES} of distinct records; segments of the options' size. A document saved many times within the window
-     * reaches the checkpoint once; a restart replays at most that window of log.
+     * {@link StorageOptions#DEFAULT_BUFFER_BYTES} of distinct records; segments of the options'
+     * size. A document saved many times within the window reaches the checkpoint once; a restart
+     * replays at most that window of log.
      */
     static CheckpointPolicy of(StorageOptions options) {
         return new CheckpointPolicy(options.checkpointEntries(), options.logSegmentBytes(),
